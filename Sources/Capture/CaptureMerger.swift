@@ -1,0 +1,51 @@
+/// Reads several capture files at once and hands out their packets in timestamp order, as mergecap does.
+/// A file that fails is reported once and dropped; the others go on.
+public final class CaptureMerger {
+    public enum Item {
+        case packet(fileIndex: Int, CapturedPacket)
+        case failure(fileIndex: Int, CaptureError)
+    }
+
+    public let readers: [PCAPFileReader]
+    private var heads: [CapturedPacket?]
+    private var started = false
+    private var consumed: Int?
+    private var failures: [(Int, CaptureError)] = []
+
+    public init(readers: [PCAPFileReader]) {
+        self.readers = readers
+        heads = Array(repeating: nil, count: readers.count)
+    }
+
+    public func next() -> Item? {
+        if !started {
+            started = true
+            for index in readers.indices { advance(index) }
+        } else if let consumed {
+            advance(consumed)
+            self.consumed = nil
+        }
+        if !failures.isEmpty {
+            let (index, error) = failures.removeFirst()
+            return .failure(fileIndex: index, error)
+        }
+        var best: Int?
+        for index in heads.indices {
+            guard let head = heads[index] else { continue }
+            if let current = best, let bestHead = heads[current], !(head.timestamp < bestHead.timestamp) { continue }
+            best = index
+        }
+        guard let best, let packet = heads[best] else { return nil }
+        consumed = best
+        return .packet(fileIndex: best, packet)
+    }
+
+    private func advance(_ index: Int) {
+        do {
+            heads[index] = try readers[index].next()
+        } catch {
+            heads[index] = nil
+            failures.append((index, error))
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import CLibpcap
+import Glibc
+import NetworkPrimitives
+
+/// One packet as libpcap hands it over. `bytes` points into libpcap's buffer: valid until the reader's next read.
+public struct CapturedPacket {
+    /// 1-based index of the frame in its file, counting every frame (as tshark numbers them).
+    public var frameNumber: Int
+    public var timestamp: Timestamp
+    public var wireLength: Int
+    public var bytes: UnsafeRawBufferPointer
+}
+
+/// Streams a pcap or pcapng file (or standard input for "-") through libpcap, in nanosecond precision.
+/// Memory does not grow with the file: one packet at a time.
+public final class PCAPFileReader {
+    public let path: String
+    public let linkType: Int32
+    private let handle: OpaquePointer
+    private var filter: bpf_program?
+    private var frameCount = 0
+    /// Byte offset of the next record, for error messages (nil when reading a pipe).
+    private var nextRecordOffset: Int64?
+    private let file: UnsafeMutablePointer<FILE>?
+
+    public init(path: String) throws(CaptureError) {
+        self.path = path
+        var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        let opened: OpaquePointer?
+        if path == "-" {
+            opened = pcap_fopen_offline_with_tstamp_precision(fdopen(0, "rb"), UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
+        } else {
+            opened = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
+        }
+        guard let opened else {
+            let message = String(decoding: errorBuffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw CaptureError(source: path == "-" ? "stdin" : path, Self.explain(message, path: path))
+        }
+        handle = opened
+        linkType = pcap_datalink(opened)
+        file = pcap_file(opened)
+        if path != "-", let file { nextRecordOffset = Int64(ftell(file)) }
+    }
+
+    deinit {
+        if var program = filter { pcap_freecode(&program) }
+        pcap_close(handle)
+    }
+
+    public var sourceName: String { path == "-" ? "stdin" : path }
+
+    /// A BPF filter, applied with pcap_offline_filter so that frame numbers still count every frame.
+    public func setFilter(_ expression: String) throws(CaptureError) {
+        var program = bpf_program()
+        guard pcap_compile(handle, &program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+            throw CaptureError(source: sourceName, "bad filter '\(expression)': \(String(cString: pcap_geterr(handle)))")
+        }
+        filter = program
+    }
+
+    /// The next packet that passes the filter; nil at the end of the file. Throws on a corrupt or truncated file,
+    /// after every packet before the damage was returned.
+    public func next() throws(CaptureError) -> CapturedPacket? {
+        while true {
+            var header: UnsafeMutablePointer<pcap_pkthdr>?
+            var data: UnsafePointer<UInt8>?
+            let status = pcap_next_ex(handle, &header, &data)
+            switch status {
+            case 1:
+                guard let header, let data else { continue }
+                frameCount += 1
+                if nextRecordOffset != nil, let file { nextRecordOffset = Int64(ftell(file)) }
+                if var program = filter, pcap_offline_filter(&program, header, data) == 0 { continue }
+                let length = Int(header.pointee.caplen)
+                return CapturedPacket(
+                    frameNumber: frameCount,
+                    timestamp: Timestamp(seconds: Int64(header.pointee.ts.tv_sec), nanoseconds: UInt32(clamping: header.pointee.ts.tv_usec)),
+                    wireLength: Int(header.pointee.len),
+                    bytes: UnsafeRawBufferPointer(start: data, count: length))
+            case -2:
+                return nil
+            default:
+                let message = String(cString: pcap_geterr(handle))
+                throw CaptureError(source: sourceName, offset: nextRecordOffset,
+                                   "after frame \(frameCount): \(message.isEmpty ? "read error" : message)")
+            }
+        }
+    }
+
+    /// libpcap's messages, said the way a user needs them.
+    private static func explain(_ message: String, path: String) -> String {
+        if message.contains("unknown file format") { return "not a pcap or pcapng capture file (\(message))" }
+        if message.contains("truncated dump file") || message.contains("truncated pcapng") {
+            return "truncated capture file header (\(message))"
+        }
+        return message
+    }
+}

@@ -1,0 +1,173 @@
+/// A DHCPv4 / BOOTP message (RFC 2131 §2, RFC 951). Parsing keeps every byte, so that serializing a parsed
+/// message gives back the bytes it came from; options are an ordered list, duplicates and padding included.
+public struct DHCPMessage: Hashable, Sendable {
+    /// The sname (64 bytes) or file (128 bytes) field: text, or options when option 52 says so.
+    public enum Field: Hashable, Sendable {
+        case raw([UInt8])
+        case options(DHCPOptionArea)
+    }
+
+    /// What follows the fixed header.
+    public enum VendorArea: Hashable, Sendable {
+        /// The message ends with the file field (plain BOOTP without vendor extensions).
+        case absent
+        /// The magic cookie 99.130.83.99, then options.
+        case options(DHCPOptionArea)
+        /// Anything else after the header, kept as it was.
+        case unknown([UInt8])
+    }
+
+    public static let magicCookie: UInt32 = 0x6382_5363
+    public static let headerLength = 236
+    public static let bootRequest: UInt8 = 1
+    public static let bootReply: UInt8 = 2
+
+    /// `op`: 1 BOOTREQUEST, 2 BOOTREPLY.
+    public var op: UInt8
+    /// `htype`: hardware address type (1 Ethernet).
+    public var htype: UInt8
+    /// `hlen`: hardware address length, as sent (may exceed 16 in a malformed message).
+    public var hlen: UInt8
+    /// `hops`: relay agents passed.
+    public var hops: UInt8
+    /// `xid`: transaction ID.
+    public var xid: UInt32
+    /// `secs`: seconds since the client began.
+    public var secs: UInt16
+    /// `flags`: bit 15 is the broadcast bit.
+    public var flags: UInt16
+    /// `ciaddr`: client address, when the client has one.
+    public var clientAddress: IPv4Address
+    /// `yiaddr`: the address offered or assigned.
+    public var yourAddress: IPv4Address
+    /// `siaddr`: next server for bootstrap.
+    public var serverAddress: IPv4Address
+    /// `giaddr`: relay agent address.
+    public var relayAddress: IPv4Address
+    /// `chaddr`: all 16 bytes of the field.
+    public var chaddr: [UInt8]
+    /// `sname`.
+    public var sname: Field
+    /// `file`.
+    public var file: Field
+    public var vendor: VendorArea
+
+    public init(
+        op: UInt8, htype: UInt8 = 1, hlen: UInt8 = 6, hops: UInt8 = 0, xid: UInt32, secs: UInt16 = 0,
+        flags: UInt16 = 0, clientAddress: IPv4Address = .any, yourAddress: IPv4Address = .any,
+        serverAddress: IPv4Address = .any, relayAddress: IPv4Address = .any, chaddr: [UInt8],
+        sname: Field = .raw([UInt8](repeating: 0, count: 64)), file: Field = .raw([UInt8](repeating: 0, count: 128)),
+        options: [DHCPOption]
+    ) {
+        self.op = op; self.htype = htype; self.hlen = hlen; self.hops = hops; self.xid = xid; self.secs = secs
+        self.flags = flags; self.clientAddress = clientAddress; self.yourAddress = yourAddress
+        self.serverAddress = serverAddress; self.relayAddress = relayAddress
+        self.chaddr = Array((chaddr + [UInt8](repeating: 0, count: 16)).prefix(16))
+        self.sname = sname; self.file = file
+        self.vendor = .absent
+        setOptions(options)
+    }
+
+    /// Replaces the options field: long options are split (RFC 3396), the end option added,
+    /// and the message padded to the 300 bytes that BOOTP relays expect (RFC 1542 §2.1).
+    public mutating func setOptions(_ options: [DHCPOption]) {
+        var area = DHCPOptionArea(options: options)
+        let total = Self.headerLength + 4 + area.byteCount
+        if total < 300 { area.trailer = [UInt8](repeating: 0, count: 300 - total) }
+        vendor = .options(area)
+    }
+
+    // MARK: views
+
+    public var isBroadcast: Bool { flags & 0x8000 != 0 }
+
+    /// The client hardware address: the first hlen bytes of chaddr (at most 16).
+    public var hardwareAddress: ArraySlice<UInt8> { chaddr.prefix(Int(min(hlen, 16))) }
+
+    /// The Ethernet address, when htype is 1 and hlen 6.
+    public var clientMAC: MACAddress? {
+        guard htype == 1, hlen == 6 else { return nil }
+        return MACAddress(bytes: chaddr.prefix(6))
+    }
+
+    /// Every option instance in RFC 2131 order: the options field, then file, then sname when overloaded.
+    public var optionInstances: [DHCPOptionInstance] {
+        var instances = [DHCPOptionInstance]()
+        guard case .options(let main) = vendor else { return instances }
+        for option in main.options { instances.append(DHCPOptionInstance(location: .options, option: option)) }
+        if case .options(let area) = file {
+            for option in area.options { instances.append(DHCPOptionInstance(location: .file, option: option)) }
+        }
+        if case .options(let area) = sname {
+            for option in area.options { instances.append(DHCPOptionInstance(location: .sname, option: option)) }
+        }
+        return instances
+    }
+
+    /// The options as RFC 3396 reads them: every instance of a code concatenated, in first-seen order.
+    public var options: [DHCPOption] {
+        var merged = [DHCPOption]()
+        for instance in optionInstances {
+            if let index = merged.firstIndex(where: { $0.code == instance.option.code }) {
+                merged[index].data.append(contentsOf: instance.option.data)
+            } else {
+                merged.append(instance.option)
+            }
+        }
+        return merged
+    }
+
+    /// The concatenated data of `code`, nil when absent.
+    public func option(_ code: DHCPOptionCode) -> DHCPOption? {
+        var found: DHCPOption?
+        for instance in optionInstances where instance.option.code == code {
+            if found == nil { found = instance.option } else { found?.data.append(contentsOf: instance.option.data) }
+        }
+        return found
+    }
+
+    /// The typed value of `code`: nil when absent or malformed (use `option(_:)` and `value()` to tell apart).
+    public func value(_ code: DHCPOptionCode) -> DHCPOptionValue? {
+        guard let option = option(code) else { return nil }
+        return try? option.value()
+    }
+
+    /// Option 53; nil for plain BOOTP.
+    public var messageType: DHCPMessageType? {
+        guard let data = option(.messageType)?.data, data.count == 1 else { return nil }
+        return DHCPMessageType(rawValue: data[0])
+    }
+
+    /// The CONTRACT.md message name: the option 53 name, else BOOTREQUEST / BOOTREPLY.
+    public var typeName: String {
+        if let type = messageType { return type.description }
+        return op == Self.bootReply ? "BOOTREPLY" : "BOOTREQUEST"
+    }
+
+    public var serverIdentifier: IPv4Address? { address(.serverIdentifier) }
+    public var requestedAddress: IPv4Address? { address(.requestedAddress) }
+    public var leaseTime: UInt32? { uint32(.leaseTime) }
+    public var renewalTime: UInt32? { uint32(.renewalTime) }
+    public var rebindingTime: UInt32? { uint32(.rebindingTime) }
+    public var clientIdentifier: [UInt8]? { option(.clientIdentifier)?.data }
+    public var hostName: String? {
+        if case .text(let name)? = value(.hostName) { return name }
+        return nil
+    }
+
+    private func address(_ code: DHCPOptionCode) -> IPv4Address? {
+        guard let data = option(code)?.data, data.count == 4 else { return nil }
+        return DHCPOptionShape.address(data, 0)
+    }
+
+    private func uint32(_ code: DHCPOptionCode) -> UInt32? {
+        guard let data = option(code)?.data, data.count == 4 else { return nil }
+        return DHCPOptionShape.uint32(data, 0)
+    }
+
+    /// The text of sname or file up to the first NUL, or "" when the field holds options.
+    public static func text(of field: Field) -> String {
+        guard case .raw(let bytes) = field else { return "" }
+        return DHCPOptionShape.text(bytes.prefix(while: { $0 != 0 }))
+    }
+}

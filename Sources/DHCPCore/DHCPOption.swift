@@ -1,0 +1,137 @@
+/// One option instance as it stands on the wire: code and data (RFC 2132 §2).
+public struct DHCPOption: Hashable, Sendable {
+    public var code: DHCPOptionCode
+    public var data: [UInt8]
+
+    public init(_ code: DHCPOptionCode, _ data: [UInt8]) { self.code = code; self.data = data }
+
+    /// Encodes `value` with the table's shape for `code`; nil if the value does not fit the shape.
+    public init?(_ code: DHCPOptionCode, value: DHCPOptionValue) {
+        guard let shape = DHCPOptionTable.definition(for: code)?.shape, let data = shape.encode(value) else { return nil }
+        self.init(code, data)
+    }
+
+    public var name: String { code.name }
+
+    /// The typed value by the table's shape: nil for a code the table does not know (raw bytes),
+    /// an error for bytes that do not fit the shape.
+    public func value() throws(DHCPValueError) -> DHCPOptionValue? {
+        guard let definition = DHCPOptionTable.definition(for: code) else { return nil }
+        return try definition.shape.decode(data)
+    }
+}
+
+/// Where an option instance was found (RFC 2131 §4.1: options, then file, then sname when overloaded).
+public enum DHCPOptionLocation: String, Hashable, Sendable {
+    case options, file, sname
+}
+
+/// An option instance with the field it came from.
+public struct DHCPOptionInstance: Hashable, Sendable {
+    public var location: DHCPOptionLocation
+    public var option: DHCPOption
+    /// Byte offset of the option's code in the DHCP payload; nil for a message built in memory.
+    public var offset: Int?
+}
+
+/// The items of an option field, in order, so that serializing gives back the same bytes.
+public struct DHCPOptionArea: Hashable, Sendable {
+    public enum Element: Hashable, Sendable {
+        /// A run of pad options (0).
+        case pad(count: Int)
+        case option(DHCPOption)
+        /// The end option (255).
+        case end
+    }
+
+    public var elements: [Element]
+    /// Bytes after the end option (usually zero padding), or the unparseable rest after a malformed option.
+    public var trailer: [UInt8]
+
+    public init(elements: [Element], trailer: [UInt8] = []) { self.elements = elements; self.trailer = trailer }
+
+    /// Options with data longer than 255 bytes become several instances (RFC 3396 §5), then the end option.
+    public init(options: [DHCPOption]) {
+        var elements = [Element]()
+        for option in options {
+            var start = 0
+            repeat {
+                let end = min(start + 255, option.data.count)
+                elements.append(.option(DHCPOption(option.code, Array(option.data[start..<end]))))
+                start = end
+            } while start < option.data.count
+        }
+        elements.append(.end)
+        self.init(elements: elements)
+    }
+
+    public var options: [DHCPOption] {
+        elements.compactMap { if case .option(let option) = $0 { option } else { nil } }
+    }
+
+    public var byteCount: Int {
+        elements.reduce(trailer.count) { total, element in
+            switch element {
+            case .pad(let count): total + count
+            case .option(let option): total + 2 + option.data.count
+            case .end: total + 1
+            }
+        }
+    }
+
+    public func serialize(into out: inout [UInt8]) {
+        for element in elements {
+            switch element {
+            case .pad(let count): out.append(contentsOf: repeatElement(0, count: count))
+            case .option(let option):
+                out.append(option.code.rawValue)
+                out.append(UInt8(truncatingIfNeeded: option.data.count))
+                out.append(contentsOf: option.data.prefix(255))
+            case .end: out.append(255)
+            }
+        }
+        out.append(contentsOf: trailer)
+    }
+
+    /// Parses bytes `range` of `bytes`. Never trusts a length: an option that runs past the field is reported
+    /// and the rest of the field kept as the trailer.
+    static func parse(
+        _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, location: DHCPOptionLocation,
+        offsets: inout [Int], diagnostics: inout [DHCPParseError]
+    ) -> DHCPOptionArea {
+        var elements = [Element]()
+        elements.reserveCapacity(16)
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let code = bytes[index]
+            if code == 0 {
+                var run = 1
+                while index + run < range.upperBound, bytes[index + run] == 0 { run += 1 }
+                elements.append(.pad(count: run))
+                index += run
+                continue
+            }
+            if code == 255 {
+                elements.append(.end)
+                return DHCPOptionArea(elements: elements, trailer: Array(bytes[(index + 1)..<range.upperBound]))
+            }
+            guard index + 1 < range.upperBound else {
+                diagnostics.append(DHCPParseError(.optionTruncated, offset: index,
+                                                  "option \(code) in \(location) has no length byte"))
+                return DHCPOptionArea(elements: elements, trailer: Array(bytes[index..<range.upperBound]))
+            }
+            let length = Int(bytes[index + 1])
+            guard index + 2 + length <= range.upperBound else {
+                diagnostics.append(DHCPParseError(
+                    .optionTruncated, offset: index,
+                    "option \(code) in \(location) has length \(length) but only \(range.upperBound - index - 2) bytes remain"))
+                return DHCPOptionArea(elements: elements, trailer: Array(bytes[index..<range.upperBound]))
+            }
+            elements.append(.option(DHCPOption(DHCPOptionCode(code), Array(bytes[(index + 2)..<(index + 2 + length)]))))
+            offsets.append(index)
+            index += 2 + length
+        }
+        diagnostics.append(DHCPParseError(.missingEnd, offset: range.upperBound, "the \(location) field has no end option"))
+        return DHCPOptionArea(elements: elements, trailer: [])
+    }
+}

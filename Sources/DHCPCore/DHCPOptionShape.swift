@@ -1,0 +1,432 @@
+/// The wire shape of an option value: how its bytes become a `DHCPOptionValue` and back.
+public enum DHCPOptionShape: Sendable, Hashable {
+    case ipv4, ipv4List, ipv4Pairs
+    case uint8, uint16, uint32, int32, uint16List
+    case bool
+    /// Zero-length option whose presence is the information (rapid commit, RFC 4039).
+    case flag
+    case text
+    case bytes
+    /// One byte naming one of a list of values.
+    case named([UInt32: String])
+    case optionCodes
+    case clientIdentifier
+    case relayAgentInformation
+    case domainList
+    case classlessRoutes
+    case clientFQDN
+    case userClass
+    case vendorIdentifyingClass
+    case vendorIdentifyingOptions
+    case networkInterfaceIdentifier
+    case machineIdentifier
+    case statusCode
+    case sipServers
+
+    // MARK: decoding
+
+    public func decode(_ data: [UInt8]) throws(DHCPValueError) -> DHCPOptionValue {
+        switch self {
+        case .ipv4:
+            try Self.expectLength(data, 4)
+            return .ipv4(Self.address(data, 0))
+        case .ipv4List:
+            try Self.expectMultiple(data, of: 4, minimum: 4)
+            return .list(stride(from: 0, to: data.count, by: 4).map { .ipv4(Self.address(data, $0)) })
+        case .ipv4Pairs:
+            try Self.expectMultiple(data, of: 8, minimum: 8)
+            return .list(stride(from: 0, to: data.count, by: 8).map {
+                .record([DHCPOptionField("address", .ipv4(Self.address(data, $0))),
+                         DHCPOptionField("mask_or_router", .ipv4(Self.address(data, $0 + 4)))])
+            })
+        case .uint8:
+            try Self.expectLength(data, 1)
+            return .unsigned(UInt64(data[0]))
+        case .uint16:
+            try Self.expectLength(data, 2)
+            return .unsigned(UInt64(Self.uint16(data, 0)))
+        case .uint32:
+            try Self.expectLength(data, 4)
+            return .unsigned(UInt64(Self.uint32(data, 0)))
+        case .int32:
+            try Self.expectLength(data, 4)
+            return .signed(Int64(Int32(bitPattern: Self.uint32(data, 0))))
+        case .uint16List:
+            try Self.expectMultiple(data, of: 2, minimum: 2)
+            return .list(stride(from: 0, to: data.count, by: 2).map { .unsigned(UInt64(Self.uint16(data, $0))) })
+        case .bool:
+            try Self.expectLength(data, 1)
+            guard data[0] <= 1 else { throw DHCPValueError("flag byte \(data[0]) is neither 0 nor 1") }
+            return .bool(data[0] == 1)
+        case .flag:
+            try Self.expectLength(data, 0)
+            return .bool(true)
+        case .text:
+            return .text(Self.text(data))
+        case .bytes:
+            return .bytes(data)
+        case .named(let names):
+            try Self.expectLength(data, 1)
+            return .named(code: UInt32(data[0]), name: names[UInt32(data[0])])
+        case .optionCodes:
+            return .list(data.map { .unsigned(UInt64($0)) })
+        case .clientIdentifier:
+            return try Self.decodeClientIdentifier(data)
+        case .relayAgentInformation:
+            return try RelayAgentInformation.decode(data)
+        case .domainList:
+            return .list(try DomainName.decodeList(data).map { .text($0) })
+        case .classlessRoutes:
+            return try Self.decodeClasslessRoutes(data)
+        case .clientFQDN:
+            return try Self.decodeClientFQDN(data)
+        case .userClass:
+            return Self.decodeUserClass(data)
+        case .vendorIdentifyingClass:
+            return try Self.decodeVendorIdentifying(data, suboptions: false)
+        case .vendorIdentifyingOptions:
+            return try Self.decodeVendorIdentifying(data, suboptions: true)
+        case .networkInterfaceIdentifier:
+            try Self.expectLength(data, 3)
+            return .record([DHCPOptionField("type", .unsigned(UInt64(data[0]))),
+                            DHCPOptionField("major", .unsigned(UInt64(data[1]))),
+                            DHCPOptionField("minor", .unsigned(UInt64(data[2])))])
+        case .machineIdentifier:
+            guard data.count >= 1 else { throw DHCPValueError("empty machine identifier") }
+            return .record([DHCPOptionField("type", .unsigned(UInt64(data[0]))),
+                            DHCPOptionField("id", .bytes(Array(data[1...])))])
+        case .statusCode:
+            guard data.count >= 1 else { throw DHCPValueError("empty status code") }
+            return .record([DHCPOptionField("code", .unsigned(UInt64(data[0]))),
+                            DHCPOptionField("message", .text(Self.text(data[1...])))])
+        case .sipServers:
+            guard let encoding = data.first else { throw DHCPValueError("empty SIP server option") }
+            let rest = Array(data[1...])
+            switch encoding {
+            case 0: return .record([DHCPOptionField("names", .list(try DomainName.decodeList(rest).map { .text($0) }))])
+            case 1:
+                try Self.expectMultiple(rest, of: 4, minimum: 4)
+                return .record([DHCPOptionField("addresses", .list(stride(from: 0, to: rest.count, by: 4).map {
+                    .ipv4(Self.address(rest, $0))
+                }))])
+            default: throw DHCPValueError("unknown SIP server encoding \(encoding)")
+            }
+        }
+    }
+
+    // MARK: encoding
+
+    /// The option bytes for `value`; nil when the value does not have this shape.
+    public func encode(_ value: DHCPOptionValue) -> [UInt8]? {
+        var out = [UInt8]()
+        switch (self, value) {
+        case (.ipv4, .ipv4(let address)):
+            address.append(to: &out)
+        case (.ipv4List, .list(let items)):
+            for item in items {
+                guard case .ipv4(let address) = item else { return nil }
+                address.append(to: &out)
+            }
+        case (.ipv4Pairs, .list(let items)):
+            for item in items {
+                guard case .ipv4(let first)? = item[field: "address"],
+                      case .ipv4(let second)? = item[field: "mask_or_router"] else { return nil }
+                first.append(to: &out); second.append(to: &out)
+            }
+        case (.uint8, .unsigned(let number)) where number <= 0xFF:
+            out.append(UInt8(number))
+        case (.uint16, .unsigned(let number)) where number <= 0xFFFF:
+            Self.append16(UInt16(number), to: &out)
+        case (.uint32, .unsigned(let number)) where number <= 0xFFFF_FFFF:
+            Self.append32(UInt32(number), to: &out)
+        case (.int32, .signed(let number)) where number >= Int64(Int32.min) && number <= Int64(Int32.max):
+            Self.append32(UInt32(bitPattern: Int32(number)), to: &out)
+        case (.uint16List, .list(let items)):
+            for item in items {
+                guard case .unsigned(let number) = item, number <= 0xFFFF else { return nil }
+                Self.append16(UInt16(number), to: &out)
+            }
+        case (.bool, .bool(let flag)):
+            out.append(flag ? 1 : 0)
+        case (.flag, .bool(true)):
+            break
+        case (.text, .text(let string)):
+            out.append(contentsOf: string.utf8)
+        case (.bytes, .bytes(let bytes)):
+            out = bytes
+        case (.named, .named(let code, _)) where code <= 0xFF:
+            out.append(UInt8(code))
+        case (.optionCodes, .list(let items)):
+            for item in items {
+                guard case .unsigned(let number) = item, number <= 0xFF else { return nil }
+                out.append(UInt8(number))
+            }
+        case (.clientIdentifier, _):
+            return Self.encodeClientIdentifier(value)
+        case (.relayAgentInformation, _):
+            return RelayAgentInformation.encode(value)
+        case (.domainList, .list(let items)):
+            var names = [String]()
+            for item in items {
+                guard case .text(let name) = item else { return nil }
+                names.append(name)
+            }
+            return DomainName.encodeList(names)
+        case (.classlessRoutes, .list(let items)):
+            for item in items {
+                guard case .prefix(let destination, let width)? = item[field: "destination"],
+                      case .ipv4(let router)? = item[field: "router"], (0...32).contains(width) else { return nil }
+                out.append(UInt8(width))
+                out.append(contentsOf: destination.octets.prefix((width + 7) / 8))
+                router.append(to: &out)
+            }
+        case (.clientFQDN, _):
+            return Self.encodeClientFQDN(value)
+        case (.userClass, .list(let items)):
+            for item in items {
+                guard let bytes = Self.textOrBytesPayload(item), bytes.count <= 0xFF else { return nil }
+                out.append(UInt8(bytes.count)); out.append(contentsOf: bytes)
+            }
+        case (.userClass, .text(let string)):
+            out.append(contentsOf: string.utf8)
+        case (.vendorIdentifyingClass, _), (.vendorIdentifyingOptions, _):
+            return Self.encodeVendorIdentifying(value, suboptions: self == .vendorIdentifyingOptions)
+        case (.networkInterfaceIdentifier, .record):
+            for name in ["type", "major", "minor"] {
+                guard case .unsigned(let number)? = value[field: name], number <= 0xFF else { return nil }
+                out.append(UInt8(number))
+            }
+        case (.machineIdentifier, .record):
+            guard case .unsigned(let type)? = value[field: "type"], type <= 0xFF,
+                  case .bytes(let id)? = value[field: "id"] else { return nil }
+            out.append(UInt8(type)); out.append(contentsOf: id)
+        case (.statusCode, .record):
+            guard case .unsigned(let code)? = value[field: "code"], code <= 0xFF,
+                  case .text(let message)? = value[field: "message"] else { return nil }
+            out.append(UInt8(code)); out.append(contentsOf: message.utf8)
+        case (.sipServers, .record):
+            if case .list(let names)? = value[field: "names"] {
+                out.append(0)
+                guard let encoded = Self.encode(.domainList, .list(names)) else { return nil }
+                out.append(contentsOf: encoded)
+            } else if case .list(let addresses)? = value[field: "addresses"] {
+                out.append(1)
+                guard let encoded = Self.encode(.ipv4List, .list(addresses)) else { return nil }
+                out.append(contentsOf: encoded)
+            } else { return nil }
+        default:
+            return nil
+        }
+        return out
+    }
+
+    private static func encode(_ shape: DHCPOptionShape, _ value: DHCPOptionValue) -> [UInt8]? { shape.encode(value) }
+
+    // MARK: composite shapes
+
+    private static func decodeClientIdentifier(_ data: [UInt8]) throws(DHCPValueError) -> DHCPOptionValue {
+        guard let type = data.first else { throw DHCPValueError("empty client identifier") }
+        let rest = data[1...]
+        if type == 1, rest.count == 6, let mac = MACAddress(bytes: rest) {
+            return .record([DHCPOptionField("type", .unsigned(1)), DHCPOptionField("mac", .text(mac.description))])
+        }
+        if type == 255, rest.count >= 4 {
+            // RFC 4361: IAID and DUID.
+            return .record([DHCPOptionField("type", .unsigned(255)),
+                            DHCPOptionField("iaid", .unsigned(UInt64(uint32(Array(rest), 0)))),
+                            DHCPOptionField("duid", .bytes(Array(rest.dropFirst(4))))])
+        }
+        return .record([DHCPOptionField("type", .unsigned(UInt64(type))), DHCPOptionField("id", .bytes(Array(rest)))])
+    }
+
+    private static func encodeClientIdentifier(_ value: DHCPOptionValue) -> [UInt8]? {
+        guard case .unsigned(let type)? = value[field: "type"], type <= 0xFF else { return nil }
+        var out: [UInt8] = [UInt8(type)]
+        if case .text(let text)? = value[field: "mac"], let mac = MACAddress(text) {
+            out.append(contentsOf: mac.bytes)
+        } else if case .unsigned(let iaid)? = value[field: "iaid"], iaid <= 0xFFFF_FFFF,
+                  case .bytes(let duid)? = value[field: "duid"] {
+            append32(UInt32(iaid), to: &out); out.append(contentsOf: duid)
+        } else if case .bytes(let id)? = value[field: "id"] {
+            out.append(contentsOf: id)
+        } else { return nil }
+        return out
+    }
+
+    private static func decodeClasslessRoutes(_ data: [UInt8]) throws(DHCPValueError) -> DHCPOptionValue {
+        var routes = [DHCPOptionValue]()
+        var index = 0
+        while index < data.count {
+            let width = Int(data[index])
+            guard width <= 32 else { throw DHCPValueError("route prefix width \(width) is over 32 at byte \(index)") }
+            let significant = (width + 7) / 8
+            guard index + 1 + significant + 4 <= data.count else {
+                throw DHCPValueError("route at byte \(index) runs past the option's end")
+            }
+            var destination: UInt32 = 0
+            for octet in 0..<4 {
+                destination = destination << 8 | UInt32(octet < significant ? data[index + 1 + octet] : 0)
+            }
+            routes.append(.record([
+                DHCPOptionField("destination", .prefix(IPv4Address(rawValue: destination), width)),
+                DHCPOptionField("router", .ipv4(address(data, index + 1 + significant))),
+            ]))
+            index += 1 + significant + 4
+        }
+        return .list(routes)
+    }
+
+    private static func decodeClientFQDN(_ data: [UInt8]) throws(DHCPValueError) -> DHCPOptionValue {
+        guard data.count >= 3 else { throw DHCPValueError("client FQDN shorter than 3 bytes") }
+        let flags = data[0]
+        let rest = Array(data[3...])
+        let name: String
+        if flags & 0x04 != 0 {
+            // E bit: canonical wire format (RFC 4702 §2.1); a partial name ends without the root label.
+            name = try DomainName.decodeOne(rest, allowPartial: true)
+        } else {
+            name = text(rest)
+        }
+        return .record([
+            DHCPOptionField("flags", .unsigned(UInt64(flags))),
+            DHCPOptionField("rcode1", .unsigned(UInt64(data[1]))),
+            DHCPOptionField("rcode2", .unsigned(UInt64(data[2]))),
+            DHCPOptionField("name", .text(name)),
+        ])
+    }
+
+    private static func encodeClientFQDN(_ value: DHCPOptionValue) -> [UInt8]? {
+        guard case .unsigned(let flags)? = value[field: "flags"], flags <= 0xFF,
+              case .unsigned(let rcode1)? = value[field: "rcode1"], rcode1 <= 0xFF,
+              case .unsigned(let rcode2)? = value[field: "rcode2"], rcode2 <= 0xFF,
+              case .text(let name)? = value[field: "name"] else { return nil }
+        var out: [UInt8] = [UInt8(flags), UInt8(rcode1), UInt8(rcode2)]
+        if flags & 0x04 != 0 {
+            guard let encoded = DomainName.encodeOne(name) else { return nil }
+            out.append(contentsOf: encoded)
+        } else {
+            out.append(contentsOf: name.utf8)
+        }
+        return out
+    }
+
+    /// RFC 3004 user classes (length-prefixed); Microsoft clients send a bare string, kept as text.
+    private static func decodeUserClass(_ data: [UInt8]) -> DHCPOptionValue {
+        var classes = [DHCPOptionValue]()
+        var index = 0
+        while index < data.count {
+            let length = Int(data[index])
+            guard length > 0, index + 1 + length <= data.count else { return .text(text(data)) }
+            classes.append(.textOrBytes(data[(index + 1)..<(index + 1 + length)]))
+            index += 1 + length
+        }
+        return classes.isEmpty ? .text(text(data)) : .list(classes)
+    }
+
+    /// RFC 3925: option 124 (enterprise + opaque class data items) and 125 (enterprise + suboptions).
+    private static func decodeVendorIdentifying(_ data: [UInt8], suboptions: Bool) throws(DHCPValueError) -> DHCPOptionValue {
+        var vendors = [DHCPOptionValue]()
+        var index = 0
+        while index < data.count {
+            guard index + 5 <= data.count else { throw DHCPValueError("vendor entry at byte \(index) is truncated") }
+            let enterprise = uint32(data, index)
+            let length = Int(data[index + 4])
+            let start = index + 5
+            guard start + length <= data.count else {
+                throw DHCPValueError("vendor data of enterprise \(enterprise) runs past the option's end")
+            }
+            let body = Array(data[start..<(start + length)])
+            var items = [DHCPOptionValue]()
+            var at = 0
+            while at < body.count {
+                let headerLength = suboptions ? 2 : 1
+                guard at + headerLength <= body.count else { throw DHCPValueError("vendor item at byte \(start + at) is truncated") }
+                let itemLength = Int(body[at + headerLength - 1])
+                let itemStart = at + headerLength
+                guard itemStart + itemLength <= body.count else {
+                    throw DHCPValueError("vendor item at byte \(start + at) runs past its entry")
+                }
+                let itemData = body[itemStart..<(itemStart + itemLength)]
+                if suboptions {
+                    items.append(.record([DHCPOptionField("code", .unsigned(UInt64(body[at]))),
+                                          DHCPOptionField("data", .textOrBytes(itemData))]))
+                } else {
+                    items.append(.textOrBytes(itemData))
+                }
+                at = itemStart + itemLength
+            }
+            vendors.append(.record([DHCPOptionField("enterprise", .unsigned(UInt64(enterprise))),
+                                    DHCPOptionField(suboptions ? "suboptions" : "data", .list(items))]))
+            index = start + length
+        }
+        return .list(vendors)
+    }
+
+    private static func encodeVendorIdentifying(_ value: DHCPOptionValue, suboptions: Bool) -> [UInt8]? {
+        guard case .list(let vendors) = value else { return nil }
+        var out = [UInt8]()
+        for vendor in vendors {
+            guard case .unsigned(let enterprise)? = vendor[field: "enterprise"], enterprise <= 0xFFFF_FFFF,
+                  case .list(let items)? = vendor[field: suboptions ? "suboptions" : "data"] else { return nil }
+            var body = [UInt8]()
+            for item in items {
+                if suboptions {
+                    guard case .unsigned(let code)? = item[field: "code"], code <= 0xFF,
+                          let field = item[field: "data"], let data = textOrBytesPayload(field), data.count <= 0xFF
+                    else { return nil }
+                    body.append(UInt8(code)); body.append(UInt8(data.count)); body.append(contentsOf: data)
+                } else {
+                    guard let data = textOrBytesPayload(item), data.count <= 0xFF else { return nil }
+                    body.append(UInt8(data.count)); body.append(contentsOf: data)
+                }
+            }
+            guard body.count <= 0xFF else { return nil }
+            append32(UInt32(enterprise), to: &out); out.append(UInt8(body.count)); out.append(contentsOf: body)
+        }
+        return out
+    }
+
+    // MARK: helpers
+
+    static func textOrBytesPayload(_ value: DHCPOptionValue) -> [UInt8]? {
+        switch value {
+        case .text(let string): Array(string.utf8)
+        case .bytes(let bytes): bytes
+        default: nil
+        }
+    }
+
+    /// Option text: UTF-8 when valid, otherwise each byte as its Latin-1 character.
+    static func text(_ bytes: some Collection<UInt8>) -> String {
+        if let valid = String(validating: bytes, as: UTF8.self) { return valid }
+        return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+    }
+
+    static func expectLength(_ data: [UInt8], _ length: Int) throws(DHCPValueError) {
+        guard data.count == length else { throw DHCPValueError("length \(data.count), expected \(length)") }
+    }
+
+    static func expectMultiple(_ data: [UInt8], of unit: Int, minimum: Int) throws(DHCPValueError) {
+        guard data.count >= minimum, data.count % unit == 0 else {
+            throw DHCPValueError("length \(data.count) is not a non-zero multiple of \(unit)")
+        }
+    }
+
+    static func address(_ data: [UInt8], _ offset: Int) -> IPv4Address {
+        IPv4Address(rawValue: uint32(data, offset))
+    }
+
+    static func uint16(_ data: [UInt8], _ offset: Int) -> UInt16 { UInt16(data[offset]) << 8 | UInt16(data[offset + 1]) }
+
+    static func uint32(_ data: [UInt8], _ offset: Int) -> UInt32 {
+        UInt32(data[offset]) << 24 | UInt32(data[offset + 1]) << 16 | UInt32(data[offset + 2]) << 8 | UInt32(data[offset + 3])
+    }
+
+    static func append16(_ value: UInt16, to out: inout [UInt8]) {
+        out.append(UInt8(value >> 8)); out.append(UInt8(truncatingIfNeeded: value))
+    }
+
+    static func append32(_ value: UInt32, to out: inout [UInt8]) {
+        IPv4Address(rawValue: value).append(to: &out)
+    }
+}

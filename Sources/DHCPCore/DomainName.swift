@@ -1,0 +1,101 @@
+/// DNS names in wire format (RFC 1035 §3.1), with the compression pointers that option 119 allows (RFC 3397 §2).
+enum DomainName {
+    /// The longest name RFC 1035 allows; also bounds the work a hostile option can cause.
+    static let maximumLength = 255
+
+    /// Every name in `data`, one after another; pointers may refer to earlier names.
+    static func decodeList(_ data: [UInt8]) throws(DHCPValueError) -> [String] {
+        var names = [String]()
+        var index = 0
+        while index < data.count {
+            let (name, next) = try decode(data, at: index, allowPartial: false)
+            names.append(name)
+            index = next
+        }
+        return names
+    }
+
+    /// One name filling `data`.
+    static func decodeOne(_ data: [UInt8], allowPartial: Bool) throws(DHCPValueError) -> String {
+        if data.isEmpty { return "" }
+        let (name, next) = try decode(data, at: 0, allowPartial: allowPartial)
+        guard next == data.count else { throw DHCPValueError("\(data.count - next) bytes after the name") }
+        return name
+    }
+
+    /// Decodes the name at `start`; returns it and the index after its last byte in place (not after pointers).
+    private static func decode(_ data: [UInt8], at start: Int, allowPartial: Bool) throws(DHCPValueError) -> (String, Int) {
+        var labels = [String]()
+        var length = 0
+        var index = start
+        var resume: Int? = nil
+        var jumps = 0
+        while true {
+            guard index < data.count else {
+                if allowPartial, resume == nil { return (labels.joined(separator: "."), index) }
+                throw DHCPValueError("name at byte \(start) runs past the option's end")
+            }
+            let byte = data[index]
+            switch byte & 0xC0 {
+            case 0x00:
+                if byte == 0 {
+                    return (labels.joined(separator: "."), resume ?? index + 1)
+                }
+                let labelLength = Int(byte)
+                guard index + 1 + labelLength <= data.count else {
+                    throw DHCPValueError("label at byte \(index) runs past the option's end")
+                }
+                length += labelLength + 1
+                guard length <= maximumLength else { throw DHCPValueError("name at byte \(start) is longer than 255 bytes") }
+                labels.append(DHCPOptionShape.text(data[(index + 1)...(index + labelLength)]))
+                index += 1 + labelLength
+            case 0xC0:
+                guard index + 1 < data.count else { throw DHCPValueError("pointer at byte \(index) is truncated") }
+                let target = Int(byte & 0x3F) << 8 | Int(data[index + 1])
+                // Pointers must go backwards; with a bounded number of jumps a loop cannot hang us.
+                guard target < index, jumps < 64 else { throw DHCPValueError("pointer at byte \(index) loops or points forward") }
+                if resume == nil { resume = index + 2 }
+                jumps += 1
+                index = target
+            default:
+                throw DHCPValueError("label type 0x\(String(byte >> 6, radix: 16)) at byte \(index) is not supported")
+            }
+        }
+    }
+
+    /// Uncompressed wire format; a name ending in "." or any name is written fully qualified.
+    static func encodeOne(_ name: String) -> [UInt8]? {
+        var out = [UInt8]()
+        for label in name.split(separator: ".") {
+            let bytes = Array(label.utf8)
+            guard !bytes.isEmpty, bytes.count <= 63 else { return nil }
+            out.append(UInt8(bytes.count)); out.append(contentsOf: bytes)
+        }
+        out.append(0)
+        return out.count <= maximumLength ? out : nil
+    }
+
+    /// Names with RFC 1035 compression: a suffix already written becomes a pointer.
+    static func encodeList(_ names: [String]) -> [UInt8]? {
+        var out = [UInt8]()
+        var suffixes = [[Substring]: Int]()
+        for name in names {
+            let labels = name.split(separator: ".")
+            var index = 0
+            while index < labels.count {
+                let suffix = Array(labels[index...])
+                if let target = suffixes[suffix] {
+                    out.append(0xC0 | UInt8(target >> 8)); out.append(UInt8(truncatingIfNeeded: target))
+                    break
+                }
+                if out.count < 0x4000 { suffixes[suffix] = out.count }
+                let bytes = Array(labels[index].utf8)
+                guard !bytes.isEmpty, bytes.count <= 63 else { return nil }
+                out.append(UInt8(bytes.count)); out.append(contentsOf: bytes)
+                index += 1
+            }
+            if index == labels.count { out.append(0) }
+        }
+        return out
+    }
+}

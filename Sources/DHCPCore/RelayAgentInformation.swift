@@ -1,0 +1,67 @@
+/// Option 82, relay agent information (RFC 3046), as an ordered record of its suboptions.
+public enum RelayAgentInformation {
+    /// Suboption code → name and shape. One line per suboption.
+    public static let suboptions: [UInt8: (name: String, shape: DHCPOptionShape?)] = [
+        1: ("circuit_id", nil),                 // RFC 3046: opaque, text when printable
+        2: ("remote_id", nil),                  // RFC 3046
+        4: ("docsis_device_class", .uint32),    // RFC 3256
+        5: ("link_selection", .ipv4),           // RFC 3527
+        6: ("subscriber_id", .text),            // RFC 3993
+        7: ("radius_attributes", .bytes),       // RFC 4014
+        8: ("authentication", .bytes),          // RFC 4030
+        9: ("vendor_specific", .vendorIdentifyingClass), // RFC 4243: enterprise + data items
+        10: ("flags", .uint8),                  // RFC 5010
+        11: ("server_id_override", .ipv4),      // RFC 5107
+        12: ("relay_id", .bytes),               // RFC 6925
+        151: ("vss", .bytes),                   // RFC 6607: VSS information
+        152: ("vss_control", .flag),            // RFC 6607
+    ]
+
+    /// The name used for a suboption code in a record.
+    public static func name(of code: UInt8) -> String { suboptions[code]?.name ?? "suboption_\(code)" }
+
+    static func decode(_ data: [UInt8]) throws(DHCPValueError) -> DHCPOptionValue {
+        var fields = [DHCPOptionField]()
+        var index = 0
+        while index < data.count {
+            guard index + 2 <= data.count else { throw DHCPValueError("suboption at byte \(index) is truncated") }
+            let code = data[index]
+            let length = Int(data[index + 1])
+            guard index + 2 + length <= data.count else {
+                throw DHCPValueError("suboption \(code) at byte \(index) runs past the option's end")
+            }
+            let body = Array(data[(index + 2)..<(index + 2 + length)])
+            let value: DHCPOptionValue
+            if let shape = suboptions[code]?.shape {
+                value = try shape.decode(body)
+            } else if suboptions[code] != nil {
+                value = .textOrBytes(body)
+            } else {
+                value = .bytes(body)
+            }
+            fields.append(DHCPOptionField(name(of: code), value))
+            index += 2 + length
+        }
+        return .record(fields)
+    }
+
+    static func encode(_ value: DHCPOptionValue) -> [UInt8]? {
+        guard case .record(let fields) = value else { return nil }
+        var out = [UInt8]()
+        for field in fields {
+            guard let code = code(named: field.name) else { return nil }
+            let body: [UInt8]?
+            if let shape = suboptions[code]?.shape { body = shape.encode(field.value) }
+            else { body = DHCPOptionShape.textOrBytesPayload(field.value) }
+            guard let body, body.count <= 0xFF else { return nil }
+            out.append(code); out.append(UInt8(body.count)); out.append(contentsOf: body)
+        }
+        return out
+    }
+
+    static func code(named name: String) -> UInt8? {
+        if let match = suboptions.first(where: { $0.value.name == name }) { return match.key }
+        guard name.hasPrefix("suboption_") else { return nil }
+        return UInt8(name.dropFirst("suboption_".count))
+    }
+}

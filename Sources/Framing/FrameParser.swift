@@ -1,0 +1,132 @@
+import NetworkPrimitives
+
+/// Parses link layer, IPv4 and UDP headers in place. Pure: offsets into the caller's bytes, no copies.
+public enum FrameParser {
+    static let maximumVLANTags = 8
+
+    public static func parse(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> Frame {
+        var link = LinkInfo()
+        func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) }
+        func truncated(_ needed: Int) -> Frame {
+            Frame(link: link, payload: .malformed(FramingError(.truncatedLinkHeader, offset: 0,
+                "\(bytes.count) bytes, the \(linkType) header needs \(needed)")))
+        }
+        let etherType: UInt16
+        var offset: Int
+        switch linkType {
+        case .ethernet:
+            guard bytes.count >= 14 else { return truncated(14) }
+            link.destination = MACAddress(bytes, at: 0)
+            link.source = MACAddress(bytes, at: 6)
+            var type = u16(12)
+            offset = 14
+            while type == 0x8100 || type == 0x88A8 || type == 0x9100, link.vlans.count < maximumVLANTags {
+                guard bytes.count >= offset + 4 else { return truncated(offset + 4) }
+                link.vlans.append(u16(offset) & 0x0FFF)
+                type = u16(offset + 2)
+                offset += 4
+            }
+            etherType = type
+        case .linuxSLL:
+            guard bytes.count >= 16 else { return truncated(16) }
+            if u16(4) == 6 { link.source = MACAddress(bytes, at: 6) }
+            etherType = u16(14)
+            offset = 16
+        case .linuxSLL2:
+            guard bytes.count >= 20 else { return truncated(20) }
+            if bytes[11] == 6 { link.source = MACAddress(bytes, at: 12) }
+            etherType = u16(0)
+            offset = 20
+        case .null, .loop:
+            guard bytes.count >= 4 else { return truncated(4) }
+            // The family is in the capturing host's order for null; either way 2 is AF_INET and
+            // 24, 28, 30 are AF_INET6 on the BSDs and macOS.
+            let first = UInt32(bytes[0]), last = UInt32(bytes[3])
+            let family = linkType == .loop || (first == 0 && last != 0) ? last : first
+            etherType = family == 2 ? 0x0800 : [24, 28, 30].contains(family) ? 0x86DD : 0
+            offset = 4
+        case .raw, .rawDLT12, .rawDLT14, .ipv4:
+            guard bytes.count >= 1 else { return truncated(1) }
+            etherType = bytes[0] >> 4 == 6 ? 0x86DD : 0x0800
+            offset = 0
+        default:
+            return Frame(link: link, payload: .malformed(FramingError(.unsupportedLinkType, offset: 0,
+                "link type \(linkType.rawValue) is not supported")))
+        }
+        switch etherType {
+        case 0x0800: return Frame(link: link, payload: parseIPv4(bytes, at: offset))
+        case 0x86DD: return Frame(link: link, payload: parseIPv6(bytes, at: offset))
+        default: return Frame(link: link, payload: .other)
+        }
+    }
+
+    /// IPv4 (RFC 791) with options; UDP (RFC 768). Length fields are checked against the bytes present.
+    public static func parseIPv4(_ bytes: UnsafeRawBufferPointer, at start: Int) -> FramePayload {
+        func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) }
+        guard bytes.count >= start + 20 else {
+            return .malformed(FramingError(.truncatedIPv4Header, offset: start, "fewer than 20 bytes of IPv4 header"))
+        }
+        guard bytes[start] >> 4 == 4 else { return .other }
+        let headerLength = Int(bytes[start] & 0x0F) * 4
+        guard headerLength >= 20, bytes.count >= start + headerLength else {
+            return .malformed(FramingError(.badIPv4HeaderLength, offset: start,
+                "IPv4 header length \(headerLength) with \(bytes.count - start) bytes present"))
+        }
+        let totalLength = Int(u16(start + 2))
+        guard totalLength >= headerLength else {
+            return .malformed(FramingError(.badIPv4TotalLength, offset: start + 2,
+                "IPv4 total length \(totalLength) is shorter than its header (\(headerLength))"))
+        }
+        // Ethernet pads short frames: trust the total length when it is shorter than the bytes present,
+        // never when it is longer.
+        let end = min(bytes.count, start + totalLength)
+        let fragment = u16(start + 6)
+        let info = IPv4Info(
+            source: IPv4Address(bytes, at: start + 12), destination: IPv4Address(bytes, at: start + 16),
+            identification: u16(start + 4), ttl: bytes[start + 8], protocolNumber: bytes[start + 9],
+            headerLength: headerLength, fragmentOffset: Int(fragment & 0x1FFF) * 8, moreFragments: fragment & 0x2000 != 0)
+        let ipPayload = (start + headerLength)..<end
+        if info.isFragment { return .ipv4Fragment(info, payload: ipPayload) }
+        guard info.protocolNumber == 17 else { return .other }
+        return parseUDP(bytes, ipPayload, ip: info)
+    }
+
+    /// UDP over a payload range (of a frame, or of a reassembled datagram).
+    public static func parseUDP(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, ip: IPv4Info) -> FramePayload {
+        guard range.count >= 8 else {
+            return .malformed(FramingError(.truncatedUDPHeader, offset: range.lowerBound, "fewer than 8 bytes of UDP header"))
+        }
+        let start = range.lowerBound
+        func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) }
+        let length = Int(u16(start + 4))
+        var payloadEnd = range.upperBound
+        var lengthError: FramingError?
+        if length < 8 {
+            lengthError = FramingError(.badUDPLength, offset: start + 4, "UDP length \(length) is shorter than its header")
+        } else if length > range.count {
+            lengthError = FramingError(.badUDPLength, offset: start + 4,
+                                       "UDP length \(length) but only \(range.count) bytes present")
+        } else {
+            payloadEnd = start + length
+        }
+        let udp = UDPInfo(sourcePort: u16(start), destinationPort: u16(start + 2), payload: (start + 8)..<payloadEnd)
+        return .udp(ip, udp, lengthError: lengthError)
+    }
+
+    /// IPv6 with a UDP next header, possibly after hop-by-hop, routing or destination options headers.
+    static func parseIPv6(_ bytes: UnsafeRawBufferPointer, at start: Int) -> FramePayload {
+        guard bytes.count >= start + 40 else { return .other }
+        var next = bytes[start + 6]
+        var offset = start + 40
+        var hops = 0
+        while [0, 43, 60].contains(next), hops < 8, bytes.count >= offset + 8 {
+            next = bytes[offset]
+            offset += (Int(bytes[offset + 1]) + 1) * 8
+            hops += 1
+        }
+        guard next == 17, bytes.count >= offset + 8 else { return .other }
+        let source = UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
+        let destination = UInt16(bytes[offset + 2]) << 8 | UInt16(bytes[offset + 3])
+        return .ipv6UDP(sourcePort: source, destinationPort: destination)
+    }
+}

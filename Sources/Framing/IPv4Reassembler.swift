@@ -1,0 +1,83 @@
+import NetworkPrimitives
+
+/// Reassembles fragmented IPv4 datagrams (RFC 791 §3.2) with bounded memory: at most `maximumPending`
+/// datagrams in progress, each at most 65,535 bytes, dropped after `timeout` seconds.
+public struct IPv4Reassembler: Sendable {
+    struct Key: Hashable, Sendable {
+        var source: IPv4Address, destination: IPv4Address, identification: UInt16, protocolNumber: UInt8
+    }
+    struct Pending: Sendable {
+        var firstSeen: Double
+        var first: IPv4Info?
+        var pieces: [(offset: Int, bytes: [UInt8])] = []
+        var totalLength: Int?
+    }
+
+    public let maximumPending: Int
+    public let timeout: Double
+    private var pending: [Key: Pending] = [:]
+
+    public init(maximumPending: Int = 256, timeout: Double = 30) {
+        self.maximumPending = maximumPending
+        self.timeout = timeout
+    }
+
+    /// A whole datagram: the first fragment's header and the reassembled IP payload.
+    public struct Datagram: Sendable {
+        public var ip: IPv4Info
+        public var payload: [UInt8]
+    }
+
+    public enum Outcome: Sendable {
+        case incomplete
+        case complete(Datagram)
+        case failed(FramingError)
+    }
+
+    /// Adds one fragment seen at `time`.
+    public mutating func add(_ ip: IPv4Info, payload: UnsafeRawBufferPointer, time: Double) -> Outcome {
+        let key = Key(source: ip.source, destination: ip.destination, identification: ip.identification,
+                      protocolNumber: ip.protocolNumber)
+        if pending[key] == nil, pending.count >= maximumPending {
+            evictOldest()
+        }
+        var entry = pending[key] ?? Pending(firstSeen: time)
+        let end = ip.fragmentOffset + payload.count
+        guard end <= 65_535 else {
+            pending[key] = nil
+            return .failed(FramingError(.badIPv4TotalLength, offset: 0, "fragments reach past 65,535 bytes"))
+        }
+        if entry.pieces.contains(where: { $0.offset < end && ip.fragmentOffset < $0.offset + $0.bytes.count }) {
+            pending[key] = nil
+            return .failed(FramingError(.fragmentOverlap, offset: 0,
+                                        "overlapping fragments of IPv4 datagram id 0x\(String(ip.identification, radix: 16))"))
+        }
+        if ip.fragmentOffset == 0 { entry.first = ip }
+        if !ip.moreFragments { entry.totalLength = end }
+        entry.pieces.append((ip.fragmentOffset, Array(payload)))
+        if let total = entry.totalLength, let first = entry.first,
+           entry.pieces.reduce(0, { $0 + $1.bytes.count }) == total {
+            var bytes = [UInt8](repeating: 0, count: total)
+            for piece in entry.pieces { bytes.replaceSubrange(piece.offset..<(piece.offset + piece.bytes.count), with: piece.bytes) }
+            pending[key] = nil
+            var header = first
+            header.moreFragments = false
+            return .complete(Datagram(ip: header, payload: bytes))
+        }
+        pending[key] = entry
+        return .incomplete
+    }
+
+    /// Drops datagrams older than the timeout; returns how many.
+    public mutating func expire(now: Double) -> Int {
+        let before = pending.count
+        pending = pending.filter { now - $0.value.firstSeen <= timeout }
+        return before - pending.count
+    }
+
+    public var pendingCount: Int { pending.count }
+
+    private mutating func evictOldest() {
+        if let oldest = pending.min(by: { $0.value.firstSeen < $1.value.firstSeen })?.key { pending[oldest] = nil }
+    }
+}

@@ -1,0 +1,37 @@
+/// Hexadecimal renderings used by every output.
+public enum Hex {
+    @usableFromInline static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// "0a:1b:ff", as tshark and tcpdump print byte strings.
+    public static func colonSeparated(_ bytes: some Collection<UInt8>) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 3)
+        for byte in bytes {
+            if !out.isEmpty { out.append(UInt8(ascii: ":")) }
+            out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// "0a1bff".
+    public static func compact(_ bytes: some Collection<UInt8>) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes { out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 0xF)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Parses hex with optional ':' '-' or ' ' separators and an optional 0x prefix.
+    public static func parse(_ text: some StringProtocol) -> [UInt8]? {
+        var digitsOnly = String(text.filter { $0 != ":" && $0 != "-" && $0 != " " })
+        if digitsOnly.hasPrefix("0x") || digitsOnly.hasPrefix("0X") { digitsOnly.removeFirst(2) }
+        guard digitsOnly.count % 2 == 0 else { return nil }
+        var out = [UInt8]()
+        var iterator = digitsOnly.makeIterator()
+        while let high = iterator.next(), let low = iterator.next() {
+            guard let h = high.hexDigitValue, let l = low.hexDigitValue else { return nil }
+            out.append(UInt8(h << 4 | l))
+        }
+        return out
+    }
+}

@@ -1,0 +1,57 @@
+/// An IPv4 address in host order, printed dotted-quad.
+public struct IPv4Address: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {
+        rawValue = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
+    }
+
+    /// Parses "a.b.c.d"; nil for anything else.
+    public init?(_ text: some StringProtocol) {
+        var value: UInt32 = 0
+        var octets = 0
+        for part in text.split(separator: ".", omittingEmptySubsequences: false) {
+            guard part.count >= 1, part.count <= 3, let octet = UInt8(part) else { return nil }
+            value = value << 8 | UInt32(octet)
+            octets += 1
+        }
+        guard octets == 4 else { return nil }
+        rawValue = value
+    }
+
+    /// Reads four bytes in network order at `offset`; the caller checks the bounds.
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer, at offset: Int) {
+        rawValue = UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16
+            | UInt32(bytes[offset + 2]) << 8 | UInt32(bytes[offset + 3])
+    }
+
+    public static let any = IPv4Address(rawValue: 0)
+    public static let broadcast = IPv4Address(rawValue: 0xFFFF_FFFF)
+
+    public var octets: [UInt8] {
+        [UInt8(rawValue >> 24), UInt8(truncatingIfNeeded: rawValue >> 16),
+         UInt8(truncatingIfNeeded: rawValue >> 8), UInt8(truncatingIfNeeded: rawValue)]
+    }
+
+    public var description: String {
+        var text = ""
+        text.reserveCapacity(15)
+        IPv4Address.write(rawValue, into: &text)
+        return text
+    }
+
+    public static func < (lhs: IPv4Address, rhs: IPv4Address) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public func append(to bytes: inout [UInt8]) {
+        bytes.append(UInt8(rawValue >> 24)); bytes.append(UInt8(truncatingIfNeeded: rawValue >> 16))
+        bytes.append(UInt8(truncatingIfNeeded: rawValue >> 8)); bytes.append(UInt8(truncatingIfNeeded: rawValue))
+    }
+
+    static func write(_ value: UInt32, into text: inout String) {
+        for shift in stride(from: 24, through: 0, by: -8) {
+            text += String(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
+            if shift > 0 { text += "." }
+        }
+    }
+}

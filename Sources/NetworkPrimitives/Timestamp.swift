@@ -1,0 +1,61 @@
+/// A capture timestamp: seconds since 1970 UTC and nanoseconds.
+public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var seconds: Int64
+    public var nanoseconds: UInt32
+
+    public init(seconds: Int64, nanoseconds: UInt32) { self.seconds = seconds; self.nanoseconds = nanoseconds }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.seconds, lhs.nanoseconds) < (rhs.seconds, rhs.nanoseconds)
+    }
+
+    public var timeInterval: Double { Double(seconds) + Double(nanoseconds) / 1e9 }
+
+    /// Seconds from `earlier` to self.
+    public func seconds(since earlier: Timestamp) -> Double {
+        Double(seconds - earlier.seconds) + (Double(nanoseconds) - Double(earlier.nanoseconds)) / 1e9
+    }
+
+    /// RFC 3339 UTC with six fractional digits, as CONTRACT.md asks: 2015-04-03T14:04:52.248716Z.
+    public var description: String { rfc3339(fractionDigits: 6) }
+
+    public func rfc3339(fractionDigits: Int) -> String {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        let (year, month, day) = Self.civil(fromDays: days)
+        var text = ""
+        text.reserveCapacity(27)
+        Self.pad(year, 4, &text); text += "-"; Self.pad(month, 2, &text); text += "-"; Self.pad(day, 2, &text)
+        text += "T"
+        Self.pad(secondOfDay / 3600, 2, &text); text += ":"
+        Self.pad(secondOfDay / 60 % 60, 2, &text); text += ":"
+        Self.pad(secondOfDay % 60, 2, &text)
+        if fractionDigits > 0 {
+            var divisor: Int64 = 1
+            for _ in 0..<(9 - min(9, fractionDigits)) { divisor *= 10 }
+            text += "."
+            Self.pad(Int64(nanoseconds) / divisor, min(9, fractionDigits), &text)
+        }
+        text += "Z"
+        return text
+    }
+
+    /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
+    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    static func pad(_ value: Int64, _ width: Int, _ text: inout String) {
+        let digits = String(value)
+        if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
+        text += digits
+    }
+}

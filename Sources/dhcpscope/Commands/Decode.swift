@@ -1,0 +1,158 @@
+import ArgumentParser
+import Capture
+import DHCPAnalysis
+import DHCPCore
+import Framing
+import Glibc
+
+struct Decode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Decode every DHCPv4 message in capture files.",
+        discussion: """
+            Reads pcap and pcapng files (any link type libpcap reads that dhcpscope knows: Ethernet with \
+            802.1Q/802.1ad tags, Linux cooked SLL and SLL2, raw IPv4, BSD null and loop), merges several files \
+            by timestamp, reassembles fragmented IPv4, and prints one line per DHCP message; -v prints every \
+            field and option; --json prints one `message` event per DHCP message and a final `summary`.
+            DHCPv6 (UDP 546/547) is counted but not decoded yet.
+
+            Exit status: 0 every message decoded cleanly; 1 some message was malformed or a file was damaged \
+            part-way (everything before the damage is decoded); 2 no input could be read; 64 usage error.
+            """
+    )
+
+    @OptionGroup var input: CaptureInputOptions
+    @OptionGroup var filters: MessageFilterOptions
+    @OptionGroup var output: OutputOptions
+
+    @Flag(help: "Decode everything but print only the summary (counts).")
+    var countOnly = false
+
+    func run() throws {
+        let messageFilter = try filters.messageFilter()
+        let ports = try input.ports()
+        let stdout = OutputStream.standardOutput(flushEachLine: false)
+        var summary = DecodeSummary()
+
+        var readers = [PCAPFileReader]()
+        var names = [String]()
+        for path in input.files {
+            do {
+                let reader = try PCAPFileReader(path: path)
+                if let expression = input.filter { try reader.setFilter(expression) }
+                readers.append(reader)
+                names.append(reader.sourceName)
+            } catch {
+                report(error, to: stdout)
+                summary.countCaptureError()
+            }
+        }
+        guard !readers.isEmpty else {
+            finish(summary, stdout)
+            throw ExitCode(2)
+        }
+        summary.files = readers.count
+        let linkTypes = readers.map { LinkType(rawValue: $0.linkType) }
+        for (index, linkType) in linkTypes.enumerated() where !linkType.isSupported {
+            report(CaptureError(source: names[index], "link type \(linkType.rawValue) is not supported; its frames are skipped"), to: stdout)
+        }
+        var decoders = Array(repeating: DHCPFrameDecoder(ports: ports), count: readers.count)
+        let merger = CaptureMerger(readers: readers)
+        let json = output.json, verbose = output.verbose, countOnly = self.countOnly
+        let limit = filters.count ?? Int.max
+        let progress = ProgressMeter(enabled: Diagnostics.standardErrorIsTerminal && !stdout.isTerminal)
+
+        reading: while let item = merger.next() {
+            switch item {
+            case .failure(_, let error):
+                report(error, to: stdout)
+                summary.countCaptureError()
+            case .packet(let index, let packet):
+                let decoded = decoders[index].decode(packet.bytes, linkType: linkTypes[index], time: packet.timestamp)
+                summary.count(decoded)
+                progress.tick(summary)
+                guard case .dhcp(let record) = decoded.content, !countOnly, messageFilter.matches(record.message) else { continue }
+                let context = MessageContext(file: names[index], frame: packet.frameNumber, time: packet.timestamp,
+                                             link: decoded.link, record: record)
+                if json {
+                    stdout.append(context.jsonLine())
+                    stdout.endLine()
+                } else if verbose {
+                    stdout.write(line: context.verboseText())
+                } else {
+                    stdout.write(line: context.textLine())
+                }
+                summary.shown += 1
+                if summary.shown >= limit { break reading }
+            }
+        }
+        progress.clear()
+        finish(summary, stdout)
+        if summary.messages == 0, summary.frames == 0, summary.captureErrors > 0 { throw ExitCode(2) }
+        if summary.malformed > 0 || summary.captureErrors > 0 { throw ExitCode(1) }
+    }
+
+    private func report(_ error: CaptureError, to stdout: OutputStream) {
+        if output.json {
+            var json = JSONLine(event: "problem")
+            json.field("code", "capture-file")
+            json.field("severity", "error")
+            json.field("file", error.source)
+            json.field("offset", error.offset.map { Int($0) })
+            json.field("text", error.description)
+            stdout.append(json.finish())
+            stdout.endLine()
+        }
+        Diagnostics.error(error.description)
+    }
+
+    private func finish(_ summary: DecodeSummary, _ stdout: OutputStream) {
+        if output.json {
+            var json = JSONLine(event: "summary")
+            json.field("files", summary.files)
+            json.field("frames", summary.frames)
+            json.field("messages", summary.messages)
+            json.field("shown", summary.shown)
+            json.field("malformed", summary.malformed)
+            json.field("dhcpv6", summary.dhcpv6)
+            json.field("framing_errors", summary.framingErrors)
+            json.field("capture_errors", summary.captureErrors)
+            json.beginObject("types")
+            for (name, count) in summary.messagesByType.sorted(by: { $0.key < $1.key }) { json.field(name, count) }
+            json.endObject()
+            json.beginObject("problems")
+            for severity in ["info", "warning", "error"] { json.field(severity, summary.problemsBySeverity[severity] ?? 0) }
+            json.endObject()
+            stdout.append(json.finish())
+            stdout.endLine()
+        } else if countOnly || Diagnostics.standardErrorIsTerminal {
+            let types = summary.messagesByType.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            let line = "\(summary.messages) DHCP messages in \(summary.frames) frames from \(summary.files) file(s)"
+                + (types.isEmpty ? "" : " (\(types))")
+                + "; \(summary.malformed) malformed, \(summary.dhcpv6) DHCPv6 not decoded, \(summary.captureErrors) capture errors"
+            if countOnly { stdout.write(line: line) } else { stdout.flush(); Diagnostics.error(line) }
+        }
+        stdout.flush()
+    }
+}
+
+/// A progress line on standard error, at most twice a second, only when stderr is a terminal and stdout is not.
+final class ProgressMeter {
+    private let enabled: Bool
+    private var last: Double = 0
+    private var shown = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func tick(_ summary: DecodeSummary) {
+        guard enabled, summary.frames & 0x3FFF == 0 else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let seconds = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+        guard seconds - last >= 0.5 else { return }
+        last = seconds
+        shown = true
+        Diagnostics.progress("\(summary.frames) frames, \(summary.messages) DHCP messages…")
+    }
+
+    func clear() { if shown { Diagnostics.endProgress() } }
+}

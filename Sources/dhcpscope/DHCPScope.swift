@@ -1,0 +1,16 @@
+import ArgumentParser
+
+@main
+struct DHCPScope: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dhcpscope",
+        abstract: "See and test DHCP: decode captures, rebuild transactions and client state.",
+        discussion: """
+            Exit status: 0 nothing wrong was found; 1 the work ran and found problems (malformed messages, \
+            a damaged capture file); 2 the work could not run (no input could be read); 64 usage error.
+            See dhcpscope(1) for the JSON Lines events and every diagnostic code.
+            """,
+        version: "0.1.0",
+        subcommands: [Decode.self]
+    )
+}

@@ -1,0 +1,230 @@
+import DHCPAnalysis
+import DHCPCore
+import Framing
+
+/// Where a message was seen: the context every message renderer needs.
+struct MessageContext {
+    var file: String
+    var frame: Int
+    var time: Timestamp
+    var link: LinkInfo
+    var record: DHCPRecord
+}
+
+/// An option made ready for output: the RFC 3396 concatenated data and its typed value or the reason it has none.
+struct RenderedOption {
+    var option: DHCPOption
+    var instances: Int
+    var location: DHCPOptionLocation
+    var value: DHCPOptionValue?
+    var valueError: String?
+
+    static func all(of message: DHCPMessage) -> [RenderedOption] {
+        var rendered = [RenderedOption]()
+        for instance in message.optionInstances {
+            if let index = rendered.firstIndex(where: { $0.option.code == instance.option.code }) {
+                rendered[index].option.data.append(contentsOf: instance.option.data)
+                rendered[index].instances += 1
+            } else {
+                rendered.append(RenderedOption(option: instance.option, instances: 1, location: instance.location))
+            }
+        }
+        for index in rendered.indices {
+            do { rendered[index].value = try rendered[index].option.value() }
+            catch { rendered[index].valueError = error.reason }
+        }
+        return rendered
+    }
+}
+
+extension MessageContext {
+    var source: String { "\(record.ip.source):\(record.sourcePort)" }
+    var destination: String { "\(record.ip.destination):\(record.destinationPort)" }
+
+    /// The diagnostics of the message, with a framing warning first when there was one.
+    var problems: [(code: String, offset: Int, text: String, severity: String)] {
+        var list = [(code: String, offset: Int, text: String, severity: String)]()
+        if let warning = record.framingWarning { list.append((warning.code.rawValue, warning.offset, warning.reason, "warning")) }
+        for diagnostic in record.diagnostics {
+            list.append((diagnostic.code.rawValue, diagnostic.offset, diagnostic.reason, diagnostic.severity.rawValue))
+        }
+        return list
+    }
+
+    // MARK: JSON
+
+    /// The CONTRACT.md `message` event.
+    func jsonLine() -> [UInt8] {
+        var json = JSONLine(event: "message")
+        json.field("file", file)
+        json.field("frame", frame)
+        json.field("time", time.description)
+        json.field("src", source)
+        json.field("dst", destination)
+        json.field("eth_src", link.source?.description)
+        json.field("eth_dst", link.destination?.description)
+        json.field("vlan", link.vlans.first.map { Int($0) })
+        if link.vlans.count > 1 {
+            json.beginArray("vlans")
+            for vlan in link.vlans { json.number(Int(vlan)) }
+            json.endArray()
+        }
+        if record.reassembled { json.field("reassembled", true) }
+        if let message = record.message {
+            json.beginObject("dhcp")
+            json.field("op", Int(message.op))
+            json.field("htype", Int(message.htype))
+            json.field("hlen", Int(message.hlen))
+            json.field("hops", Int(message.hops))
+            json.field("xid", Self.hex32(message.xid))
+            json.field("secs", Int(message.secs))
+            json.field("flags", Int(message.flags))
+            json.field("broadcast", message.isBroadcast)
+            json.field("ciaddr", message.clientAddress.description)
+            json.field("yiaddr", message.yourAddress.description)
+            json.field("siaddr", message.serverAddress.description)
+            json.field("giaddr", message.relayAddress.description)
+            json.field("chaddr", Hex.colonSeparated(message.hardwareAddress))
+            json.field("sname", DHCPMessage.text(of: message.sname))
+            json.field("file", DHCPMessage.text(of: message.file))
+            json.field("type", message.typeName)
+            json.beginArray("options")
+            for rendered in RenderedOption.all(of: message) {
+                json.beginObject()
+                json.field("code", Int(rendered.option.code.rawValue))
+                json.field("name", rendered.option.name)
+                json.field("length", rendered.option.data.count)
+                json.field("hex", Hex.compact(rendered.option.data))
+                json.key("value")
+                if let value = rendered.value { json.value(value) } else { json.null() }
+                if rendered.instances > 1 { json.field("instances", rendered.instances) }
+                if rendered.location != .options { json.field("location", rendered.location.rawValue) }
+                if let reason = rendered.valueError { json.field("value_error", reason) }
+                json.endObject()
+            }
+            json.endArray()
+            json.endObject()
+        } else {
+            json.key("dhcp"); json.null()
+        }
+        let problems = self.problems
+        if let first = problems.first(where: { $0.severity == "error" }) ?? problems.first {
+            json.beginObject("error")
+            json.field("code", first.code)
+            json.field("offset", first.offset)
+            json.field("text", first.text)
+            json.field("severity", first.severity)
+            json.endObject()
+        }
+        if problems.count > 1 {
+            json.beginArray("diagnostics")
+            for problem in problems {
+                json.beginObject()
+                json.field("code", problem.code); json.field("offset", problem.offset)
+                json.field("text", problem.text); json.field("severity", problem.severity)
+                json.endObject()
+            }
+            json.endArray()
+        }
+        return json.finish()
+    }
+
+    static func hex32(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
+    }
+
+    // MARK: text
+
+    /// One line: time, addresses, type, xid, chaddr, the addresses that are set, the key options.
+    func textLine() -> String {
+        var line = "\(time) \(source) > \(destination)"
+        if let vlan = link.vlans.first { line += " vlan \(vlan)" }
+        guard let message = record.message else {
+            return line + " MALFORMED " + problems.map { "[\($0.code): \($0.text)]" }.joined(separator: " ")
+        }
+        line += " \(message.typeName) xid=\(Self.hex32(message.xid)) chaddr=\(Hex.colonSeparated(message.hardwareAddress))"
+        for (name, address) in [("ciaddr", message.clientAddress), ("yiaddr", message.yourAddress),
+                                ("siaddr", message.serverAddress), ("giaddr", message.relayAddress)] where address != .any {
+            line += " \(name)=\(address)"
+        }
+        let keys: [(DHCPOptionCode, String)] = [
+            (.requestedAddress, "requested"), (.serverIdentifier, "server-id"), (.leaseTime, "lease"),
+            (.hostName, "hostname"), (.subnetMask, "mask"), (.routers, "router"), (.domainNameServers, "dns"),
+            (.message, "message"), (.relayAgentInformation, "agent"),
+        ]
+        let options = RenderedOption.all(of: message)
+        for (code, label) in keys {
+            guard let rendered = options.first(where: { $0.option.code == code }), let value = rendered.value else { continue }
+            line += " \(label)=\(Self.text(value))"
+        }
+        for problem in problems where problem.severity != "info" { line += " [\(problem.code): \(problem.text)]" }
+        return line
+    }
+
+    /// Every field and option, one per line, as dhcpdump lays them out.
+    func verboseText() -> String {
+        var lines = ["frame \(frame) \(time) \(file)" + (record.reassembled ? " (reassembled from fragments)" : "")]
+        var ethernet = "  ETH     \(link.source?.description ?? "-") > \(link.destination?.description ?? "-")"
+        if !link.vlans.isEmpty { ethernet += " vlan " + link.vlans.map(String.init).joined(separator: ",") }
+        lines.append(ethernet)
+        lines.append("  IP      \(source) > \(destination) ttl \(record.ip.ttl) id 0x\(String(record.ip.identification, radix: 16))")
+        if let message = record.message {
+            lines.append("  OP      \(message.op) (\(message.op == DHCPMessage.bootReply ? "BOOTREPLY" : message.op == DHCPMessage.bootRequest ? "BOOTREQUEST" : "unknown"))")
+            lines.append("  HTYPE   \(message.htype)")
+            lines.append("  HLEN    \(message.hlen)")
+            lines.append("  HOPS    \(message.hops)")
+            lines.append("  XID     \(Self.hex32(message.xid))")
+            lines.append("  SECS    \(message.secs)")
+            lines.append("  FLAGS   0x\(String(message.flags, radix: 16))\(message.isBroadcast ? " (broadcast)" : "")")
+            lines.append("  CIADDR  \(message.clientAddress)")
+            lines.append("  YIADDR  \(message.yourAddress)")
+            lines.append("  SIADDR  \(message.serverAddress)")
+            lines.append("  GIADDR  \(message.relayAddress)")
+            lines.append("  CHADDR  \(Hex.colonSeparated(message.hardwareAddress))")
+            lines.append("  SNAME   \(Self.fieldText(message.sname))")
+            lines.append("  FILE    \(Self.fieldText(message.file))")
+            lines.append("  TYPE    \(message.typeName)")
+            for rendered in RenderedOption.all(of: message) {
+                let code = String(rendered.option.code.rawValue)
+                let length = String(rendered.option.data.count)
+                var text = "  OPTION  " + String(repeating: " ", count: 3 - code.count) + code
+                    + " (" + String(repeating: " ", count: max(0, 3 - length.count)) + length + ") "
+                    + rendered.option.name.padding(31) + " "
+                if let value = rendered.value { text += Self.text(value) }
+                else { text += Hex.colonSeparated(rendered.option.data) }
+                if let reason = rendered.valueError { text += "  [bad value: \(reason)]" }
+                if rendered.instances > 1 { text += "  [\(rendered.instances) instances, RFC 3396]" }
+                if rendered.location != .options { text += "  [in \(rendered.location)]" }
+                lines.append(text)
+            }
+        }
+        for problem in problems { lines.append("  \(problem.severity.uppercased())  \(problem.code) at byte \(problem.offset): \(problem.text)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func fieldText(_ field: DHCPMessage.Field) -> String {
+        if case .options = field { return "(options, overloaded)" }
+        return DHCPMessage.text(of: field)
+    }
+
+    /// An option value as text: lists comma-separated, records as key=value.
+    static func text(_ value: DHCPOptionValue) -> String {
+        switch value {
+        case .unsigned(let number): String(number)
+        case .signed(let number): String(number)
+        case .bool(let flag): flag ? "true" : "false"
+        case .ipv4(let address): address.description
+        case .text(let string): "\"" + string.unicodeScalars.map { $0.value >= 0x20 && $0.value != 0x7F ? String($0) : "\\x" + String($0.value, radix: 16) }.joined() + "\""
+        case .bytes(let bytes): Hex.colonSeparated(bytes)
+        case .named(let code, let name): name.map { "\($0) (\(code))" } ?? String(code)
+        case .prefix(let address, let width): "\(address)/\(width)"
+        case .list(let items): items.map(text).joined(separator: ",")
+        case .record(let fields): "{" + fields.map { "\($0.name)=\(text($0.value))" }.joined(separator: " ") + "}"
+        }
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}

@@ -1,0 +1,66 @@
+import Glibc
+
+/// Buffered writing to a file descriptor. Line-flushed for live commands (CONTRACT.md), block-flushed for
+/// file work where a million lines must not cost a million system calls.
+final class OutputStream {
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+    private let flushEachLine: Bool
+    private(set) var failed = false
+
+    init(descriptor: Int32, flushEachLine: Bool) {
+        self.descriptor = descriptor
+        self.flushEachLine = flushEachLine
+        buffer.reserveCapacity(1 << 17)
+    }
+
+    static func standardOutput(flushEachLine: Bool) -> OutputStream { OutputStream(descriptor: 1, flushEachLine: flushEachLine) }
+
+    var isTerminal: Bool { isatty(descriptor) == 1 }
+
+    func write(line: String) {
+        buffer.append(contentsOf: line.utf8)
+        endLine()
+    }
+
+    /// Appends raw bytes of a line being built; finish with `endLine()`.
+    func append(_ bytes: [UInt8]) { buffer.append(contentsOf: bytes) }
+
+    func endLine() {
+        buffer.append(10)
+        if flushEachLine || buffer.count >= 1 << 16 { flush() }
+    }
+
+    func flush() {
+        var written = 0
+        while written < buffer.count, !failed {
+            let result = buffer.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + written, $0.count - written) }
+            if result > 0 { written += result }
+            else if result < 0, errno == EINTR { continue }
+            else { failed = true }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    deinit { flush() }
+}
+
+/// One-line messages on standard error: "dhcpscope: …".
+enum Diagnostics {
+    static func error(_ text: String) {
+        let line = "dhcpscope: \(text)\n"
+        _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
+    }
+
+    static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
+
+    /// A progress line that rewrites itself on a terminal.
+    static func progress(_ text: String) {
+        let line = "\r\(text)\u{1B}[K"
+        _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
+    }
+
+    static func endProgress() {
+        _ = "\r\u{1B}[K".withCString { Glibc.write(2, $0, strlen($0)) }
+    }
+}
