@@ -89,6 +89,7 @@ public final class PCAPFileReader {
 
     /// libpcap's messages, said the way a user needs them.
     private static func explain(_ message: String, path: String) -> String {
+        if message.hasPrefix(path + ": ") { return explain(String(message.dropFirst(path.count + 2)), path: path) }
         if message.contains("unknown file format") { return "not a pcap or pcapng capture file (\(message))" }
         if message.contains("truncated dump file") || message.contains("truncated pcapng") {
             return "truncated capture file header (\(message))"

@@ -23,21 +23,24 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = Self.civil(fromDays: days)
-        var text = ""
-        text.reserveCapacity(27)
-        Self.pad(year, 4, &text); text += "-"; Self.pad(month, 2, &text); text += "-"; Self.pad(day, 2, &text)
-        text += "T"
-        Self.pad(secondOfDay / 3600, 2, &text); text += ":"
-        Self.pad(secondOfDay / 60 % 60, 2, &text); text += ":"
-        Self.pad(secondOfDay % 60, 2, &text)
-        if fractionDigits > 0 {
-            var divisor: Int64 = 1
-            for _ in 0..<(9 - min(9, fractionDigits)) { divisor *= 10 }
-            text += "."
-            Self.pad(Int64(nanoseconds) / divisor, min(9, fractionDigits), &text)
+        var text = [UInt8]()
+        text.reserveCapacity(30)
+        if year < 0 { text.append(UInt8(ascii: "-")) }
+        Self.pad(year.magnitude, 4, &text); text.append(UInt8(ascii: "-"))
+        Self.pad(UInt64(month), 2, &text); text.append(UInt8(ascii: "-"))
+        Self.pad(UInt64(day), 2, &text); text.append(UInt8(ascii: "T"))
+        Self.pad(UInt64(secondOfDay / 3600), 2, &text); text.append(UInt8(ascii: ":"))
+        Self.pad(UInt64(secondOfDay / 60 % 60), 2, &text); text.append(UInt8(ascii: ":"))
+        Self.pad(UInt64(secondOfDay % 60), 2, &text)
+        let digits = min(9, fractionDigits)
+        if digits > 0 {
+            var divisor: UInt64 = 1
+            for _ in 0..<(9 - digits) { divisor *= 10 }
+            text.append(UInt8(ascii: "."))
+            Self.pad(UInt64(nanoseconds) / divisor, digits, &text)
         }
-        text += "Z"
-        return text
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
@@ -53,9 +56,16 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
-    static func pad(_ value: Int64, _ width: Int, _ text: inout String) {
-        let digits = String(value)
-        if digits.count < width { text += String(repeating: "0", count: width - digits.count) }
-        text += digits
+    /// Decimal digits of `value`, zero-padded to `width`.
+    static func pad(_ value: UInt64, _ width: Int, _ text: inout [UInt8]) {
+        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: max(width, 20))
+        var index = digits.count
+        var rest = value
+        repeat {
+            index -= 1
+            digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        } while rest > 0
+        text.append(contentsOf: digits[min(index, digits.count - width)...])
     }
 }

@@ -41,8 +41,76 @@ struct JSONLine {
     }
 
     mutating func string(_ value: String) { separator(); appendString(value); markValue() }
-    mutating func number(_ value: Int) { separator(); bytes.append(contentsOf: String(value).utf8); markValue() }
-    mutating func unsigned(_ value: UInt64) { separator(); bytes.append(contentsOf: String(value).utf8); markValue() }
+    mutating func number(_ value: Int) {
+        separator()
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendDigits(value.magnitude.asUInt64)
+        markValue()
+    }
+    mutating func unsigned(_ value: UInt64) { separator(); appendDigits(value); markValue() }
+
+    /// "a.b.c.d", written without building a String.
+    mutating func address(_ value: IPv4Address) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        appendAddress(value)
+        bytes.append(UInt8(ascii: "\""))
+        markValue()
+    }
+
+    /// "a.b.c.d:port".
+    mutating func endpoint(_ address: IPv4Address, _ port: UInt16) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        appendAddress(address)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(UInt64(port))
+        bytes.append(UInt8(ascii: "\""))
+        markValue()
+    }
+
+    /// Hex digits of `data`, colon-separated or compact.
+    mutating func hex(_ data: some Collection<UInt8>, colons: Bool) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        var first = true
+        for byte in data {
+            if colons, !first { bytes.append(UInt8(ascii: ":")) }
+            first = false
+            bytes.append(Self.hex[Int(byte >> 4)]); bytes.append(Self.hex[Int(byte & 0xF)])
+        }
+        bytes.append(UInt8(ascii: "\""))
+        markValue()
+    }
+
+    /// "0x%08x".
+    mutating func hex32(_ value: UInt32) {
+        separator()
+        bytes.append(contentsOf: "\"0x".utf8)
+        for shift in stride(from: 28, through: 0, by: -4) { bytes.append(Self.hex[Int(value >> UInt32(shift) & 0xF)]) }
+        bytes.append(UInt8(ascii: "\""))
+        markValue()
+    }
+
+    private mutating func appendAddress(_ value: IPv4Address) {
+        for shift in stride(from: 24, through: 0, by: -8) {
+            appendDigits(UInt64(value.rawValue >> UInt32(shift) & 0xFF))
+            if shift > 0 { bytes.append(UInt8(ascii: ".")) }
+        }
+    }
+
+    private mutating func appendDigits(_ value: UInt64) {
+        if value < 10 { bytes.append(UInt8(ascii: "0") + UInt8(value)); return }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while rest > 0 { buffer[count] = UInt8(ascii: "0") + UInt8(rest % 10); rest /= 10; count += 1 }
+            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[index]) }
+        }
+    }
     mutating func double(_ value: Double) {
         separator()
         bytes.append(contentsOf: (value.isFinite ? String(value) : "null").utf8)
@@ -94,9 +162,9 @@ extension JSONLine {
         case .unsigned(let number): unsigned(number)
         case .signed(let signedValue): number(Int(signedValue))
         case .bool(let flag): bool(flag)
-        case .ipv4(let address): string(address.description)
+        case .ipv4(let address): self.address(address)
         case .text(let text): string(text)
-        case .bytes(let data): string(Hex.colonSeparated(data))
+        case .bytes(let data): hex(data, colons: true)
         case .named(let code, let name):
             if let name { string(name) } else { unsigned(UInt64(code)) }
         case .prefix(let address, let width): string("\(address)/\(width)")
@@ -110,4 +178,8 @@ extension JSONLine {
             endObject()
         }
     }
+}
+
+private extension UInt {
+    var asUInt64: UInt64 { UInt64(self) }
 }
