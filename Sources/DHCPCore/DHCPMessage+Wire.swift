@@ -54,21 +54,24 @@ extension DHCPMessage {
     private mutating func parseOverload(
         _ bytes: UnsafeRawBufferPointer, main: DHCPOptionArea, offsets: inout [Int], diagnostics: inout [DHCPParseError]
     ) {
-        guard let overload = main.options.first(where: { $0.code == .optionOverload }) else { return }
+        // `offsets` holds exactly the main field's option offsets here, in `main.options` order.
+        guard let index = main.options.firstIndex(where: { $0.code == .optionOverload }) else { return }
+        let overload = main.options[index]
         guard overload.data.count == 1, (1...3).contains(overload.data[0]) else {
-            diagnostics.append(DHCPParseError(.badOverload, offset: Self.headerLength + 4,
+            diagnostics.append(DHCPParseError(.badOverload, offset: offsets[index],
                                               "option 52 value \(Hex.colonSeparated(overload.data)) is not 1, 2 or 3"))
             return
         }
         let value = overload.data[0]
+        let mainCount = offsets.count
         if value & 1 != 0 {
             file = .options(DHCPOptionArea.parse(bytes, 108..<236, location: .file, offsets: &offsets, diagnostics: &diagnostics))
         }
         if value & 2 != 0 {
             sname = .options(DHCPOptionArea.parse(bytes, 44..<108, location: .sname, offsets: &offsets, diagnostics: &diagnostics))
         }
-        for case .options(let area) in [file, sname] where area.options.contains(where: { $0.code == .optionOverload }) {
-            diagnostics.append(DHCPParseError(.misplacedOverload, offset: 44, "option 52 inside an overloaded field"))
+        for offset in offsets[mainCount...] where bytes[offset] == DHCPOptionCode.optionOverload.rawValue {
+            diagnostics.append(DHCPParseError(.misplacedOverload, offset: offset, "option 52 inside an overloaded field"))
         }
     }
 

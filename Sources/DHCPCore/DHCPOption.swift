@@ -73,7 +73,7 @@ public struct DHCPOptionArea: Hashable, Sendable {
         elements.reduce(trailer.count) { total, element in
             switch element {
             case .pad(let count): total + count
-            case .option(let option): total + 2 + option.data.count
+            case .option(let option): total + 2 * max(1, (option.data.count + 254) / 255) + option.data.count
             case .end: total + 1
             }
         }
@@ -84,9 +84,15 @@ public struct DHCPOptionArea: Hashable, Sendable {
             switch element {
             case .pad(let count): out.append(contentsOf: repeatElement(0, count: count))
             case .option(let option):
-                out.append(option.code.rawValue)
-                out.append(UInt8(truncatingIfNeeded: option.data.count))
-                out.append(contentsOf: option.data.prefix(255))
+                // Data over 255 bytes (only from an area built by hand) goes out as several instances (RFC 3396).
+                var start = 0
+                repeat {
+                    let end = min(start + 255, option.data.count)
+                    out.append(option.code.rawValue)
+                    out.append(UInt8(end - start))
+                    out.append(contentsOf: option.data[start..<end])
+                    start = end
+                } while start < option.data.count
             case .end: out.append(255)
             }
         }

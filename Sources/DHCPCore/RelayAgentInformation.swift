@@ -13,7 +13,7 @@ public enum RelayAgentInformation {
         10: ("flags", .uint8),                  // RFC 5010
         11: ("server_id_override", .ipv4),      // RFC 5107
         12: ("relay_id", .bytes),               // RFC 6925
-        151: ("vss", .bytes),                   // RFC 6607: VSS information
+        151: ("vss", .machineIdentifier),       // RFC 6607: VSS type byte, then the VPN identifier
         152: ("vss_control", .flag),            // RFC 6607
     ]
 

@@ -11,7 +11,8 @@ public struct IPv4Address: RawRepresentable, Hashable, Comparable, Sendable, Cus
         var value: UInt32 = 0
         var octets = 0
         for part in text.split(separator: ".", omittingEmptySubsequences: false) {
-            guard part.count >= 1, part.count <= 3, let octet = UInt8(part) else { return nil }
+            guard part.count >= 1, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isWholeNumber }),
+                  let octet = UInt8(part) else { return nil }
             value = value << 8 | UInt32(octet)
             octets += 1
         }

@@ -18,11 +18,12 @@ public struct MACAddress: RawRepresentable, Hashable, Comparable, Sendable, Cust
 
     /// Parses "aa:bb:cc:dd:ee:ff" (also with '-' separators); nil for anything else.
     public init?(_ text: some StringProtocol) {
-        let parts = text.split(whereSeparator: { $0 == ":" || $0 == "-" })
+        let parts = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == ":" || $0 == "-" })
         guard parts.count == 6 else { return nil }
         var value: UInt64 = 0
         for part in parts {
-            guard part.count <= 2, let byte = UInt8(part, radix: 16) else { return nil }
+            guard (1...2).contains(part.count), part.allSatisfy(\.isHexDigit), part.allSatisfy(\.isASCII),
+                  let byte = UInt8(part, radix: 16) else { return nil }
             value = value << 8 | UInt64(byte)
         }
         rawValue = value

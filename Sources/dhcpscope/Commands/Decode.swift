@@ -126,7 +126,7 @@ struct Decode: ParsableCommand {
             stdout.endLine()
         } else if countOnly || Diagnostics.standardErrorIsTerminal {
             let types = summary.messagesByType.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            let line = "\(summary.messages) DHCP messages in \(summary.frames) frames from \(summary.files) file(s)"
+            let line = "\(summary.messages) DHCP message\(summary.messages == 1 ? "" : "s") in \(summary.frames) frame\(summary.frames == 1 ? "" : "s") from \(summary.files) file\(summary.files == 1 ? "" : "s")"
                 + (types.isEmpty ? "" : " (\(types))")
                 + "; \(summary.malformed) malformed, \(summary.dhcpv6) DHCPv6 not decoded, \(summary.captureErrors) capture errors"
             if countOnly { stdout.write(line: line) } else { stdout.flush(); Diagnostics.error(line) }
