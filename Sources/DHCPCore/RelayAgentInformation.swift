@@ -9,7 +9,7 @@ public enum RelayAgentInformation {
         6: ("subscriber_id", .text),            // RFC 3993
         7: ("radius_attributes", .bytes),       // RFC 4014
         8: ("authentication", .bytes),          // RFC 4030
-        9: ("vendor_specific", .vendorIdentifyingClass), // RFC 4243: enterprise + data items
+        9: ("vendor_specific", .vendorIdentifyingOptions), // RFC 4243: enterprise + length + sub-options (code, length, data)
         10: ("flags", .uint8),                  // RFC 5010
         11: ("server_id_override", .ipv4),      // RFC 5107
         12: ("relay_id", .bytes),               // RFC 6925

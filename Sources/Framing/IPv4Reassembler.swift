@@ -55,6 +55,12 @@ public struct IPv4Reassembler: Sendable {
         if ip.fragmentOffset == 0 { entry.first = ip }
         if !ip.moreFragments { entry.totalLength = end }
         entry.pieces.append((ip.fragmentOffset, Array(payload)))
+        // A piece past the last fragment's end would make the byte count lie about the gaps (and index out of range).
+        if let total = entry.totalLength, entry.pieces.contains(where: { $0.offset + $0.bytes.count > total }) {
+            pending[key] = nil
+            return .failed(FramingError(.badIPv4TotalLength, offset: 0,
+                                        "a fragment of IPv4 datagram id 0x\(String(ip.identification, radix: 16)) lies past its last fragment"))
+        }
         if let total = entry.totalLength, let first = entry.first,
            entry.pieces.reduce(0, { $0 + $1.bytes.count }) == total {
             var bytes = [UInt8](repeating: 0, count: total)

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+
+@Suite("dhcpscope decode")
+struct DecodeCommandTests {
+    @Test func helpListsEveryOption() throws {
+        let result = try CLI.run(["decode", "--help"])
+        #expect(result.status == 0)
+        for option in ["--filter", "--port", "-c", "--xid", "--mac", "--type", "--json", "--verbose", "--count-only", "<file>"] {
+            #expect(result.stdout.contains(option), "help lacks \(option)")
+        }
+        #expect(result.stdout.contains("Exit status"))
+    }
+
+    @Test func textSnapshot() throws {
+        let result = try CLI.run(["decode", "zeek-dhcp.pcap"])
+        #expect(result.status == 0)
+        #expect(result.lines.count == 9)
+        try CLI.assertSnapshot(result.stdout, named: "decode-zeek-dhcp.txt")
+    }
+
+    @Test func verboseSnapshotShowsOverloadedOptions() throws {
+        let result = try CLI.run(["decode", "-v", "suricata-overload-both.pcap"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("file+sname"))
+        #expect(result.stdout.contains("[3 instances, RFC 3396]"))
+        try CLI.assertSnapshot(result.stdout, named: "decode-overload-verbose.txt")
+    }
+
+    @Test func jsonFollowsTheContract() throws {
+        let result = try CLI.run(["decode", "--json", "zeek-dhcp.pcap"])
+        #expect(result.status == 0)
+        let events = try result.events()
+        #expect(events.count == 10)
+        let messages = events.filter { $0["event"] as? String == "message" }
+        #expect(messages.map { ($0["dhcp"] as? [String: Any])?["type"] as? String } ==
+                ["DISCOVER", "OFFER", "REQUEST", "NAK", "REQUEST", "ACK", "DECLINE", "RELEASE", "INFORM"])
+        for message in messages {
+            for key in ["file", "frame", "time", "src", "dst", "eth_src", "eth_dst", "vlan", "dhcp"] {
+                #expect(message.keys.contains(key), "message event lacks \(key)")
+            }
+            let dhcp = try #require(message["dhcp"] as? [String: Any])
+            for key in ["op", "htype", "hlen", "hops", "xid", "secs", "flags", "ciaddr", "yiaddr", "siaddr", "giaddr",
+                        "chaddr", "sname", "file", "type", "options"] {
+                #expect(dhcp.keys.contains(key), "dhcp object lacks \(key)")
+            }
+            let time = try #require(message["time"] as? String)
+            #expect(time.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z/) != nil)
+        }
+        let offer = messages[1]
+        #expect(offer["frame"] as? Int == 2)
+        #expect(offer["src"] as? String == "128.2.6.152:67")
+        let dhcp = try #require(offer["dhcp"] as? [String: Any])
+        #expect(dhcp["xid"] as? String == "0x000007c0")
+        #expect(dhcp["yiaddr"] as? String == "128.2.6.97")
+        let options = try #require(dhcp["options"] as? [[String: Any]])
+        let dns = try #require(options.first { $0["code"] as? Int == 6 })
+        #expect(dns["value"] as? [String] == ["128.2.1.11", "128.2.1.10"])
+        #expect(dns["hex"] as? String == "8002010b8002010a")
+        #expect(dns["name"] as? String == "domain-name-servers")
+        let lease = try #require(options.first { $0["code"] as? Int == 51 })
+        #expect(lease["value"] as? Int == 900)
+        let summary = try #require(events.last)
+        #expect(summary["event"] as? String == "summary")
+        #expect(summary["messages"] as? Int == 9)
+        try CLI.assertSnapshot(result.stdout, named: "decode-zeek-dhcp.jsonl")
+    }
+
+    @Test func relayAgentInformationIsAnObjectOfSuboptions() throws {
+        let result = try CLI.run(["decode", "--json", "--type", "LEASEQUERY", "-c", "1", "tcpdump-rfc4388.pcap"])
+        let message = try #require(try result.events().first)
+        let dhcp = try #require(message["dhcp"] as? [String: Any])
+        #expect(dhcp["giaddr"] as? String != "0.0.0.0")
+        let options = try #require(dhcp["options"] as? [[String: Any]])
+        #expect(options.contains { $0["code"] as? Int == 53 && $0["value"] as? String == "LEASEQUERY" })
+    }
+
+    @Test func malformedMessagesGetADiagnosticAndDecodingGoesOn() throws {
+        let result = try CLI.run(["decode", "--json", "zeek-bad-cookie.pcap"])
+        #expect(result.status == 1)
+        let messages = try result.events().filter { $0["event"] as? String == "message" }
+        #expect(messages.count == 5)
+        let errors = messages.compactMap { $0["error"] as? [String: Any] }
+        #expect(errors.count == 3)
+        #expect(errors.allSatisfy { $0["code"] as? String == "bad-magic-cookie" && $0["offset"] as? Int == 236 })
+        #expect((messages.last?["dhcp"] as? [String: Any])?["type"] as? String == "DISCOVER")
+    }
+
+    @Test func truncatedFileDecodesWhatCameBeforeAndNamesTheOffset() throws {
+        let result = try CLI.run(["decode", "truncated.pcap"])
+        #expect(result.status == 1)
+        #expect(result.lines.count == 3)
+        #expect(result.stderr.contains("truncated.pcap: at byte 1101"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test(arguments: ["not-a-capture.pcap", "empty.pcap", "missing.pcap"])
+    func unreadableInputExitsTwoWithOneLine(file: String) throws {
+        let result = try CLI.run(["decode", file])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.hasPrefix("dhcpscope: \(file): "))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func aBadFileAmongGoodOnesIsReportedAndTheRestDecoded() throws {
+        let result = try CLI.run(["decode", "--json", "not-a-capture.pcap", "zeek-dhcp.pcap"])
+        #expect(result.status == 1)
+        let events = try result.events()
+        #expect(events.first?["event"] as? String == "problem")
+        #expect(events.filter { $0["event"] as? String == "message" }.count == 9)
+    }
+
+    @Test(arguments: [["decode"], ["decode", "--bogus", "zeek-dhcp.pcap"], ["decode", "-c", "0", "zeek-dhcp.pcap"],
+                      ["decode", "--mac", "nonsense", "zeek-dhcp.pcap"], ["decode", "--type", "HELLO", "zeek-dhcp.pcap"],
+                      ["decode", "--port", "70000", "zeek-dhcp.pcap"]])
+    func usageErrorsExit64(arguments: [String]) throws {
+        let result = try CLI.run(arguments)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("Error:"))
+    }
+
+    @Test func badFilterExpressionIsAClearError() throws {
+        let result = try CLI.run(["decode", "--filter", "port 67 and", "zeek-dhcp.pcap"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("bad filter"))
+    }
+
+    @Test func filtersSelectMessagesAndFramesKeepTheirNumbers() throws {
+        let byType = try CLI.run(["decode", "--json", "--type", "ack,nak", "zeek-dhcp.pcap"]).events()
+        #expect(byType.compactMap { $0["frame"] as? Int } == [4, 6])
+        let byBPF = try CLI.run(["decode", "--json", "--filter", "udp src port 67", "zeek-dhcp.pcap"]).events()
+        #expect(byBPF.compactMap { $0["frame"] as? Int } == [2, 4, 6])
+        let byXID = try CLI.run(["decode", "--json", "--xid", "0x79c", "zeek-dhcp.pcap"]).events()
+        #expect(byXID.compactMap { ($0["dhcp"] as? [String: Any])?["type"] as? String } == ["RELEASE"])
+        let byMAC = try CLI.run(["decode", "--mac", "90:b1:1c:99:49:29", "-c", "2", "zeek-dhcp.pcap"])
+        #expect(byMAC.lines.count == 2)
+        let none = try CLI.run(["decode", "--mac", "06:00:00:00:00:01", "zeek-dhcp.pcap"])
+        #expect(none.status == 0 && none.stdout.isEmpty)
+    }
+
+    @Test func readsStandardInput() throws {
+        let data = try Data(contentsOf: CLI.fixtures.appendingPathComponent("zeek-dhcp.pcap"))
+        let result = try CLI.run(["decode", "--json", "-"], stdin: data)
+        #expect(result.status == 0)
+        let events = try result.events()
+        #expect(events.first?["file"] as? String == "stdin")
+        #expect(events.filter { $0["event"] as? String == "message" }.count == 9)
+    }
+
+    @Test func mergesFilesByTimestamp() throws {
+        let result = try CLI.run(["decode", "--json", "zeek-unique-xid.pcapng", "zeek-dhcp.pcap"])
+        let times = try result.events().compactMap { $0["time"] as? String }
+        #expect(times.count == 59)
+        #expect(times == times.sorted())
+    }
+
+    @Test func countOnlyPrintsTheSummary() throws {
+        let text = try CLI.run(["decode", "--count-only", "zeek-dhcp.pcap"])
+        #expect(text.lines.count == 1)
+        #expect(text.stdout.hasPrefix("9 DHCP messages in 9 frames"))
+        let json = try CLI.run(["decode", "--count-only", "--json", "zeek-dhcp.pcap"]).events()
+        #expect(json.count == 1)
+        #expect(json[0]["event"] as? String == "summary")
+        #expect((json[0]["types"] as? [String: Int])?["ACK"] == 1)
+    }
+}
