@@ -51,6 +51,7 @@ public struct DHCPFrameDecoder: Sendable {
             let payload = UnsafeRawBufferPointer(rebasing: bytes[udp.payload])
             return DecodedFrame(link: frame.link, content: .dhcp(record(payload, ip: ip, udp: udp, warning: lengthError, reassembled: false)))
         case .ipv4Fragment(let ip, let range):
+            _ = reassembler.expire(now: time.timeInterval)
             switch reassembler.add(ip, payload: UnsafeRawBufferPointer(rebasing: bytes[range]), time: time.timeInterval) {
             case .incomplete:
                 return DecodedFrame(link: frame.link, content: ip.protocolNumber == 17 ? .fragment : .other)

@@ -22,6 +22,8 @@ public enum DHCPOptionShape: Sendable, Hashable {
     case machineIdentifier
     case statusCode
     case sipServers
+    /// Option 43: code/length/data items when the bytes parse as such (RFC 2132 §8.4 SHOULD), else opaque.
+    case vendorEncapsulated
 
     // MARK: decoding
 
@@ -99,6 +101,19 @@ public enum DHCPOptionShape: Sendable, Hashable {
             guard data.count >= 1 else { throw DHCPValueError("empty status code") }
             return .record([DHCPOptionField("code", .unsigned(UInt64(data[0]))),
                             DHCPOptionField("message", .text(Self.text(data[1...])))])
+        case .vendorEncapsulated:
+            var items = [DHCPOptionValue]()
+            var index = 0
+            while index < data.count {
+                let code = data[index]
+                if code == 0 || code == 255 { index += 1; continue }
+                guard index + 1 < data.count, index + 2 + Int(data[index + 1]) <= data.count else { return .bytes(data) }
+                let end = index + 2 + Int(data[index + 1])
+                items.append(.record([DHCPOptionField("code", .unsigned(UInt64(code))),
+                                      DHCPOptionField("data", .bytes(Array(data[(index + 2)..<end])))]))
+                index = end
+            }
+            return items.isEmpty ? .bytes(data) : .list(items)
         case .sipServers:
             guard let encoding = data.first else { throw DHCPValueError("empty SIP server option") }
             let rest = Array(data[1...])
@@ -152,8 +167,14 @@ public enum DHCPOptionShape: Sendable, Hashable {
             break
         case (.text, .text(let string)):
             out.append(contentsOf: string.utf8)
-        case (.bytes, .bytes(let bytes)):
+        case (.bytes, .bytes(let bytes)), (.vendorEncapsulated, .bytes(let bytes)):
             out = bytes
+        case (.vendorEncapsulated, .list(let items)):
+            for item in items {
+                guard case .unsigned(let code)? = item[field: "code"], code > 0, code < 255,
+                      case .bytes(let data)? = item[field: "data"], data.count <= 0xFF else { return nil }
+                out.append(UInt8(code)); out.append(UInt8(data.count)); out.append(contentsOf: data)
+            }
         case (.named, .named(let code, _)) where code <= 0xFF:
             out.append(UInt8(code))
         case (.optionCodes, .list(let items)):

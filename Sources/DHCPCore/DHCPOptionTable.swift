@@ -53,7 +53,7 @@ public enum DHCPOptionTable {
         entry(40, "nis-domain", "2132", .text),
         entry(41, "nis-servers", "2132", .ipv4List),
         entry(42, "ntp-servers", "2132", .ipv4List),
-        entry(43, "vendor-encapsulated-options", "2132", .bytes),
+        entry(43, "vendor-encapsulated-options", "2132", .vendorEncapsulated),
         entry(44, "netbios-name-servers", "2132", .ipv4List),
         entry(45, "netbios-dd-server", "2132", .ipv4List),
         entry(46, "netbios-node-type", "2132", .named([1: "B-node", 2: "P-node", 4: "M-node", 8: "H-node"])),

@@ -10,15 +10,7 @@ struct OptionTableTests {
     @Test("No promised option falls back to raw bytes", arguments: promisedTypedCodes)
     func typed(_ code: UInt8) throws {
         let definition = try #require(DHCPOptionTable.definition(for: DHCPOptionCode(code)), "option \(code) is not in the table")
-        if code == 43 {
-            // RFC 2132 §8.4: vendor-specific information is opaque unless the vendor uses encapsulated
-            // code/length/data items, which is only a SHOULD. Left raw for now.
-            withKnownIssue("option 43 has no typed shape yet") {
-                #expect(definition.shape != .bytes, "option 43 (\(definition.name)) is raw bytes")
-            }
-        } else {
-            #expect(definition.shape != .bytes, "option \(code) (\(definition.name)) is raw bytes")
-        }
+        #expect(definition.shape != .bytes, "option \(code) (\(definition.name)) is raw bytes")
     }
 
     @Test("Relay agent suboptions 5, 9, 11, 151, 152 are typed; 1 and 2 are text-or-bytes",

@@ -30,7 +30,8 @@ struct Decode: ParsableCommand {
     func run() throws {
         let messageFilter = try filters.messageFilter()
         let ports = try input.ports()
-        let stdout = OutputStream.standardOutput(flushEachLine: false)
+        // Standard input is often a live tcpdump: then every line goes out as it is decoded.
+        let stdout = OutputStream.standardOutput(flushEachLine: input.files.contains("-"))
         var summary = DecodeSummary()
 
         var readers = [PCAPFileReader]()
@@ -54,6 +55,7 @@ struct Decode: ParsableCommand {
         let linkTypes = readers.map { LinkType(rawValue: $0.linkType) }
         for (index, linkType) in linkTypes.enumerated() where !linkType.isSupported {
             report(CaptureError(source: names[index], "link type \(linkType.rawValue) is not supported; its frames are skipped"), to: stdout)
+            summary.countCaptureError()
         }
         var decoders = Array(repeating: DHCPFrameDecoder(ports: ports), count: readers.count)
         let merger = CaptureMerger(readers: readers)

@@ -73,7 +73,8 @@ enum TypedExpectation {
             return .values(flatten(value))
         case .text:
             return .values([TsharkText.render(option.data)])
-        case .bytes:
+        case .bytes, .vendorEncapsulated:
+            // tshark decodes option 43 only for vendors it knows (PXE, Aruba …); compared as bytes.
             return .opaque
         case .clientIdentifier:
             if case .text(let mac)? = value[field: "mac"] {
