@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // libpcap, through pkg-config (Debian's libpcap-dev ships libpcap.pc).
@@ -22,23 +23,30 @@ let package = Package(
         .target(name: "Framing", dependencies: ["NetworkPrimitives"]),
         // libpcap: capture files, stdin, BPF filters. The only target that touches libpcap.
         .target(name: "Capture", dependencies: ["CLibpcap", "NetworkPrimitives"]),
-        // Frames to DHCP records; later transactions, client state and leases. Pure, streaming.
-        .target(name: "DHCPAnalysis", dependencies: ["DHCPCore", "Framing", "NetworkPrimitives"]),
+        // The RFC 2131 roles as pure state machines ("sans I/O"): the client machine first.
+        .target(name: "DHCPProtocol", dependencies: ["DHCPCore"]),
+        // Frames to DHCP records, transactions, client state, leases, findings. Pure, streaming.
+        .target(name: "DHCPAnalysis", dependencies: [
+            "DHCPCore", "DHCPProtocol", "Framing", "NetworkPrimitives",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         // The CLI: argument parsing and rendering only.
         .executableTarget(
             name: "dhcpscope",
             dependencies: [
-                "DHCPCore", "Framing", "Capture", "DHCPAnalysis", "NetworkPrimitives",
+                "DHCPCore", "DHCPProtocol", "Framing", "Capture", "DHCPAnalysis", "NetworkPrimitives",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "DHCPCoreTests", dependencies: ["DHCPCore"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing"]),
+        .testTarget(name: "DHCPProtocolTests", dependencies: ["DHCPProtocol"]),
+        .testTarget(name: "DHCPAnalysisTests", dependencies: ["DHCPAnalysis", "DHCPCore", "Framing"]),
         .testTarget(
             name: "ConformanceTests",
             dependencies: ["DHCPCore", "Framing", "Capture", "DHCPAnalysis"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "CLITests", dependencies: [], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CLITests", dependencies: ["dhcpscope"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
     ]
 )

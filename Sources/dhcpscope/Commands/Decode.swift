@@ -29,65 +29,34 @@ struct Decode: ParsableCommand {
 
     func run() throws {
         let messageFilter = try filters.messageFilter()
-        let ports = try input.ports()
         // Standard input is often a live tcpdump: then every line goes out as it is decoded.
         let stdout = OutputStream.standardOutput(flushEachLine: input.files.contains("-"))
-        var summary = DecodeSummary()
-
-        var readers = [PCAPFileReader]()
-        var names = [String]()
-        for path in input.files {
-            do {
-                let reader = try PCAPFileReader(path: path)
-                if let expression = input.filter { try reader.setFilter(expression) }
-                readers.append(reader)
-                names.append(reader.sourceName)
-            } catch {
-                report(error, to: stdout)
-                summary.countCaptureError()
-            }
-        }
-        guard !readers.isEmpty else {
-            finish(summary, stdout)
+        let report = { (error: CaptureError) in self.report(error, to: stdout) }
+        let feed = try CaptureFeed(input, report: report)
+        guard !feed.isEmpty else {
+            finish(feed.summary, stdout)
             throw ExitCode(2)
         }
-        summary.files = readers.count
-        let linkTypes = readers.map { LinkType(rawValue: $0.linkType) }
-        for (index, linkType) in linkTypes.enumerated() where !linkType.isSupported {
-            report(CaptureError(source: names[index], "link type \(linkType.rawValue) is not supported; its frames are skipped"), to: stdout)
-            summary.countCaptureError()
-        }
-        var decoders = Array(repeating: DHCPFrameDecoder(ports: ports), count: readers.count)
-        let merger = CaptureMerger(readers: readers)
         let json = output.json, verbose = output.verbose, countOnly = self.countOnly
         let limit = filters.count ?? Int.max
-        let progress = ProgressMeter(enabled: Diagnostics.standardErrorIsTerminal && !stdout.isTerminal)
-
-        reading: while let item = merger.next() {
-            switch item {
-            case .failure(_, let error):
-                report(error, to: stdout)
-                summary.countCaptureError()
-            case .packet(let index, let packet):
-                let decoded = decoders[index].decode(packet.bytes, linkType: linkTypes[index], time: packet.timestamp)
-                summary.count(decoded)
-                progress.tick(summary)
-                guard case .dhcp(let record) = decoded.content, !countOnly, messageFilter.matches(record.message) else { continue }
-                let context = MessageContext(file: names[index], frame: packet.frameNumber, time: packet.timestamp,
-                                             link: decoded.link, record: record)
-                if json {
-                    stdout.append(context.jsonLine())
-                    stdout.endLine()
-                } else if verbose {
-                    stdout.write(line: context.verboseText())
-                } else {
-                    stdout.write(line: context.textLine())
-                }
-                summary.shown += 1
-                if summary.shown >= limit { break reading }
+        var shown = 0
+        feed.run(report: report) { index, packet, decoded in
+            guard case .dhcp(let record) = decoded.content, !countOnly, messageFilter.matches(record.message) else { return true }
+            let context = MessageContext(file: feed.names[index], frame: packet.frameNumber, time: packet.timestamp,
+                                         link: decoded.link, record: record)
+            if json {
+                stdout.append(context.jsonLine())
+                stdout.endLine()
+            } else if verbose {
+                stdout.write(line: context.verboseText())
+            } else {
+                stdout.write(line: context.textLine())
             }
+            shown += 1
+            return shown < limit
         }
-        progress.clear()
+        var summary = feed.summary
+        summary.shown = shown
         finish(summary, stdout)
         if summary.messages == 0, summary.frames == 0, summary.captureErrors > 0 { throw ExitCode(2) }
         if summary.malformed > 0 || summary.captureErrors > 0 { throw ExitCode(1) }
@@ -137,24 +106,3 @@ struct Decode: ParsableCommand {
     }
 }
 
-/// A progress line on standard error, at most twice a second, only when stderr is a terminal and stdout is not.
-final class ProgressMeter {
-    private let enabled: Bool
-    private var last: Double = 0
-    private var shown = false
-
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func tick(_ summary: DecodeSummary) {
-        guard enabled, summary.frames & 0x3FFF == 0 else { return }
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let seconds = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-        guard seconds - last >= 0.5 else { return }
-        last = seconds
-        shown = true
-        Diagnostics.progress("\(summary.frames) frames, \(summary.messages) DHCP messages…")
-    }
-
-    func clear() { if shown { Diagnostics.endProgress() } }
-}

@@ -18,9 +18,9 @@ final class OutputStream {
 
     var isTerminal: Bool { isatty(descriptor) == 1 }
 
-    func write(line: String) {
+    func write(line: String, terminated: Bool = true) {
         buffer.append(contentsOf: line.utf8)
-        endLine()
+        if terminated { endLine() } else if flushEachLine || buffer.count >= 1 << 16 { flush() }
     }
 
     /// Appends raw bytes of a line being built; finish with `endLine()`.

@@ -1,0 +1,102 @@
+import DHCPCore
+import DHCPProtocol
+
+/// The kinds of transaction (CONTRACT.md), by the client message that opens them.
+public enum TransactionKind: String, Sendable {
+    case dora, renew, rebind
+    case initReboot = "init_reboot"
+    case inform, release, decline
+    /// A reply whose request was not seen.
+    case unknown
+}
+
+/// How a transaction ended (CONTRACT.md).
+public enum TransactionOutcome: String, Sendable {
+    case ack, nak
+    case noOffer = "no_offer"
+    case noAck = "no_ack"
+    case timeout, released, declined
+}
+
+/// A finished transaction: the CONTRACT.md `transaction` event.
+public struct TransactionReport: Sendable {
+    public var xid: UInt32
+    public var client: ClientKey
+    public var clientID: [UInt8]?
+    public var kind: TransactionKind
+    public var servers: [IPv4Address]
+    public var messages: [FrameReference]
+    public var outcome: TransactionOutcome
+    public var address: IPv4Address?
+    public var discoverOfferMilliseconds: Double?
+    public var requestAckMilliseconds: Double?
+    public var totalMilliseconds: Double
+    public var relayed: Bool
+}
+
+/// A client's step through Figure 5: the CONTRACT.md `transition` event.
+public struct TransitionReport: Sendable {
+    public var client: ClientKey
+    public var clientID: [UInt8]?
+    public var transition: DHCPClientTransition
+    public var frame: FrameReference?
+    /// False when Figure 5 draws no such arrow and the step was inferred from what was seen.
+    public var inRFC: Bool
+}
+
+public enum LeaseState: String, Sendable {
+    case active, renewed, expired, released, declined, nak
+}
+
+/// One lease per (address, client): the CONTRACT.md `lease` event.
+public struct LeaseReport: Sendable {
+    public var ip: IPv4Address
+    public var client: ClientKey
+    public var clientID: [UInt8]?
+    public var hostname: String?
+    public var server: IPv4Address?
+    public var start: Timestamp
+    public var end: Timestamp?
+    public var leaseTime: UInt32?
+    public var t1: Double?
+    public var t2: Double?
+    public var router: IPv4Address?
+    public var dns: [IPv4Address]
+    public var domain: String?
+    public var state: LeaseState
+    /// The frame of the ACK that last granted it.
+    public var frame: FrameReference
+}
+
+/// A server seen answering: the CONTRACT.md `server` event.
+public struct ServerReport: Sendable {
+    public var id: IPv4Address
+    public var ip: IPv4Address
+    public var mac: MACAddress?
+    public var offers: Int
+    public var acks: Int
+    public var naks: Int
+    public var expected: Bool
+    public var p50Milliseconds: Double?
+    public var p90Milliseconds: Double?
+    public var p99Milliseconds: Double?
+    public var maxMilliseconds: Double?
+}
+
+/// A client's final view, for reports.
+public struct ClientReport: Sendable {
+    public var client: ClientKey
+    public var clientID: [UInt8]?
+    public var hostname: String?
+    public var state: DHCPClientState
+    public var address: IPv4Address?
+    public var transitions: Int
+    public var lastSeen: Timestamp
+}
+
+/// What the analyzer says as it goes.
+public enum AnalysisEvent: Sendable {
+    case transaction(TransactionReport)
+    case transition(TransitionReport)
+    case problem(Problem)
+}

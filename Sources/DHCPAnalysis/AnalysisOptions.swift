@@ -1,0 +1,17 @@
+/// The knobs of an analysis; the defaults are the man page's.
+public struct AnalysisOptions: Sendable {
+    /// A transaction ends this many seconds after its last message (--txn-timeout).
+    public var transactionTimeout: Double = 60
+    /// At most this many transactions are tracked; the oldest is evicted past it (--max-transactions).
+    public var maximumTransactions = 100_000
+    /// Servers expected to answer (--expect, --expect-mac).
+    public var expectation = ServerExpectation()
+    /// How far a renewal may stray from T1 (or a rebinding from T2), in seconds; nil: max(2 s, 10 % of the lease).
+    public var timerTolerance: Double?
+    /// Relay hops above this are reported (RFC 1542 §4.1.1 suggests 16 as the discard limit).
+    public var maximumHops = 16
+    /// Two legs of one relayed message (client side and server side) arrive within this many seconds.
+    public var relayLegWindow = 1.0
+
+    public init() {}
+}

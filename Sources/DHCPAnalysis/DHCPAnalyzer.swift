@@ -1,0 +1,656 @@
+import DHCPCore
+import DHCPProtocol
+import Framing
+import Histogram
+
+/// Streaming analysis of DHCP traffic: transactions, each client's RFC 2131 state, the lease table, servers
+/// and findings. Feed it messages in time order; it answers with events as they happen. Memory grows with
+/// active transactions (capped) and clients, not with the traffic.
+public struct DHCPAnalyzer {
+    public let options: AnalysisOptions
+
+    private var transactions: [TransactionKey: Transaction] = [:]
+    private var aliases: [TransactionKey: TransactionKey] = [:]
+    private var creationOrder: [TransactionKey] = []
+    private var creationHead = 0
+    private var openDORA: [ClientKey: TransactionKey] = [:]
+    /// The transaction that last opened with each xid, to notice two clients on one xid.
+    private var xidOwners: [UInt32: TransactionKey] = [:]
+    private var clients: [ClientKey: ClientRecord] = [:]
+    private var leases: [LeaseKey: LeaseReport] = [:]
+    private var leaseHolders: [IPv4Address: ClientKey] = [:]
+    private var servers: [IPv4Address: ServerRecord] = [:]
+    private var serverOrder: [IPv4Address] = []
+    private var lastScan: Timestamp?
+    private var capReported = false
+
+    public private(set) var latestTime: Timestamp?
+    public private(set) var messageCount = 0
+    public private(set) var transactionCount = 0
+    public private(set) var evictedTransactions = 0
+    public private(set) var problemCounts: [Problem.Severity: Int] = [.info: 0, .warning: 0, .error: 0]
+
+    public init(options: AnalysisOptions = AnalysisOptions()) { self.options = options }
+
+    struct LeaseKey: Hashable { var ip: IPv4Address; var client: ClientKey }
+
+    struct ClientRecord {
+        var machine: DHCPClientStateMachine
+        var clientID: [UInt8]?
+        var hostname: String?
+        var address: IPv4Address?
+        var boundAt: Timestamp?
+        var leaseTime: Double?
+        var t1: Double?
+        var t2: Double?
+        var renewChecked = false
+        var rebindChecked = false
+        var lastDecline: Timestamp?
+        var transitions = 0
+        var lastSeen: Timestamp
+    }
+
+    struct ServerRecord {
+        var ip: IPv4Address
+        var mac: MACAddress?
+        var offers = 0, acks = 0, naks = 0
+        var expected: Bool
+        var latency = Histogram<UInt64>(numberOfSignificantValueDigits: .two)
+    }
+
+    // MARK: feeding
+
+    /// One DHCP message seen at `frame`. Frames must come in time order.
+    public mutating func observe(_ record: DHCPRecord, link: LinkInfo, frame: FrameReference) -> [AnalysisEvent] {
+        var events = [AnalysisEvent]()
+        messageCount += 1
+        advance(to: frame.time, &events)
+        let errors = record.diagnostics.filter { $0.severity == .error }
+        guard let message = record.message else {
+            report(Problem(.malformed, .error, rfc: "2131 2", frames: [frame],
+                           record.diagnostics.first?.description ?? "not a DHCP message"), &events)
+            return events
+        }
+        let client = ClientKey(message)
+        if let error = errors.first {
+            report(Problem(.malformed, .error, rfc: "2131 2", client: client, xid: message.xid, frames: [frame],
+                           error.description), &events)
+        }
+        let observed = ObservedMessage(
+            message: message, frame: frame, sourceIP: record.ip.source, destinationIP: record.ip.destination,
+            destinationPort: record.destinationPort, sourceMAC: link.source, client: client, type: message.messageType)
+        // Plain BOOTP and the leasequery family do not move a client through Figure 5.
+        guard let type = observed.type, type.rawValue <= 8 else { return events }
+        if message.hops > UInt8(clamping: options.maximumHops) {
+            report(Problem(.relayHops, .warning, rfc: "1542 4.1.1", client: client, xid: message.xid, frames: [frame],
+                           "hops is \(message.hops), above \(options.maximumHops)"), &events)
+        }
+        if observed.isFromClient {
+            clientMessage(observed, type, &events)
+        } else {
+            serverMessage(observed, type, &events)
+        }
+        return events
+    }
+
+    /// Lets time pass without a message (live capture): transactions idle past the timeout end.
+    public mutating func advance(to time: Timestamp) -> [AnalysisEvent] {
+        var events = [AnalysisEvent]()
+        advance(to: time, &events)
+        return events
+    }
+
+    /// Ends the analysis: open transactions close, leases take their final state.
+    public mutating func finish() -> [AnalysisEvent] {
+        var events = [AnalysisEvent]()
+        for key in creationOrder[creationHead...] {
+            guard let transaction = transactions[key], !transaction.isClosed else { continue }
+            close(key, outcome: transaction.timeoutOutcome, at: transaction.lastTime, &events)
+        }
+        transactions.removeAll()
+        aliases.removeAll()
+        xidOwners.removeAll()
+        creationOrder.removeAll()
+        creationHead = 0
+        if let end = latestTime {
+            for (key, lease) in leases where lease.state == .active || lease.state == .renewed {
+                if let leaseEnd = lease.end, leaseEnd < end { leases[key]?.state = .expired }
+            }
+        }
+        return events
+    }
+
+    // MARK: results
+
+    public var leaseTable: [LeaseReport] {
+        leases.values.sorted { ($0.start, $0.ip) < ($1.start, $1.ip) }
+    }
+
+    public var serverTable: [ServerReport] {
+        serverOrder.compactMap { id in
+            guard let server = servers[id] else { return nil }
+            let histogram = server.latency
+            let empty = histogram.totalCount == 0
+            func ms(_ percentile: Double) -> Double? { empty ? nil : Double(histogram.valueAtPercentile(percentile)) / 1000 }
+            return ServerReport(id: id, ip: server.ip, mac: server.mac, offers: server.offers, acks: server.acks,
+                                naks: server.naks, expected: server.expected, p50Milliseconds: ms(50),
+                                p90Milliseconds: ms(90), p99Milliseconds: ms(99),
+                                maxMilliseconds: empty ? nil : Double(histogram.max) / 1000)
+        }
+    }
+
+    public var clientTable: [ClientReport] {
+        clients.map { key, record in
+            ClientReport(client: key, clientID: record.clientID, hostname: record.hostname, state: record.machine.state,
+                         address: record.address, transitions: record.transitions, lastSeen: record.lastSeen)
+        }.sorted { $0.lastSeen < $1.lastSeen }
+    }
+
+    public var openTransactionCount: Int { transactions.count - aliases.count }
+
+    // MARK: client messages
+
+    private mutating func clientMessage(_ observed: ObservedMessage, _ type: DHCPMessageType, _ events: inout [AnalysisEvent]) {
+        let message = observed.message
+        var key = TransactionKey(xid: observed.xid, client: observed.client)
+        if let canonical = aliases[key] { key = canonical }
+        if let existing = transactions[key] {
+            if isRelayLeg(observed, of: existing) {
+                transactions[key]?.add(observed.frame)
+                if message.relayAddress != .any { transactions[key]?.relayAddress = message.relayAddress }
+                return
+            }
+            if existing.isClosed { remove(key) }
+        }
+        if transactions[key] == nil {
+            if type == .request, observed.requestKind == .selecting, let open = openDORA[observed.client],
+               open != key, let dora = transactions[open], !dora.isClosed,
+               dora.offers.contains(where: { $0.server == message.serverIdentifier }) {
+                // RFC 2131 §4.4.1 wants the same xid, but some clients pick a new one for the REQUEST.
+                aliases[key] = open
+                transactions[open]?.aliases.append(key)
+                key = open
+            } else {
+                open(key, kind: observed.transactionKind, observed, &events)
+            }
+        }
+        guard var transaction = transactions[key] else { return }
+        transaction.add(observed.frame)
+        transaction.clientID = message.clientIdentifier ?? transaction.clientID
+        if message.relayAddress != .any { transaction.relayAddress = message.relayAddress }
+        if message.isBroadcast { transaction.broadcastAsked = true }
+        if let parameters = message.option(.parameterRequestList)?.data { transaction.requestedParameters = parameters }
+        checkRetransmission(observed, type, &transaction, &events)
+        transaction.lastClientType = type
+        transaction.lastClientTime = observed.time
+        transaction.lastClientRelay = (message.relayAddress, message.hops)
+        transaction.lastRequestOfType[type.rawValue] = observed.time
+        switch type {
+        case .discover:
+            if transaction.firstDiscover == nil { transaction.firstDiscover = observed.time }
+            openDORA[observed.client] = key
+        case .request:
+            if transaction.firstRequest == nil { transaction.firstRequest = observed.time }
+            transaction.selectedServer = message.serverIdentifier ?? transaction.selectedServer
+            transaction.requestedAddress = message.requestedAddress ?? (message.clientAddress != .any ? message.clientAddress : nil)
+            if transaction.kind == .dora, observed.requestKind == .selecting { openDORA[observed.client] = key }
+        default: break
+        }
+        transactions[key] = transaction
+
+        var client = clients[observed.client] ?? ClientRecord(
+            machine: DHCPClientStateMachine(state: observed.clientEvent.map(DHCPClientStateMachine.initialState(before:)) ?? .unknown),
+            lastSeen: observed.time)
+        client.lastSeen = observed.time
+        client.clientID = message.clientIdentifier ?? client.clientID
+        client.hostname = message.hostName ?? client.hostname
+        switch type {
+        case .discover:
+            if let declined = client.lastDecline, observed.time.seconds(since: declined) < 10 {
+                report(Problem(.declineRestartTooSoon, .warning, rfc: "2131 3.1", client: observed.client, xid: observed.xid,
+                               frames: [observed.frame],
+                               FixedPoint.format(observed.time.seconds(since: declined)) + " s after DECLINE; RFC 2131 asks for at least 10 s"),
+                       &events)
+            }
+        case .request:
+            checkTimers(observed, &client, &events)
+        case .decline:
+            client.lastDecline = observed.time
+            let address = message.requestedAddress
+            report(Problem(.decline, .warning, rfc: "2131 4.4.1", client: observed.client, ip: address, xid: observed.xid,
+                           frames: [observed.frame], "client declined \(address?.description ?? "its address"): in use by another host"),
+                   &events)
+            if let address { setLeaseState(address, observed.client, .declined) }
+        case .release:
+            setLeaseState(message.clientAddress, observed.client, .released)
+        default: break
+        }
+        clients[observed.client] = client
+        if let event = observed.clientEvent { apply(event, to: observed.client, observed, &events) }
+        switch type {
+        case .decline: close(key, outcome: .declined, at: observed.time, &events)
+        case .release: close(key, outcome: .released, at: observed.time, &events)
+        default: break
+        }
+    }
+
+    /// The other leg of a relayed client message (same type, moments later, different giaddr or hops).
+    private func isRelayLeg(_ observed: ObservedMessage, of transaction: Transaction) -> Bool {
+        guard observed.isFromClient, transaction.lastClientType == observed.type, let last = transaction.lastClientTime,
+              let (relay, hops) = transaction.lastClientRelay,
+              observed.time.seconds(since: last) <= options.relayLegWindow else { return false }
+        return relay != observed.message.relayAddress || hops != observed.message.hops
+    }
+
+    /// RFC 2131 §4.1: retransmissions after 4, 8, 16, 32, 64 s, each ±1 s.
+    private mutating func checkRetransmission(_ observed: ObservedMessage, _ type: DHCPMessageType,
+                                              _ transaction: inout Transaction, _ events: inout [AnalysisEvent]) {
+        guard transaction.lastClientType == type, let last = transaction.lastClientTime,
+              type == .discover || type == .request || type == .inform else { return }
+        transaction.retransmissions += 1
+        let expected = Double(min(64, 4 << min(4, transaction.retransmissions - 1)))
+        let interval = observed.time.seconds(since: last)
+        guard abs(interval - expected) > 1, !transaction.retransmissionTimingReported else { return }
+        transaction.retransmissionTimingReported = true
+        report(Problem(.retransmissionTiming, .info, rfc: "2131 4.1", client: observed.client, xid: observed.xid,
+                       frames: [observed.frame],
+                       "\(type) retransmitted after \(FixedPoint.format(interval)) s; RFC 2131 backs off \(Int(expected)) ±1 s"),
+               &events)
+    }
+
+    /// RFC 2131 §4.4.5: RENEWING near T1, REBINDING near T2.
+    private mutating func checkTimers(_ observed: ObservedMessage, _ client: inout ClientRecord, _ events: inout [AnalysisEvent]) {
+        guard let boundAt = client.boundAt, let lease = client.leaseTime else { return }
+        let kind = observed.requestKind
+        let target: Double
+        switch kind {
+        case .renewing where !client.renewChecked:
+            client.renewChecked = true
+            target = client.t1 ?? lease * 0.5
+        case .rebinding where !client.rebindChecked:
+            client.rebindChecked = true
+            target = client.t2 ?? lease * 0.875
+        default: return
+        }
+        let elapsed = observed.time.seconds(since: boundAt)
+        let tolerance = options.timerTolerance ?? max(2, lease * 0.1)
+        guard abs(elapsed - target) > tolerance else { return }
+        let timer = kind == .renewing ? "T1" : "T2"
+        report(Problem(.renewTiming, .warning, rfc: "2131 4.4.5", client: observed.client, ip: observed.message.clientAddress,
+                       xid: observed.xid, frames: [observed.frame],
+                       "\(kind.rawValue) \(FixedPoint.format(elapsed)) s after binding, \(timer) is \(FixedPoint.format(target)) s (tolerance \(FixedPoint.format(tolerance)) s)"),
+               &events)
+    }
+
+    // MARK: server messages
+
+    private mutating func serverMessage(_ observed: ObservedMessage, _ type: DHCPMessageType, _ events: inout [AnalysisEvent]) {
+        let message = observed.message
+        var key = TransactionKey(xid: observed.xid, client: observed.client)
+        if let canonical = aliases[key] { key = canonical }
+        if transactions[key] == nil { open(key, kind: observed.transactionKind, observed, &events) }
+        guard var transaction = transactions[key] else { return }
+        transaction.add(observed.frame)
+        let serverID = observed.serverID
+        if transaction.replies.contains(where: {
+            $0.type == type && $0.server == serverID && $0.address == message.yourAddress
+                && observed.time.seconds(since: $0.time) <= options.relayLegWindow
+        }) {
+            // The relay's leg of a reply already counted.
+            checkBroadcast(observed, transaction, &events)
+            transactions[key] = transaction
+            return
+        }
+        transaction.replies.append((type, serverID, message.yourAddress, observed.time))
+        if transaction.isClosed {
+            transactions[key] = transaction
+            return
+        }
+        if !transaction.servers.contains(serverID) { transaction.servers.append(serverID) }
+        countServer(observed, type, transaction, &events)
+        checkReply(observed, type, transaction, &events)
+        checkBroadcast(observed, transaction, &events)
+        switch type {
+        case .offer:
+            if transaction.firstOffer == nil { transaction.firstOffer = observed.time }
+            transaction.offers.append((serverID, message.yourAddress))
+            let offering = Set(transaction.offers.map(\.server))
+            if offering.count > 1, !transaction.multipleServersReported {
+                transaction.multipleServersReported = true
+                report(Problem(.multipleServers, .info, rfc: "2131 4.4.1", client: observed.client, xid: observed.xid,
+                               frames: [observed.frame],
+                               "offers from \(offering.count) servers: " + transaction.servers.map(\.description).joined(separator: ", ")),
+                       &events)
+            }
+            transactions[key] = transaction
+            apply(.receiveOffer, to: observed.client, observed, &events)
+        case .ack:
+            transactions[key] = transaction
+            if transaction.kind == .dora, let offered = transaction.offers.last(where: { $0.server == serverID }),
+               offered.address != message.yourAddress, message.yourAddress != .any {
+                report(Problem(.ackAddressMismatch, .warning, rfc: "2131 4.3.2", client: observed.client, ip: message.yourAddress,
+                               xid: observed.xid, frames: [observed.frame],
+                               "ACK gives \(message.yourAddress), the OFFER gave \(offered.address)"), &events)
+            }
+            if transaction.kind != .inform, message.yourAddress != .any { bind(observed, transaction, &events) }
+            apply(transaction.kind == .inform ? .sendInform : .receiveAck, to: observed.client, observed, &events,
+                  isReply: true)
+            close(key, outcome: .ack, at: observed.time, &events)
+        case .nak:
+            transactions[key] = transaction
+            let text = message.value(.message).flatMap { if case .text(let text) = $0 { text } else { nil } }
+            report(Problem(.nak, .warning, rfc: "2131 4.3.2", client: observed.client, ip: transaction.requestedAddress,
+                           xid: observed.xid, frames: [observed.frame],
+                           "NAK from \(serverID)" + (text.map { ": \($0)" } ?? "")), &events)
+            if let address = transaction.requestedAddress { setLeaseState(address, observed.client, .nak) }
+            apply(.receiveNak, to: observed.client, observed, &events)
+            close(key, outcome: .nak, at: observed.time, &events)
+        default:
+            transactions[key] = transaction
+        }
+    }
+
+    private mutating func countServer(_ observed: ObservedMessage, _ type: DHCPMessageType, _ transaction: Transaction,
+                                      _ events: inout [AnalysisEvent]) {
+        let id = observed.serverID
+        if servers[id] == nil {
+            let expected = options.expectation.isExpected(serverID: observed.message.serverIdentifier, sourceIP: observed.sourceIP,
+                                                          sourceMAC: observed.sourceMAC)
+            servers[id] = ServerRecord(ip: observed.sourceIP, mac: observed.sourceMAC, expected: expected)
+            serverOrder.append(id)
+            if !expected {
+                report(Problem(.unexpectedServer, .error, rfc: nil, client: observed.client, ip: id, xid: observed.xid,
+                               frames: [observed.frame],
+                               "unexpected server \(id) (source \(observed.sourceIP), MAC \(observed.sourceMAC?.description ?? "unknown")) answered: possible rogue"),
+                       &events)
+            }
+        }
+        switch type {
+        case .offer: servers[id]?.offers += 1
+        case .ack: servers[id]?.acks += 1
+        case .nak: servers[id]?.naks += 1
+        default: break
+        }
+        // Response time: from the client's latest message this reply answers.
+        let asked: DHCPMessageType = type == .offer ? .discover : transaction.kind == .inform ? .inform : .request
+        if let sent = transaction.lastRequestOfType[asked.rawValue] {
+            let microseconds = max(0, observed.time.seconds(since: sent) * 1_000_000)
+            _ = servers[id]?.latency.record(UInt64(microseconds))
+        }
+    }
+
+    /// RFC 2131 §4.3.1 Table 3: what every OFFER, ACK and NAK must carry.
+    private mutating func checkReply(_ observed: ObservedMessage, _ type: DHCPMessageType, _ transaction: Transaction,
+                                     _ events: inout [AnalysisEvent]) {
+        let message = observed.message
+        func problem(_ code: Problem.Code, _ severity: Problem.Severity, _ rfc: String, _ text: String) {
+            report(Problem(code, severity, rfc: rfc, client: observed.client, ip: message.yourAddress == .any ? nil : message.yourAddress,
+                           xid: observed.xid, frames: [observed.frame], text), &events)
+        }
+        if message.serverIdentifier == nil {
+            problem(.serverIDMissing, .error, "2131 4.3.1", "\(type) from \(observed.sourceIP) has no server identifier (option 54)")
+        } else if type != .offer, let selected = transaction.selectedServer, selected != message.serverIdentifier {
+            problem(.serverIDChanged, .warning, "2131 4.3.2",
+                    "\(type) carries server identifier \(observed.serverID), the client's REQUEST selected \(selected)")
+        }
+        let answersRequest = type == .offer || (type == .ack && transaction.kind != .inform)
+        if answersRequest, message.leaseTime == nil {
+            problem(.leaseTimeMissing, .error, "2131 4.3.1", "\(type) has no lease time (option 51)")
+        }
+        if let lease = message.leaseTime, lease != UInt32.max {
+            let t1 = message.renewalTime, t2 = message.rebindingTime
+            if let t1, let t2, t1 >= t2 {
+                problem(.badTimers, .error, "2131 4.4.5", "T1 \(t1) s is not below T2 \(t2) s")
+            } else if let t2, t2 >= lease {
+                problem(.badTimers, .error, "2131 4.4.5", "T2 \(t2) s is not below the lease time \(lease) s")
+            } else if let t1, t1 >= lease {
+                problem(.badTimers, .error, "2131 4.4.5", "T1 \(t1) s is not below the lease time \(lease) s")
+            }
+        }
+        if transaction.relayAddress != .any, message.relayAddress != transaction.relayAddress {
+            problem(.giaddrMismatch, .error, "1542 4.1.2",
+                    "reply has giaddr \(message.relayAddress), the relayed request had \(transaction.relayAddress)")
+        }
+        if type == .ack, transaction.kind != .release, let wanted = transaction.requestedParameters {
+            let present = Set(message.optionInstances.map(\.option.code.rawValue))
+            let missing = wanted.filter { !present.contains($0) && $0 != 0 && $0 != 255 }
+            if !missing.isEmpty {
+                problem(.parametersNotSupplied, .info, "2131 4.3.1",
+                        "asked for options the ACK lacks: " + missing.map(String.init).joined(separator: ", "))
+            }
+        }
+    }
+
+    /// RFC 2131 §4.1: a client that sets the broadcast bit cannot receive unicast before it has an address.
+    private mutating func checkBroadcast(_ observed: ObservedMessage, _ transaction: Transaction, _ events: inout [AnalysisEvent]) {
+        guard transaction.broadcastAsked, observed.destinationPort == 68, observed.destinationIP != .broadcast,
+              transaction.kind == .dora || transaction.kind == .initReboot else { return }
+        report(Problem(.broadcastIgnored, .warning, rfc: "2131 4.1", client: observed.client, ip: observed.destinationIP,
+                       xid: observed.xid, frames: [observed.frame],
+                       "the client set the broadcast bit but \(observed.type?.description ?? "the reply") went unicast to \(observed.destinationIP)"),
+               &events)
+    }
+
+    // MARK: leases
+
+    private mutating func bind(_ observed: ObservedMessage, _ transaction: Transaction, _ events: inout [AnalysisEvent]) {
+        let message = observed.message
+        let address = message.yourAddress
+        let leaseTime = message.leaseTime
+        let infinite = leaseTime == UInt32.max
+        let seconds = leaseTime.map(Double.init)
+        let t1 = message.renewalTime.map(Double.init) ?? seconds.map { $0 * 0.5 }
+        let t2 = message.rebindingTime.map(Double.init) ?? seconds.map { $0 * 0.875 }
+        let end: Timestamp? = infinite ? nil : seconds.map {
+            Timestamp(seconds: observed.time.seconds + Int64($0), nanoseconds: observed.time.nanoseconds)
+        }
+        if let holder = leaseHolders[address], holder != observed.client,
+           let other = leases[LeaseKey(ip: address, client: holder)], other.state == .active || other.state == .renewed,
+           other.end.map({ $0 > observed.time }) ?? true {
+            report(Problem(.addressConflict, .error, rfc: "2131 4.3.1", client: observed.client, ip: address, xid: observed.xid,
+                           frames: [other.frame, observed.frame],
+                           "\(address) is bound to \(observed.client) while \(holder)'s lease on it is still active"), &events)
+        }
+        leaseHolders[address] = observed.client
+        var client = clients[observed.client] ?? ClientRecord(machine: DHCPClientStateMachine(state: .unknown), lastSeen: observed.time)
+        let hostname = message.hostName ?? client.hostname
+        let key = LeaseKey(ip: address, client: observed.client)
+        let renewed = leases[key].map { $0.state == .active || $0.state == .renewed } ?? false
+        let routers = message.value(.routers).flatMap(Self.addresses) ?? []
+        leases[key] = LeaseReport(
+            ip: address, client: observed.client, clientID: transaction.clientID ?? client.clientID, hostname: hostname,
+            server: message.serverIdentifier ?? observed.sourceIP, start: observed.time, end: end, leaseTime: leaseTime,
+            t1: t1, t2: t2, router: routers.first, dns: message.value(.domainNameServers).flatMap(Self.addresses) ?? [],
+            domain: message.value(.domainName).flatMap { if case .text(let name) = $0 { name } else { nil } },
+            state: renewed ? .renewed : .active, frame: observed.frame)
+        client.address = address
+        client.boundAt = observed.time
+        client.leaseTime = infinite ? nil : seconds
+        client.t1 = t1
+        client.t2 = t2
+        client.renewChecked = false
+        client.rebindChecked = false
+        clients[observed.client] = client
+    }
+
+    private static func addresses(_ value: DHCPOptionValue) -> [IPv4Address]? {
+        guard case .list(let items) = value else { return nil }
+        return items.compactMap { if case .ipv4(let address) = $0 { address } else { nil } }
+    }
+
+    private mutating func setLeaseState(_ address: IPv4Address, _ client: ClientKey, _ state: LeaseState) {
+        let key = LeaseKey(ip: address, client: client)
+        guard leases[key] != nil else { return }
+        leases[key]?.state = state
+        if state != .nak, leaseHolders[address] == client { leaseHolders[address] = nil }
+    }
+
+    // MARK: client state
+
+    /// Moves the client along Figure 5 for `event`, inferring steps a capture cannot show (timers, restarts).
+    private mutating func apply(_ event: DHCPClientEvent, to key: ClientKey, _ observed: ObservedMessage,
+                                _ events: inout [AnalysisEvent], isReply: Bool = false) {
+        var client = clients[key] ?? ClientRecord(
+            machine: DHCPClientStateMachine(state: DHCPClientStateMachine.initialState(before: event)), lastSeen: observed.time)
+        if isReply, event == .sendInform {
+            // The INFORM was already applied when the client sent it.
+            clients[key] = client
+            return
+        }
+        var steps = [DHCPClientTransition]()
+        var inRFC = true
+        let state = client.machine.state
+        if state == .unknown {
+            let target = DHCPClientStateMachine.stateAfter(event)
+            client.machine.force(target)
+            steps = [DHCPClientTransition(from: .unknown, to: target, event: event, rfc: "2131 4.4")]
+        } else if DHCPClientStateMachine.isIgnored(event, in: state) {
+            clients[key] = client
+            return
+        } else {
+            var machine = client.machine
+            if state.holdsLease, let boundAt = client.boundAt, let lease = client.leaseTime,
+               observed.time.seconds(since: boundAt) >= lease, DHCPClientStateMachine.transition(from: state, on: event) == nil {
+                // The lease ran out before this message: Figure 5's timer arrows first.
+                for timer in [DHCPClientEvent.t1Expired, .t2Expired, .leaseExpired] {
+                    if let step = machine.apply(timer) { steps.append(step) }
+                }
+            }
+            let path = DHCPClientStateMachine.path(from: machine.state, to: event)
+            if path.isEmpty {
+                inRFC = false
+                let target = DHCPClientStateMachine.stateAfter(event)
+                steps.append(DHCPClientTransition(from: machine.state, to: target, event: event, rfc: "2131 4.4"))
+                machine.force(target)
+                report(Problem(.unexpectedTransition, .info, rfc: "2131 4.4", client: key, xid: observed.xid,
+                               frames: [observed.frame], "\(event) in state \(state.rawValue) has no arrow in RFC 2131 Figure 5"),
+                       &events)
+            } else {
+                for step in path { machine.force(step.to) }
+                steps.append(contentsOf: path)
+            }
+            client.machine = machine
+        }
+        for step in steps where step.from != step.to {
+            client.transitions += 1
+            events.append(.transition(TransitionReport(client: key, clientID: client.clientID, transition: step,
+                                                       frame: observed.frame, inRFC: inRFC)))
+        }
+        clients[key] = client
+    }
+
+    // MARK: transactions
+
+    private mutating func open(_ key: TransactionKey, kind: TransactionKind, _ observed: ObservedMessage,
+                               _ events: inout [AnalysisEvent]) {
+        if transactions.count - aliases.count >= options.maximumTransactions { evictOldest(&events) }
+        if let owner = xidOwners[key.xid], owner.client != key.client, let other = transactions[owner], !other.isClosed {
+            report(Problem(.xidReused, .warning, rfc: "2131 4.4.1", client: key.client, xid: key.xid, frames: [observed.frame],
+                           "xid \(hex32(key.xid)) is in use by \(owner.client) too"), &events)
+        }
+        xidOwners[key.xid] = key
+        transactions[key] = Transaction(key: key, kind: kind, time: observed.time)
+        creationOrder.append(key)
+        transactionCount += 1
+    }
+
+    private mutating func close(_ key: TransactionKey, outcome: TransactionOutcome, at time: Timestamp,
+                                _ events: inout [AnalysisEvent]) {
+        guard var transaction = transactions[key], !transaction.isClosed else { return }
+        transaction.outcome = outcome
+        transaction.closedAt = time
+        transactions[key] = transaction
+        if openDORA[key.client] == key { openDORA[key.client] = nil }
+        let address: IPv4Address? = transaction.replies.last(where: { $0.type == .ack })?.address ?? transaction.requestedAddress
+        events.append(.transaction(transaction.report(address: address)))
+        switch outcome {
+        case .noOffer:
+            report(Problem(.discoverUnanswered, .warning, rfc: "2131 4.4.1", client: key.client, xid: key.xid,
+                           frames: transaction.frames, "DISCOVER never answered"), &events)
+        case .noAck where !transaction.offers.isEmpty:
+            report(Problem(.offerNotAcked, .warning, rfc: "2131 4.4.1", client: key.client,
+                           ip: transaction.offers.first?.address, xid: key.xid, frames: transaction.frames,
+                           "OFFER from " + Set(transaction.offers.map(\.server.description)).sorted().joined(separator: ", ")
+                               + (transaction.firstRequest == nil ? " never followed by a REQUEST" : " never followed by an ACK")),
+                   &events)
+        case .noAck, .timeout:
+            if transaction.firstRequest != nil || transaction.kind == .inform {
+                report(Problem(.requestUnanswered, .warning, rfc: "2131 4.4.5", client: key.client, ip: transaction.requestedAddress,
+                               xid: key.xid, frames: transaction.frames, "\(transaction.kind.rawValue) never answered"), &events)
+            }
+        default: break
+        }
+    }
+
+    private mutating func remove(_ key: TransactionKey) {
+        guard let transaction = transactions.removeValue(forKey: key) else { return }
+        for alias in transaction.aliases { aliases[alias] = nil }
+        if xidOwners[key.xid] == key { xidOwners[key.xid] = nil }
+        if openDORA[key.client] == key { openDORA[key.client] = nil }
+    }
+
+    private mutating func evictOldest(_ events: inout [AnalysisEvent]) {
+        while creationHead < creationOrder.count {
+            let key = creationOrder[creationHead]
+            creationHead += 1
+            guard transactions[key] != nil else { continue }
+            if !capReported {
+                capReported = true
+                report(Problem(.transactionCap, .warning, rfc: nil, client: key.client, xid: key.xid,
+                               "more than \(options.maximumTransactions) transactions in progress: the oldest are evicted (counted in the summary)"),
+                       &events)
+            }
+            close(key, outcome: transactions[key]?.timeoutOutcome ?? .timeout, at: transactions[key]?.lastTime ?? Timestamp(seconds: 0, nanoseconds: 0), &events)
+            remove(key)
+            evictedTransactions += 1
+            break
+        }
+        compactCreationOrder()
+    }
+
+    /// Ends transactions idle past the timeout, at most every quarter of the timeout.
+    private mutating func advance(to time: Timestamp, _ events: inout [AnalysisEvent]) {
+        if let latest = latestTime, time < latest { return }
+        latestTime = time
+        if let last = lastScan, time.seconds(since: last) < max(1, options.transactionTimeout / 4) { return }
+        lastScan = time
+        var expired = [TransactionKey]()
+        for (key, transaction) in transactions where aliases[key] == nil {
+            if let closed = transaction.closedAt {
+                if time.seconds(since: closed) > options.relayLegWindow * 2 { expired.append(key) }
+            } else if time.seconds(since: transaction.lastTime) > options.transactionTimeout {
+                expired.append(key)
+            }
+        }
+        expired.sort { (transactions[$0]?.firstTime ?? time) < (transactions[$1]?.firstTime ?? time) }
+        for key in expired {
+            if let transaction = transactions[key], !transaction.isClosed {
+                close(key, outcome: transaction.timeoutOutcome, at: transaction.lastTime, &events)
+            }
+            remove(key)
+        }
+        compactCreationOrder()
+    }
+
+    private mutating func compactCreationOrder() {
+        if creationHead > 4096, creationHead * 2 > creationOrder.count {
+            creationOrder.removeFirst(creationHead)
+            creationHead = 0
+        }
+        if creationOrder.count > 2 * max(1024, transactions.count) {
+            creationOrder = creationOrder.filter { transactions[$0] != nil }
+            creationHead = 0
+        }
+    }
+
+    private mutating func report(_ problem: Problem, _ events: inout [AnalysisEvent]) {
+        problemCounts[problem.severity, default: 0] += 1
+        events.append(.problem(problem))
+    }
+
+    private func hex32(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
+}
+

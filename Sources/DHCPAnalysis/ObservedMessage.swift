@@ -1,0 +1,66 @@
+import DHCPCore
+import DHCPProtocol
+
+/// What the analyzer needs of one DHCP message, read once.
+struct ObservedMessage {
+    let message: DHCPMessage
+    let frame: FrameReference
+    let sourceIP: IPv4Address
+    let destinationIP: IPv4Address
+    let destinationPort: UInt16
+    let sourceMAC: MACAddress?
+    let client: ClientKey
+    let type: DHCPMessageType?
+
+    var time: Timestamp { frame.time }
+    var xid: UInt32 { message.xid }
+    var isFromClient: Bool { message.op == DHCPMessage.bootRequest }
+    var isRelayed: Bool { message.relayAddress != .any }
+
+    /// The server a reply speaks for: its identifier (option 54), else the source address.
+    var serverID: IPv4Address { message.serverIdentifier ?? sourceIP }
+
+    /// The client's Figure 5 event for a message it sent or received; nil for messages that are not about a
+    /// client's own state (leasequery, FORCERENEW, BOOTP).
+    var clientEvent: DHCPClientEvent? {
+        guard let type else { return nil }
+        switch type {
+        case .discover: return .sendDiscover
+        case .offer: return .receiveOffer
+        case .request: return .sendRequest(requestKind)
+        case .ack: return .receiveAck
+        case .nak: return .receiveNak
+        case .decline: return .sendDecline
+        case .release: return .sendRelease
+        case .inform: return .sendInform
+        default: return nil
+        }
+    }
+
+    /// RFC 2131 §4.3.2: which state a REQUEST comes from.
+    var requestKind: DHCPRequestKind {
+        if message.serverIdentifier != nil { return .selecting }
+        if message.clientAddress == .any { return .initReboot }
+        // A relayed REQUEST with ciaddr was broadcast by the client: only REBINDING broadcasts with ciaddr.
+        if destinationIP == .broadcast || isRelayed { return .rebinding }
+        return .renewing
+    }
+
+    var transactionKind: TransactionKind {
+        switch type {
+        case .discover?: .dora
+        case .request?:
+            switch requestKind {
+            case .selecting: .dora
+            case .initReboot: .initReboot
+            case .renewing: .renew
+            case .rebinding: .rebind
+            }
+        case .inform?: .inform
+        case .release?: .release
+        case .decline?: .decline
+        case .offer?: .dora
+        default: .unknown
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import DHCPCore
+
+/// Where a message was seen: which input file, which frame in it, when.
+public struct FrameReference: Hashable, Sendable {
+    public var file: Int
+    public var frame: Int
+    public var time: Timestamp
+    public init(file: Int, frame: Int, time: Timestamp) { self.file = file; self.frame = frame; self.time = time }
+}
+
+/// A finding: a stable kebab-case code (listed in the man page), its severity and RFC clause, and who it is about.
+public struct Problem: Sendable {
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        public static let discoverUnanswered = Self(rawValue: "discover-unanswered")
+        public static let offerNotAcked = Self(rawValue: "offer-not-acked")
+        public static let requestUnanswered = Self(rawValue: "request-unanswered")
+        public static let nak = Self(rawValue: "nak")
+        public static let multipleServers = Self(rawValue: "multiple-servers")
+        public static let unexpectedServer = Self(rawValue: "unexpected-server")
+        public static let ackAddressMismatch = Self(rawValue: "ack-address-mismatch")
+        public static let serverIDMissing = Self(rawValue: "server-id-missing")
+        public static let serverIDChanged = Self(rawValue: "server-id-changed")
+        public static let leaseTimeMissing = Self(rawValue: "lease-time-missing")
+        public static let badTimers = Self(rawValue: "bad-timers")
+        public static let renewTiming = Self(rawValue: "renew-timing")
+        public static let retransmissionTiming = Self(rawValue: "retransmission-timing")
+        public static let xidReused = Self(rawValue: "xid-reused")
+        public static let broadcastIgnored = Self(rawValue: "broadcast-ignored")
+        public static let parametersNotSupplied = Self(rawValue: "parameters-not-supplied")
+        public static let addressConflict = Self(rawValue: "address-conflict")
+        public static let decline = Self(rawValue: "decline")
+        public static let declineRestartTooSoon = Self(rawValue: "decline-restart-too-soon")
+        public static let relayHops = Self(rawValue: "relay-hops")
+        public static let giaddrMismatch = Self(rawValue: "giaddr-mismatch")
+        public static let malformed = Self(rawValue: "malformed")
+        public static let unexpectedTransition = Self(rawValue: "unexpected-transition")
+        public static let transactionCap = Self(rawValue: "transaction-cap")
+        public static let captureFile = Self(rawValue: "capture-file")
+    }
+
+    public enum Severity: String, Sendable, Comparable, CaseIterable {
+        case info, warning, error
+        var rank: Int { self == .info ? 0 : self == .warning ? 1 : 2 }
+        public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
+    }
+
+    public var code: Code
+    public var severity: Severity
+    /// "2131 4.4.5": RFC number and section; nil when no RFC clause applies.
+    public var rfc: String?
+    public var client: ClientKey?
+    public var ip: IPv4Address?
+    public var xid: UInt32?
+    public var frames: [FrameReference]
+    public var text: String
+
+    public init(_ code: Code, _ severity: Severity, rfc: String?, client: ClientKey? = nil, ip: IPv4Address? = nil,
+                xid: UInt32? = nil, frames: [FrameReference] = [], _ text: String) {
+        self.code = code; self.severity = severity; self.rfc = rfc; self.client = client; self.ip = ip
+        self.xid = xid; self.frames = frames; self.text = text
+    }
+}
+
+/// A client as DHCP names it: its hardware type and address (chaddr, hlen bytes).
+public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
+    public var htype: UInt8
+    public var address: [UInt8]
+
+    public init(htype: UInt8, address: [UInt8]) { self.htype = htype; self.address = address }
+
+    public init(_ message: DHCPMessage) {
+        self.init(htype: message.htype, address: Array(message.hardwareAddress))
+    }
+
+    /// The MAC, lower-case colon hex (any length).
+    public var description: String { Hex.colonSeparated(address) }
+}
+
+/// Which servers are expected; any other that answers is a rogue. Shared by analyse, sniff and probe.
+public struct ServerExpectation: Sendable {
+    public var addresses: Set<IPv4Address>
+    public var macs: Set<MACAddress>
+
+    public init(addresses: Set<IPv4Address> = [], macs: Set<MACAddress> = []) { self.addresses = addresses; self.macs = macs }
+
+    public var isEmpty: Bool { addresses.isEmpty && macs.isEmpty }
+
+    /// A server is expected when its identifier (option 54) or source address is listed, or its MAC is;
+    /// with nothing listed every server is.
+    public func isExpected(serverID: IPv4Address?, sourceIP: IPv4Address, sourceMAC: MACAddress?) -> Bool {
+        if isEmpty { return true }
+        if let serverID, addresses.contains(serverID) { return true }
+        if addresses.contains(sourceIP) { return true }
+        if let sourceMAC, macs.contains(sourceMAC) { return true }
+        return false
+    }
+}

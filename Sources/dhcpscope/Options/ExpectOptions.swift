@@ -1,0 +1,28 @@
+import ArgumentParser
+import DHCPAnalysis
+import DHCPCore
+
+/// --expect and --expect-mac: the servers that may answer (CONTRACT.md); shared by analyse, sniff and probe.
+struct ExpectOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Expected servers: identifier (option 54) or source address; any other that answers is a rogue (comma-separated).",
+                               valueName: "ip,…"))
+    var expect: [String] = []
+
+    @Option(help: ArgumentHelp("Expected servers by MAC address (comma-separated).", valueName: "mac,…"))
+    var expectMac: [String] = []
+
+    func validate() throws { _ = try expectation() }
+
+    func expectation() throws -> ServerExpectation {
+        var expectation = ServerExpectation()
+        for item in expect.flatMap({ $0.split(separator: ",") }) {
+            guard let address = IPv4Address(item) else { throw ValidationError("--expect: '\(item)' is not an IPv4 address") }
+            expectation.addresses.insert(address)
+        }
+        for item in expectMac.flatMap({ $0.split(separator: ",") }) {
+            guard let mac = MACAddress(item) else { throw ValidationError("--expect-mac: '\(item)' is not a MAC address") }
+            expectation.macs.insert(mac)
+        }
+        return expectation
+    }
+}

@@ -1,0 +1,76 @@
+import DHCPAnalysis
+import DHCPCore
+
+/// The human report of analyse: summary, servers, clients with their final state, problems.
+enum AnalysisText {
+    static func report(summary: AnalysisSummary, servers: [ServerReport], clients: [ClientReport], leases: [LeaseReport],
+                       problems: [Problem]) -> String {
+        var lines = [String]()
+        let outcomes = summary.transactionsByOutcome.sorted(by: { $0.key < $1.key }).map { "\($0.value) \($0.key)" }
+        var first = "\(summary.messages) DHCP messages in \(summary.decode.frames) frames; \(summary.transactions) transactions"
+        if !outcomes.isEmpty { first += " (" + outcomes.joined(separator: ", ") + ")" }
+        first += "; \(summary.clients) clients; \(summary.leases) leases; \(summary.servers) servers"
+        lines.append(first)
+        if summary.evicted > 0 { lines.append("\(summary.evicted) transactions evicted past --max-transactions") }
+        let severities = Problem.Severity.allCases.reversed().map { "\(summary.problems[$0] ?? 0) \($0.rawValue)" }
+        lines.append("problems: " + severities.joined(separator: ", "))
+
+        if !servers.isEmpty {
+            lines.append("")
+            lines.append("SERVERS")
+            lines.append(columns(["id", "ip", "mac", "offers", "acks", "naks", "p50 ms", "p90 ms", "max ms", ""]))
+            for server in servers {
+                lines.append(columns([server.id.description, server.ip.description, server.mac?.description ?? "-",
+                                      String(server.offers), String(server.acks), String(server.naks),
+                                      milliseconds(server.p50Milliseconds), milliseconds(server.p90Milliseconds),
+                                      milliseconds(server.maxMilliseconds), server.expected ? "" : "UNEXPECTED"]))
+            }
+        }
+        if !clients.isEmpty {
+            lines.append("")
+            lines.append("CLIENTS")
+            lines.append(columns(["mac", "hostname", "state", "address", "lease", "transitions"]))
+            for client in clients {
+                let lease = leases.last { $0.client == client.client }
+                lines.append(columns([client.client.description, client.hostname ?? "-", client.state.rawValue,
+                                      client.address?.description ?? "-", lease?.state.rawValue ?? "-",
+                                      String(client.transitions)]))
+            }
+        }
+        if !problems.isEmpty {
+            lines.append("")
+            lines.append("PROBLEMS")
+            for problem in problems {
+                var line = "\(problem.severity.rawValue.uppercased()) \(problem.code)"
+                if let rfc = problem.rfc { line += " (RFC \(rfc))" }
+                if let client = problem.client { line += " \(client)" }
+                if let xid = problem.xid { line += " xid 0x\(String(xid, radix: 16))" }
+                if !problem.frames.isEmpty { line += " frames " + problem.frames.prefix(8).map { String($0.frame) }.joined(separator: ",") }
+                lines.append(line + ": " + problem.text)
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func transaction(_ report: TransactionReport) -> String {
+        var line = "transaction xid 0x\(String(report.xid, radix: 16)) \(report.client) \(report.kind.rawValue) → \(report.outcome.rawValue)"
+        if let address = report.address { line += " \(address)" }
+        let frames = report.messages.map { String($0.frame) }.joined(separator: ",")
+        return line + " in \(FixedPoint.format(report.totalMilliseconds / 1000)) s, frames " + frames
+    }
+
+    static func transition(_ report: TransitionReport) -> String {
+        "\(report.frame?.time.description ?? "-") \(report.client) \(report.transition.from.rawValue) → \(report.transition.to.rawValue) (\(report.transition.event), RFC \(report.transition.rfc))"
+    }
+
+    private static func milliseconds(_ value: Double?) -> String {
+        value.map { FixedPoint.format($0) } ?? "-"
+    }
+
+    private static func columns(_ cells: [String]) -> String {
+        let widths = [17, 17, 19, 8, 8, 8, 9, 9, 9, 10]
+        return cells.enumerated().map { index, cell in
+            cell.padding(index < widths.count ? widths[index] : cell.count + 1)
+        }.joined(separator: " ").replacing(/\s+$/, with: "")
+    }
+}
