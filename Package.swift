@@ -15,6 +15,8 @@ let package = Package(
     targets: [
         // libpcap, through pkg-config (Debian's libpcap-dev ships libpcap.pc).
         .systemLibrary(name: "CLibpcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        // zlib, to read gzip-compressed capture files.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Addresses and byte helpers shared by every layer. Pure.
         .target(name: "NetworkPrimitives"),
         // The DHCPv4 message: header, options, the option table, parse and serialize. Pure.
@@ -22,7 +24,7 @@ let package = Package(
         // Link layers, IPv4 and UDP: parse (and later build). Pure.
         .target(name: "Framing", dependencies: ["NetworkPrimitives"]),
         // libpcap: capture files, stdin, BPF filters. The only target that touches libpcap.
-        .target(name: "Capture", dependencies: ["CLibpcap", "NetworkPrimitives"]),
+        .target(name: "Capture", dependencies: ["CLibpcap", "CZlib", "NetworkPrimitives"]),
         // The RFC 2131 roles as pure state machines ("sans I/O"): the client machine first.
         .target(name: "DHCPProtocol", dependencies: ["DHCPCore"]),
         // Frames to DHCP records, transactions, client state, leases, findings. Pure, streaming.

@@ -22,13 +22,19 @@ public final class PCAPFileReader {
     /// Byte offset of the next record, for error messages (nil when reading a pipe).
     private var nextRecordOffset: Int64?
     private let file: UnsafeMutablePointer<FILE>?
+    private var compressed = false
 
     public init(path: String) throws(CaptureError) {
         self.path = path
         var errorBuffer = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE))
+        var compressed = false
         let opened: OpaquePointer?
         if path == "-" {
             opened = pcap_fopen_offline_with_tstamp_precision(fdopen(0, "rb"), UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
+        } else if GzipFile.isCompressed(path) {
+            guard let stream = GzipFile.open(path) else { throw CaptureError(source: path, "cannot open the gzip stream") }
+            compressed = true
+            opened = pcap_fopen_offline_with_tstamp_precision(stream, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
         } else {
             opened = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer)
         }
@@ -37,9 +43,11 @@ public final class PCAPFileReader {
             throw CaptureError(source: path == "-" ? "stdin" : path, Self.explain(message, path: path))
         }
         handle = opened
+        self.compressed = compressed
         linkType = pcap_datalink(opened)
         file = pcap_file(opened)
-        if path != "-", let file { nextRecordOffset = Int64(ftell(file)) }
+        // Offsets of a pipe or of a decompressed stream would mislead: only plain files report them.
+        if path != "-", !compressed, let file { nextRecordOffset = Int64(ftell(file)) }
     }
 
     deinit {
@@ -80,7 +88,10 @@ public final class PCAPFileReader {
             case -2:
                 return nil
             default:
-                let message = String(cString: pcap_geterr(handle))
+                var message = String(cString: pcap_geterr(handle))
+                if compressed, message.hasPrefix("error reading dump file") {
+                    message = "the gzip stream is cut short or corrupt"
+                }
                 throw CaptureError(source: sourceName, offset: nextRecordOffset,
                                    "after frame \(frameCount): \(message.isEmpty ? "read error" : message)")
             }

@@ -22,6 +22,9 @@ public struct DHCPAnalyzer {
     private var servers: [IPv4Address: ServerRecord] = [:]
     private var serverOrder: [IPv4Address] = []
     private var lastScan: Timestamp?
+    /// Closed transactions in the order they closed: kept a moment for late relay legs, then dropped.
+    private var closedQueue: [(key: TransactionKey, at: Timestamp)] = []
+    private var closedHead = 0
     private var capReported = false
 
     public private(set) var latestTime: Timestamp?
@@ -146,7 +149,10 @@ public struct DHCPAnalyzer {
         }.sorted { $0.lastSeen < $1.lastSeen }
     }
 
-    public var openTransactionCount: Int { transactions.count - aliases.count }
+    /// Transactions still in progress (aliases are not entries of `transactions`; closed ones wait for late relay legs).
+    public var openTransactionCount: Int { transactions.values.reduce(0) { $0 + ($1.isClosed ? 0 : 1) } }
+
+    public var clientCount: Int { clients.count }
 
     // MARK: client messages
 
@@ -246,7 +252,13 @@ public struct DHCPAnalyzer {
     private mutating func checkRetransmission(_ observed: ObservedMessage, _ type: DHCPMessageType,
                                               _ transaction: inout Transaction, _ events: inout [AnalysisEvent]) {
         guard transaction.lastClientType == type, let last = transaction.lastClientTime,
-              type == .discover || type == .request || type == .inform else { return }
+              type == .discover || type == .request || type == .inform else {
+            // Each new message starts its own back-off at 4 s.
+            transaction.retransmissions = 0
+            return
+        }
+        // RFC 2131 §4.4.5: RENEWING and REBINDING retransmit after half the time left (at least 60 s), not 4, 8, 16 s.
+        guard transaction.kind != .renew, transaction.kind != .rebind else { return }
         transaction.retransmissions += 1
         let expected = Double(min(64, 4 << min(4, transaction.retransmissions - 1)))
         let interval = observed.time.seconds(since: last)
@@ -543,7 +555,7 @@ public struct DHCPAnalyzer {
 
     private mutating func open(_ key: TransactionKey, kind: TransactionKind, _ observed: ObservedMessage,
                                _ events: inout [AnalysisEvent]) {
-        if transactions.count - aliases.count >= options.maximumTransactions { evictOldest(&events) }
+        if transactions.count >= options.maximumTransactions { evictOldest(&events) }
         if let owner = xidOwners[key.xid], owner.client != key.client, let other = transactions[owner], !other.isClosed {
             report(Problem(.xidReused, .warning, rfc: "2131 4.4.1", client: key.client, xid: key.xid, frames: [observed.frame],
                            "xid \(hex32(key.xid)) is in use by \(owner.client) too"), &events)
@@ -560,6 +572,7 @@ public struct DHCPAnalyzer {
         transaction.outcome = outcome
         transaction.closedAt = time
         transactions[key] = transaction
+        closedQueue.append((key, time))
         if openDORA[key.client] == key { openDORA[key.client] = nil }
         let address: IPv4Address? = transaction.replies.last(where: { $0.type == .ack })?.address ?? transaction.requestedAddress
         events.append(.transaction(transaction.report(address: address)))
@@ -590,6 +603,15 @@ public struct DHCPAnalyzer {
     }
 
     private mutating func evictOldest(_ events: inout [AnalysisEvent]) {
+        // Finished transactions are only kept for late relay legs: make room by dropping the oldest of them first.
+        while closedHead < closedQueue.count {
+            let (key, at) = closedQueue[closedHead]
+            closedHead += 1
+            if let transaction = transactions[key], transaction.closedAt == at {
+                remove(key)
+                return
+            }
+        }
         while creationHead < creationOrder.count {
             let key = creationOrder[creationHead]
             creationHead += 1
@@ -612,6 +634,7 @@ public struct DHCPAnalyzer {
     private mutating func advance(to time: Timestamp, _ events: inout [AnalysisEvent]) {
         if let latest = latestTime, time < latest { return }
         latestTime = time
+        dropClosed(before: time)
         if let last = lastScan, time.seconds(since: last) < max(1, options.transactionTimeout / 4) { return }
         lastScan = time
         var expired = [TransactionKey]()
@@ -630,6 +653,19 @@ public struct DHCPAnalyzer {
             remove(key)
         }
         compactCreationOrder()
+    }
+
+    /// Forgets transactions closed longer ago than twice the relay-leg window.
+    private mutating func dropClosed(before time: Timestamp) {
+        while closedHead < closedQueue.count, time.seconds(since: closedQueue[closedHead].at) > options.relayLegWindow * 2 {
+            let (key, at) = closedQueue[closedHead]
+            closedHead += 1
+            if let transaction = transactions[key], transaction.closedAt == at { remove(key) }
+        }
+        if closedHead > 4096, closedHead * 2 > closedQueue.count {
+            closedQueue.removeFirst(closedHead)
+            closedHead = 0
+        }
     }
 
     private mutating func compactCreationOrder() {

@@ -65,15 +65,38 @@ public struct Problem: Sendable {
     }
 }
 
-/// A client as DHCP names it: its hardware type and address (chaddr, hlen bytes).
+/// A client as DHCP names it: its hardware type and address (chaddr, hlen bytes, at most 16).
+/// Stored in three words so that tables keyed by client hash and compare fast.
 public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
-    public var htype: UInt8
-    public var address: [UInt8]
+    public let htype: UInt8
+    public let length: UInt8
+    private let high: UInt64
+    private let low: UInt64
 
-    public init(htype: UInt8, address: [UInt8]) { self.htype = htype; self.address = address }
+    public init(htype: UInt8, address: some Collection<UInt8>) {
+        self.htype = htype
+        var high: UInt64 = 0, low: UInt64 = 0
+        var count: UInt8 = 0
+        for byte in address.prefix(16) {
+            if count < 8 { high |= UInt64(byte) << (56 - 8 * UInt64(count)) }
+            else { low |= UInt64(byte) << (56 - 8 * UInt64(count - 8)) }
+            count += 1
+        }
+        length = count
+        self.high = high
+        self.low = low
+    }
 
     public init(_ message: DHCPMessage) {
-        self.init(htype: message.htype, address: Array(message.hardwareAddress))
+        self.init(htype: message.htype, address: message.hardwareAddress)
+    }
+
+    /// The hardware address bytes.
+    public var address: [UInt8] {
+        (0..<Int(length)).map { index in
+            let word = index < 8 ? high : low
+            return UInt8(truncatingIfNeeded: word >> (56 - 8 * UInt64(index % 8)))
+        }
     }
 
     /// The MAC, lower-case colon hex (any length).

@@ -27,7 +27,7 @@ extension DHCPMessage {
             clientAddress: IPv4Address(bytes, at: 12), yourAddress: IPv4Address(bytes, at: 16),
             serverAddress: IPv4Address(bytes, at: 20), relayAddress: IPv4Address(bytes, at: 24),
             chaddr: Array(bytes[28..<44]),
-            sname: .raw(Array(bytes[44..<108])), file: .raw(Array(bytes[108..<236])),
+            sname: .raw(field(bytes, 44..<108)), file: .raw(field(bytes, 108..<236)),
             rawVendor: .absent)
 
         if bytes.count > headerLength {
@@ -44,6 +44,16 @@ extension DHCPMessage {
             }
         }
         return DHCPParseResult(message: message, diagnostics: diagnostics, optionOffsets: offsets)
+    }
+
+    private static let zeroSname = [UInt8](repeating: 0, count: 64)
+    private static let zeroFile = [UInt8](repeating: 0, count: 128)
+
+    /// sname and file are empty in most messages: share one array of zeros instead of allocating.
+    private static func field(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> [UInt8] {
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[range])
+        if slice.allSatisfy({ $0 == 0 }) { return range.count == 64 ? zeroSname : zeroFile }
+        return Array(slice)
     }
 
     public static func parse(_ bytes: [UInt8]) -> DHCPParseResult {

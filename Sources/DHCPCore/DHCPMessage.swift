@@ -117,12 +117,19 @@ public struct DHCPMessage: Hashable, Sendable {
         return merged
     }
 
-    /// The concatenated data of `code`, nil when absent.
+    /// The concatenated data of `code`, nil when absent. Walks the fields in place: no instance list is built.
     public func option(_ code: DHCPOptionCode) -> DHCPOption? {
+        guard case .options(let main) = vendor else { return nil }
         var found: DHCPOption?
-        for instance in optionInstances where instance.option.code == code {
-            if found == nil { found = instance.option } else { found?.data.append(contentsOf: instance.option.data) }
+        func collect(_ area: DHCPOptionArea) {
+            for element in area.elements {
+                guard case .option(let option) = element, option.code == code else { continue }
+                if found == nil { found = option } else { found?.data.append(contentsOf: option.data) }
+            }
         }
+        collect(main)
+        if case .options(let area) = file { collect(area) }
+        if case .options(let area) = sname { collect(area) }
         return found
     }
 

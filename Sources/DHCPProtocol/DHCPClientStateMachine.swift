@@ -34,7 +34,9 @@ public struct DHCPClientStateMachine: Hashable, Sendable {
         Arrow(from: [.rebinding], event: .sendRequest(.rebinding), to: .rebinding, rfc: "2131 4.4.5"),
         Arrow(from: [.renewing, .rebinding], event: .leaseExpired, to: .initial, rfc: "2131 4.4.5"),
         Arrow(from: [.bound, .renewing, .rebinding], event: .sendRelease, to: .released, rfc: "2131 4.4.6"),
-        Arrow(from: [.initial, .informed, .bound], event: .sendInform, to: .informed, rfc: "2131 4.4.3"),
+        // §4.4.3 / §3.4: INFORM is for a client configured by other means; a client holding a lease that also
+        // asks INFORM (for more options) keeps its lease and stays where it is (see isIgnored).
+        Arrow(from: [.initial, .informed], event: .sendInform, to: .informed, rfc: "2131 4.4.3"),
     ]
 
     /// The arrow for `event` from `state`, nil when Figure 5 has none.
@@ -49,7 +51,7 @@ public struct DHCPClientStateMachine: Hashable, Sendable {
         case (.receiveOffer, _): state != .initial && state != .unknown
         case (.receiveAck, .bound), (.receiveNak, .bound), (.receiveAck, .initial), (.receiveNak, .initial),
              (.receiveAck, .informed), (.receiveAck, .selecting), (.receiveNak, .selecting), (.receiveAck, .released),
-             (.receiveNak, .released):
+             (.receiveNak, .released), (.sendInform, .bound), (.sendInform, .renewing), (.sendInform, .rebinding):
             true
         default: false
         }

@@ -148,6 +148,17 @@ struct DecodeCommandTests {
         #expect(events.filter { $0["event"] as? String == "message" }.count == 9)
     }
 
+    @Test func readsGzipCompressedCaptures() throws {
+        let plain = try CLI.run(["decode", "zeek-dhcp.pcap"])
+        let compressed = try CLI.run(["decode", "zeek-dhcp.pcap.gz"])
+        #expect(compressed.status == 0)
+        #expect(compressed.stdout == plain.stdout)
+        let cut = try CLI.run(["decode", "truncated.pcap.gz"])
+        #expect(cut.status == 1)
+        #expect(!cut.lines.isEmpty && cut.lines.count < 9)
+        #expect(cut.stderr.contains("truncated.pcap.gz: after frame \(cut.lines.count): the gzip stream is cut short or corrupt"))
+    }
+
     @Test func mergesFilesByTimestamp() throws {
         let result = try CLI.run(["decode", "--json", "zeek-unique-xid.pcapng", "zeek-dhcp.pcap"])
         let times = try result.events().compactMap { $0["time"] as? String }

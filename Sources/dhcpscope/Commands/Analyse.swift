@@ -50,7 +50,6 @@ struct Analyse: ParsableCommand {
     var svg: String?
 
     func validate() throws {
-        guard filters.type.isEmpty else { throw ValidationError("--type does not apply to analyse: every message counts for a client's state") }
         guard txnTimeout > 0 else { throw ValidationError("--txn-timeout must be positive") }
         guard maxTransactions >= 1 else { throw ValidationError("--max-transactions must be at least 1") }
         if let timerTolerance, timerTolerance < 0 { throw ValidationError("--timer-tolerance cannot be negative") }
@@ -126,7 +125,7 @@ struct Analyse: ParsableCommand {
         let leaseTable = analyzer.leaseTable
         let servers = analyzer.serverTable
         if let svg {
-            let picture = SVGTimeline.render(leases: leaseTable, transitions: transitions)
+            let picture = SVGTimeline.render(leases: leaseTable, transitions: transitions, captureEnd: analyzer.latestTime)
             guard let file = fopen(svg, "w") else {
                 Diagnostics.error("\(svg): cannot write: \(String(cString: strerror(errno)))")
                 throw ExitCode(2)
@@ -173,7 +172,7 @@ struct AnalysisSummary {
         messages = analyzer.messageCount
         transactions = analyzer.transactionCount
         evicted = analyzer.evictedTransactions
-        clients = analyzer.clientTable.count
+        clients = analyzer.clientCount
         self.leases = leases
         self.servers = servers
         self.transactionsByOutcome = transactionsByOutcome

@@ -22,13 +22,20 @@ struct Decode: ParsableCommand {
 
     @OptionGroup var input: CaptureInputOptions
     @OptionGroup var filters: MessageFilterOptions
+
+    @Option(help: ArgumentHelp(
+        "Only these message types: DISCOVER, OFFER, REQUEST, ACK, NAK, RELEASE, DECLINE, INFORM, LEASEQUERY …, BOOTREQUEST, BOOTREPLY (comma-separated, any case).",
+        valueName: "type,…"))
+    var type: [String] = []
     @OptionGroup var output: OutputOptions
 
     @Flag(help: "Decode everything but print only the summary (counts).")
     var countOnly = false
 
+    func validate() throws { _ = try filters.messageFilter(types: type) }
+
     func run() throws {
-        let messageFilter = try filters.messageFilter()
+        let messageFilter = try filters.messageFilter(types: type)
         // Standard input is often a live tcpdump: then every line goes out as it is decoded.
         let stdout = OutputStream.standardOutput(flushEachLine: input.files.contains("-"))
         let report = { (error: CaptureError) in self.report(error, to: stdout) }

@@ -2,7 +2,7 @@ import ArgumentParser
 import DHCPAnalysis
 import DHCPCore
 
-/// -c, --xid, --mac, --type: which messages to show.
+/// -c, --xid, --mac: which messages (clients, transactions) to look at.
 struct MessageFilterOptions: ParsableArguments {
     @Option(name: .customShort("c"), help: ArgumentHelp("Stop after N messages shown.", valueName: "N"))
     var count: Int?
@@ -13,17 +13,13 @@ struct MessageFilterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only messages whose chaddr is one of these MACs (comma-separated).", valueName: "mac,…"))
     var mac: [String] = []
 
-    @Option(help: ArgumentHelp(
-        "Only these message types: DISCOVER, OFFER, REQUEST, ACK, NAK, RELEASE, DECLINE, INFORM, LEASEQUERY …, BOOTREQUEST, BOOTREPLY (comma-separated, any case).",
-        valueName: "type,…"))
-    var type: [String] = []
-
     func validate() throws {
         if let count, count < 1 { throw ValidationError("-c must be at least 1") }
         _ = try messageFilter()
     }
 
-    func messageFilter() throws -> MessageFilter {
+    /// The filter, with message types (decode's --type) when given.
+    func messageFilter(types: [String] = []) throws -> MessageFilter {
         var filter = MessageFilter()
         for item in xid.flatMap({ $0.split(separator: ",") }) {
             let text = item.lowercased()
@@ -35,7 +31,7 @@ struct MessageFilterOptions: ParsableArguments {
             guard let address = MACAddress(item) else { throw ValidationError("--mac: '\(item)' is not a MAC address") }
             filter.macs.insert(address)
         }
-        for item in type.flatMap({ $0.split(separator: ",") }) {
+        for item in types.flatMap({ $0.split(separator: ",") }) {
             let upper = item.uppercased()
             if upper == "BOOTREQUEST" || upper == "BOOTREPLY" { filter.types.insert(upper); continue }
             guard let messageType = DHCPMessageType(name: String(item)) else {

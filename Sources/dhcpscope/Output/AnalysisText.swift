@@ -18,23 +18,27 @@ enum AnalysisText {
         if !servers.isEmpty {
             lines.append("")
             lines.append("SERVERS")
-            lines.append(columns(["id", "ip", "mac", "offers", "acks", "naks", "p50 ms", "p90 ms", "max ms", ""]))
+            let widths = [17, 17, 19, 8, 8, 8, 9, 9, 9, 10]
+            lines.append(columns(["id", "ip", "mac", "offers", "acks", "naks", "p50 ms", "p90 ms", "max ms", ""], widths))
             for server in servers {
                 lines.append(columns([server.id.description, server.ip.description, server.mac?.description ?? "-",
                                       String(server.offers), String(server.acks), String(server.naks),
                                       milliseconds(server.p50Milliseconds), milliseconds(server.p90Milliseconds),
-                                      milliseconds(server.maxMilliseconds), server.expected ? "" : "UNEXPECTED"]))
+                                      milliseconds(server.maxMilliseconds), server.expected ? "" : "UNEXPECTED"], widths))
             }
         }
         if !clients.isEmpty {
             lines.append("")
             lines.append("CLIENTS")
-            lines.append(columns(["mac", "hostname", "state", "address", "lease", "transitions"]))
+            let widths = [17, 20, 11, 15, 8, 11]
+            lines.append(columns(["mac", "hostname", "state", "address", "lease", "transitions"], widths))
+            var latestLease = [ClientKey: LeaseReport]()
+            for lease in leases { latestLease[lease.client] = lease }
             for client in clients {
-                let lease = leases.last { $0.client == client.client }
+                let lease = latestLease[client.client]
                 lines.append(columns([client.client.description, client.hostname ?? "-", client.state.rawValue,
                                       client.address?.description ?? "-", lease?.state.rawValue ?? "-",
-                                      String(client.transitions)]))
+                                      String(client.transitions)], widths))
             }
         }
         if !problems.isEmpty {
@@ -67,10 +71,11 @@ enum AnalysisText {
         value.map { FixedPoint.format($0) } ?? "-"
     }
 
-    private static func columns(_ cells: [String]) -> String {
-        let widths = [17, 17, 19, 8, 8, 8, 9, 9, 9, 10]
-        return cells.enumerated().map { index, cell in
+    private static func columns(_ cells: [String], _ widths: [Int]) -> String {
+        var line = cells.enumerated().map { index, cell in
             cell.padding(index < widths.count ? widths[index] : cell.count + 1)
-        }.joined(separator: " ").replacing(/\s+$/, with: "")
+        }.joined(separator: " ")
+        while line.last == " " { line.removeLast() }
+        return line
     }
 }

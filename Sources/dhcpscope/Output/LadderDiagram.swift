@@ -16,8 +16,14 @@ struct LadderStep {
     var xid: UInt32
     var source: String
     var destination: String
-    /// The addresses that matter on this arrow: yiaddr, requested, server-id.
+    /// The addresses that matter on this arrow: yiaddr, requested, ciaddr, server-id.
     var detail: String
+    /// The client (chaddr), lower-case colon hex.
+    var client: String
+    /// giaddr, when set: names the relay column.
+    var relay: IPv4Address?
+    /// The server end of the arrow (source of a reply, unicast destination of a request); nil for a broadcast.
+    var server: IPv4Address?
 
     /// Works out the roles from ports and giaddr: 68 → 67 is a client, a 67 → 67 exchange passes a relay.
     init(frame: FrameReference, record: DHCPRecord, message: DHCPMessage) {
@@ -26,7 +32,9 @@ struct LadderStep {
         xid = message.xid
         source = "\(record.ip.source):\(record.sourcePort)"
         destination = "\(record.ip.destination):\(record.destinationPort)"
+        client = Hex.colonSeparated(Array(message.hardwareAddress))
         let relayed = message.relayAddress != .any
+        relay = relayed ? message.relayAddress : nil
         if message.op == DHCPMessage.bootRequest {
             if record.sourcePort == 67, relayed { (from, to) = (.relay, .server) }
             else { (from, to) = (.client, relayed ? .relay : .server) }
@@ -35,24 +43,156 @@ struct LadderStep {
             else if relayed, record.ip.source == message.relayAddress { (from, to) = (.relay, .client) }
             else { (from, to) = (.server, .client) }
         }
+        if from == .server { server = record.ip.source }
+        else if to == .server, record.ip.destination != .broadcast { server = record.ip.destination }
         var parts = [String]()
-        if message.yourAddress != .any { parts.append("yiaddr \(message.yourAddress)") }
-        if let requested = message.requestedAddress { parts.append("requested \(requested)") }
-        if message.clientAddress != .any { parts.append("ciaddr \(message.clientAddress)") }
-        if let server = message.serverIdentifier { parts.append("server-id \(server)") }
-        detail = parts.joined(separator: ", ")
+        if message.yourAddress != .any { parts.append("yiaddr=\(message.yourAddress)") }
+        if let requested = message.requestedAddress { parts.append("requested=\(requested)") }
+        if message.clientAddress != .any { parts.append("ciaddr=\(message.clientAddress)") }
+        if let server = message.serverIdentifier { parts.append("server-id=\(server)") }
+        detail = parts.joined(separator: " ")
     }
 }
 
+/// A terminal sequence diagram in the style of RFC 2131 Figures 3 and 4: one vertical line per party (client,
+/// each relay, each server), one horizontal arrow per message, time and frame at the left, addresses at the right.
 enum LadderDiagram {
-    /// The steps as a sequence diagram with columns client | relay | server.
+    /// One party: its role, the address that names it, and its column's position.
+    private struct Column {
+        var role: LadderRole
+        var address: IPv4Address?
+        var x = 0
+    }
+
     static func render(_ steps: [LadderStep], names: [String]) -> String {
         guard let first = steps.first else { return "no messages match\n" }
-        var lines = ["client                relay                 server"]
+        let steps = attributeClientLegs(steps)
+
+        // Columns: the client, the relays (by giaddr) and the servers (by address), in order of appearance.
+        var relays = [IPv4Address](), servers = [IPv4Address]()
         for step in steps {
-            let offset = step.frame.time.seconds(since: first.frame.time)
-            lines.append("+\(FixedPoint.format(offset))s \(step.from) -> \(step.to) \(step.type) xid 0x\(String(step.xid, radix: 16)) \(step.detail)")
+            if let relay = step.relay, step.from == .relay || step.to == .relay, !relays.contains(relay) { relays.append(relay) }
+            if let server = step.server, !servers.contains(server) { servers.append(server) }
+        }
+        var columns = [Column(role: .client, address: nil)]
+        columns += relays.map { Column(role: .relay, address: $0) }
+        columns += servers.isEmpty ? [Column(role: .server, address: nil)] : servers.map { Column(role: .server, address: $0) }
+
+        let clients = Set(steps.map(\.client))
+        let clientLabel = clients.count == 1 ? clients.first! : "\(clients.count) clients"
+        let labels: [(String, String)] = columns.map { column in
+            switch column.role {
+            case .client: ("client", clientLabel)
+            case .relay: ("relay", column.address?.description ?? "")
+            case .server: ("server", column.address?.description ?? "")
+            }
+        }
+
+        // Left gutter: relative time and frame.
+        let multipleFiles = names.count > 1
+        func frameLabel(_ step: LadderStep) -> String {
+            multipleFiles ? "\(names[step.frame.file]):\(step.frame.frame)" : String(step.frame.frame)
+        }
+        let times = steps.map { "+" + FixedPoint.format($0.frame.time.seconds(since: first.frame.time)) + "s" }
+        let timeWidth = max(4, times.map(\.count).max() ?? 0)
+        let frameWidth = max(5, steps.map { frameLabel($0).count }.max() ?? 0)
+        let gutter = timeWidth + 2 + frameWidth + 2
+        let widestLabel = labels.map { max($0.0.count, $0.1.count) }.max() ?? 0
+        let widestType = steps.map(\.type.count).max() ?? 0
+        let gap = max(widestLabel + 3, widestType + 10, 20)
+        for index in columns.indices { columns[index].x = gutter + widestLabel / 2 + 1 + index * gap }
+        let width = columns.last!.x + 1
+
+        func centred(_ texts: [String], left: String = "") -> String {
+            var line = [Character](repeating: " ", count: width + widestLabel)
+            for (offset, character) in left.enumerated() { line[offset] = character }
+            for (index, text) in texts.enumerated() {
+                let start = max(0, columns[index].x - text.count / 2)
+                for (offset, character) in text.enumerated() { line[start + offset] = character }
+            }
+            return String(line).trimmingSuffix()
+        }
+        func lifelines() -> [Character] {
+            var line = [Character](repeating: " ", count: width)
+            for column in columns { line[column.x] = "|" }
+            return line
+        }
+        func withGutter(_ left: String, _ body: [Character], _ right: String) -> String {
+            var text = left + String(repeating: " ", count: max(0, gutter - left.count)) + String(body[gutter...])
+            if !right.isEmpty { text += "  " + right }
+            return text.trimmingSuffix()
+        }
+
+        var lines = [String]()
+        lines.append(centred(labels.map(\.0), left: String(repeating: " ", count: timeWidth - 4) + "time  "
+                                + String(repeating: " ", count: frameWidth - 5) + "frame"))
+        lines.append(centred(labels.map(\.1)))
+        lines.append(String(lifelines()).trimmingSuffix())
+
+        var previousXID: UInt32?
+        for (index, step) in steps.enumerated() {
+            if let previousXID, previousXID != step.xid { lines.append(String(lifelines()).trimmingSuffix()) }
+            previousXID = step.xid
+            let (a, b) = ends(of: step, in: columns)
+            var body = lifelines()
+            let (low, high) = (min(a, b), max(a, b))
+            for x in (low + 1)..<high { body[x] = "-" }
+            if a < b { body[high - 1] = ">" } else { body[low + 1] = "<" }
+            let label = Array(step.type)
+            let inner = high - low - 3
+            if label.count <= inner {
+                let start = low + 2 + (inner - label.count) / 2
+                for (offset, character) in label.enumerated() { body[start + offset] = character }
+            }
+            let time = String(repeating: " ", count: timeWidth - times[index].count) + times[index]
+            let frame = frameLabel(step)
+            let left = time + "  " + String(repeating: " ", count: frameWidth - frame.count) + frame
+            let right = ("xid=0x" + hex32(step.xid) + " " + step.detail).trimmingSuffix()
+            lines.append(withGutter(left, body, right))
         }
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// A client message broadcast on the client's link (giaddr 0) that a relay forwards moments later goes to the
+    /// relay, not to the servers: the relay's leg names it.
+    private static func attributeClientLegs(_ steps: [LadderStep]) -> [LadderStep] {
+        var steps = steps
+        for index in steps.indices where steps[index].from == .client && steps[index].to == .server && steps[index].server == nil {
+            let step = steps[index]
+            let leg = steps[(index + 1)...].prefix { $0.frame.time.seconds(since: step.frame.time) <= 1 }.first {
+                $0.from == .relay && $0.to == .server && $0.xid == step.xid && $0.type == step.type && $0.client == step.client
+            }
+            if let leg {
+                steps[index].to = .relay
+                steps[index].relay = leg.relay
+            }
+        }
+        return steps
+    }
+
+    /// The columns an arrow joins; a broadcast to the servers reaches all of them.
+    private static func ends(of step: LadderStep, in columns: [Column]) -> (Int, Int) {
+        func x(_ role: LadderRole) -> Int {
+            switch role {
+            case .client: return columns[0].x
+            case .relay: return (columns.first { $0.role == .relay && $0.address == step.relay } ?? columns.first { $0.role == .relay })?.x
+                ?? columns[0].x
+            case .server:
+                if let server = step.server, let column = columns.first(where: { $0.role == .server && $0.address == server }) {
+                    return column.x
+                }
+                return columns.last!.x
+            }
+        }
+        return (x(step.from), x(step.to))
+    }
+
+    private static func hex32(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    }
+}
+
+private extension String {
+    func trimmingSuffix() -> String { replacing(/\s+$/, with: "") }
 }

@@ -1,16 +1,112 @@
 import DHCPAnalysis
+import DHCPCore
 
-/// The lease table in other tools' formats.
+/// The lease table in other tools' formats: CSV (RFC 4180 quoting) and ISC dhcpd.leases(5).
 enum LeaseExport {
+    static let csvHeader = "ip,mac,client_id,hostname,server,start,end,lease_time,t1,t2,router,dns,domain,state"
+
+    /// One line per lease, LF-terminated; a field with a comma, a double quote, CR or LF is quoted, quotes doubled.
     static func csv(_ leases: [LeaseReport]) -> String {
-        var lines = ["ip,mac,client_id,hostname,server,start,end,lease_time,state"]
+        var lines = [csvHeader]
         for lease in leases {
-            lines.append("\(lease.ip),\(lease.client),,\(lease.hostname ?? ""),\(lease.server?.description ?? ""),\(lease.start),\(lease.end?.description ?? ""),\(lease.leaseTime.map(String.init) ?? ""),\(lease.state.rawValue)")
+            let fields: [String] = [
+                lease.ip.description,
+                lease.client.description,
+                lease.clientID.map { Hex.colonSeparated($0) } ?? "",
+                lease.hostname ?? "",
+                lease.server?.description ?? "",
+                lease.start.description,
+                lease.end?.description ?? "",
+                lease.leaseTime.map { String($0) } ?? "",
+                lease.t1.map(number) ?? "",
+                lease.t2.map(number) ?? "",
+                lease.router?.description ?? "",
+                lease.dns.map(\.description).joined(separator: " "),
+                lease.domain ?? "",
+                lease.state.rawValue,
+            ]
+            lines.append(fields.map(csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacing("\"", with: "\"\"") + "\""
+    }
+
+    /// Seconds without a needless ".0": 450, 787.5.
+    private static func number(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
+    }
+
+    // MARK: dhcpd.leases
+
+    /// The leases as ISC dhcpd writes them to dhcpd.leases: times in UTC with the weekday (0 = Sunday) first.
     static func dhcpd(_ leases: [LeaseReport]) -> String {
-        leases.map { "lease \($0.ip) {\n  hardware ethernet \($0.client);\n}\n" }.joined()
+        var text = "# The format of this file is documented in the dhcpd.leases(5) manual page.\n"
+        text += "# This lease file was written by dhcpscope 0.1.0 from captured DHCP traffic.\n\n"
+        for lease in leases {
+            text += "lease \(lease.ip) {\n"
+            text += "  starts \(dhcpdTime(lease.start));\n"
+            text += "  ends \(lease.end.map(dhcpdTime) ?? "never");\n"
+            text += "  cltt \(dhcpdTime(lease.start));\n"
+            let state = bindingState(lease.state)
+            text += "  binding state \(state);\n"
+            if state == "active" { text += "  next binding state free;\n" }
+            text += "  hardware \(hardwareType(lease.client.htype)) \(lease.client);\n"
+            if let uid = lease.clientID, !uid.isEmpty { text += "  uid \(quoted(uid));\n" }
+            if let hostname = lease.hostname { text += "  client-hostname \(quoted(Array(hostname.utf8)));\n" }
+            text += "}\n"
+        }
+        return text
+    }
+
+    /// active and renewed leases are active; released, expired and NAKed ones are free; declined ones abandoned
+    /// (dhcpd marks an address a client declined as abandoned).
+    static func bindingState(_ state: LeaseState) -> String {
+        switch state {
+        case .active, .renewed: "active"
+        case .released, .expired, .nak: "free"
+        case .declined: "abandoned"
+        }
+    }
+
+    /// dhcpd's date form: `W YYYY/MM/DD HH:MM:SS`, UTC, W the weekday with 0 for Sunday.
+    static func dhcpdTime(_ time: Timestamp) -> String {
+        let days = time.seconds >= 0 ? time.seconds / 86_400 : (time.seconds - 86_399) / 86_400
+        let weekday = ((days + 4) % 7 + 7) % 7  // 1970-01-01 was a Thursday
+        let iso = time.rfc3339(fractionDigits: 0)  // 2004-12-05T19:16:24Z
+        let date = iso.prefix(10).replacing("-", with: "/")
+        let clock = iso.dropFirst(11).prefix(8)
+        return "\(weekday) \(date) \(clock)"
+    }
+
+    /// dhcpd's quoted string (its quotify_buf): printable ASCII as is, `"` and `\` escaped with a backslash,
+    /// every other byte as a three-digit octal escape.
+    static func quoted(_ bytes: [UInt8]) -> String {
+        var text = "\""
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): text += "\\" + String(UnicodeScalar(byte))
+            case 0x20...0x7e: text += String(UnicodeScalar(byte))
+            default:
+                let octal = String(byte, radix: 8)
+                text += "\\" + String(repeating: "0", count: 3 - octal.count) + octal
+            }
+        }
+        return text + "\""
+    }
+
+    /// dhcpd's names for hardware types (its hardware_types table).
+    static func hardwareType(_ htype: UInt8) -> String {
+        switch htype {
+        case 1: "ethernet"
+        case 6: "token-ring"
+        case 8: "fddi"
+        case 32: "infiniband"
+        default: "unknown-\(htype)"
+        }
     }
 }

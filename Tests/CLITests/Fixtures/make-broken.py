@@ -18,3 +18,9 @@ write("truncated.pcap", good[:offset + 40])
 write("not-a-capture.pcap", b"this is not a capture file\n" * 4)
 write("empty.pcap", b"")
 write("header-only.pcap", good[:24])
+
+# gzip-compressed copies: whole, and cut in the middle of the compressed stream.
+import gzip
+compressed = gzip.compress(good, mtime=0)
+write("zeek-dhcp.pcap.gz", compressed)
+write("truncated.pcap.gz", compressed[: len(compressed) * 2 // 3])
