@@ -222,13 +222,30 @@ public struct DHCPAnalyzer {
             checkTimers(observed, &client, &events)
         case .decline:
             client.lastDecline = observed.time
-            let address = message.requestedAddress
+            // RFC 2131 Table 5: a DECLINE names the address in option 50; without it, the one the client holds.
+            let address = message.requestedAddress ?? client.address
+            if message.requestedAddress == nil {
+                report(Problem(.missingAddress, .warning, rfc: "2131 4.4.1", client: observed.client, ip: address,
+                               xid: observed.xid, frames: [observed.frame],
+                               "DECLINE without the requested address (option 50)"
+                                   + (address.map { "; taken as \($0), the client's address" } ?? "")), &events)
+            }
             report(Problem(.decline, .warning, rfc: "2131 4.4.1", client: observed.client, ip: address, xid: observed.xid,
                            frames: [observed.frame], "client declined \(address?.description ?? "its address"): in use by another host"),
                    &events)
             if let address { setLeaseState(address, observed.client, .declined) }
+            client.address = nil
         case .release:
-            setLeaseState(message.clientAddress, observed.client, .released)
+            // RFC 2131 §4.4.6: a RELEASE names the address in ciaddr; without it, the one the client holds.
+            let address = message.clientAddress != .any ? message.clientAddress : client.address
+            if message.clientAddress == .any {
+                report(Problem(.missingAddress, .warning, rfc: "2131 4.4.6", client: observed.client, ip: address,
+                               xid: observed.xid, frames: [observed.frame],
+                               "RELEASE with ciaddr 0.0.0.0" + (address.map { "; taken as \($0), the client's address" } ?? "")),
+                       &events)
+            }
+            if let address { setLeaseState(address, observed.client, .released) }
+            client.address = nil
         default: break
         }
         clients[observed.client] = client
@@ -304,17 +321,21 @@ public struct DHCPAnalyzer {
         guard var transaction = transactions[key] else { return }
         transaction.add(observed.frame)
         let serverID = observed.serverID
-        if transaction.replies.contains(where: {
+        // The relay's leg of a reply already counted: the same reply, relayed (giaddr set), seen between another
+        // pair of addresses moments later. A server that sends a reply twice is counted twice.
+        if message.relayAddress != .any, transaction.replies.contains(where: {
             $0.type == type && $0.server == serverID && $0.address == message.yourAddress
+                && ($0.source, $0.destination) != (observed.sourceIP, observed.destinationIP)
                 && observed.time.seconds(since: $0.time) <= options.relayLegWindow
         }) {
-            // The relay's leg of a reply already counted.
             checkBroadcast(observed, transaction, &events)
             transactions[key] = transaction
             return
         }
-        transaction.replies.append((type, serverID, message.yourAddress, observed.time))
+        transaction.replies.append((type, serverID, message.yourAddress, observed.time, observed.sourceIP, observed.destinationIP))
         if transaction.isClosed {
+            // A further reply to a finished exchange: the server's counts see it, the client's state does not.
+            countServer(observed, type, transaction, &events)
             transactions[key] = transaction
             return
         }
@@ -450,7 +471,7 @@ public struct DHCPAnalyzer {
         let address = message.yourAddress
         let leaseTime = message.leaseTime
         let infinite = leaseTime == UInt32.max
-        let seconds = leaseTime.map(Double.init)
+        let seconds = infinite ? nil : leaseTime.map(Double.init)
         let t1 = message.renewalTime.map(Double.init) ?? seconds.map { $0 * 0.5 }
         let t2 = message.rebindingTime.map(Double.init) ?? seconds.map { $0 * 0.875 }
         let end: Timestamp? = infinite ? nil : seconds.map {
@@ -477,7 +498,7 @@ public struct DHCPAnalyzer {
             state: renewed ? .renewed : .active, frame: observed.frame)
         client.address = address
         client.boundAt = observed.time
-        client.leaseTime = infinite ? nil : seconds
+        client.leaseTime = seconds
         client.t1 = t1
         client.t2 = t2
         client.renewChecked = false
@@ -504,8 +525,8 @@ public struct DHCPAnalyzer {
                                 _ events: inout [AnalysisEvent], isReply: Bool = false) {
         var client = clients[key] ?? ClientRecord(
             machine: DHCPClientStateMachine(state: DHCPClientStateMachine.initialState(before: event)), lastSeen: observed.time)
-        if isReply, event == .sendInform {
-            // The INFORM was already applied when the client sent it.
+        if isReply, event == .sendInform, client.machine.state != .unknown {
+            // The INFORM was already applied when the client sent it (or the client holds a lease and stays put).
             clients[key] = client
             return
         }

@@ -60,6 +60,8 @@ struct ObservedMessage {
         case .release?: .release
         case .decline?: .decline
         case .offer?: .dora
+        // Only the ACK to an INFORM leaves yiaddr empty (RFC 2131 §4.3.5).
+        case .ack? where message.yourAddress == .any: .inform
         default: .unknown
         }
     }

@@ -33,6 +33,7 @@ public struct Problem: Sendable {
         public static let parametersNotSupplied = Self(rawValue: "parameters-not-supplied")
         public static let addressConflict = Self(rawValue: "address-conflict")
         public static let decline = Self(rawValue: "decline")
+        public static let missingAddress = Self(rawValue: "missing-address")
         public static let declineRestartTooSoon = Self(rawValue: "decline-restart-too-soon")
         public static let relayHops = Self(rawValue: "relay-hops")
         public static let giaddrMismatch = Self(rawValue: "giaddr-mismatch")

@@ -39,7 +39,8 @@ struct Transaction {
     var retransmissionTimingReported = false
     var multipleServersReported = false
     /// Replies seen, to tell the relay's leg of a reply from a second reply.
-    var replies: [(type: DHCPMessageType, server: IPv4Address, address: IPv4Address, time: Timestamp)] = []
+    var replies: [(type: DHCPMessageType, server: IPv4Address, address: IPv4Address, time: Timestamp,
+                   source: IPv4Address, destination: IPv4Address)] = []
     /// When the client last sent each type of message, for response times.
     var lastRequestOfType: [UInt8: Timestamp] = [:]
 

@@ -632,6 +632,41 @@ struct DiagnosticTests {
         #expect(s.lease(Net.address(100), alice)?.state == .active)
     }
 
+    // MARK: missing-address
+
+    static func releaseWithoutAddress(fault: Bool) -> Scenario {
+        var s = Scenario()
+        s.dora(alice, xid: 0x1030, at: 0, address: Net.address(100))
+        s.release(alice, xid: 0x1031, at: 5, ciaddr: fault ? .any : Net.address(100))
+        s.finish()
+        return s
+    }
+
+    @Test func missingAddressFiresForRelease() throws {
+        let s = Self.releaseWithoutAddress(fault: true)
+        #expect(codes(s) == ["missing-address"])
+        let problem = try #require(expectOne(s, .missingAddress, .warning, rfc: "2131 4.4.6"))
+        #expect(problem.ip == Net.address(100))
+        // The lease the client held is the one it released.
+        #expect(s.lease(Net.address(100), alice)?.state == .released)
+    }
+
+    @Test func missingAddressSilentForRelease() {
+        let s = Self.releaseWithoutAddress(fault: false)
+        #expect(codes(s) == [])
+        #expect(s.lease(Net.address(100), alice)?.state == .released)
+    }
+
+    @Test func missingAddressFiresForDecline() throws {
+        var s = Scenario()
+        s.dora(alice, xid: 0x1032, at: 0, address: Net.address(100))
+        s.decline(alice, xid: 0x1032, at: 1, address: nil)
+        s.finish()
+        #expect(codes(s) == ["decline", "missing-address"])
+        _ = try #require(expectOne(s, .missingAddress, .warning, rfc: "2131 4.4.1"))
+        #expect(s.lease(Net.address(100), alice)?.state == .declined)
+    }
+
     // MARK: decline-restart-too-soon
 
     static func declineRestart(after delay: Double) -> Scenario {
@@ -811,13 +846,15 @@ struct DiagnosticTests {
             "discover-unanswered", "offer-not-acked", "request-unanswered", "nak", "multiple-servers",
             "unexpected-server", "ack-address-mismatch", "server-id-missing", "server-id-changed",
             "lease-time-missing", "bad-timers", "renew-timing", "retransmission-timing", "xid-reused",
-            "broadcast-ignored", "parameters-not-supplied", "address-conflict", "decline", "decline-restart-too-soon",
+            "broadcast-ignored", "parameters-not-supplied", "address-conflict", "decline", "missing-address",
+            "decline-restart-too-soon",
             "relay-hops", "giaddr-mismatch", "malformed", "unexpected-transition", "transaction-cap",
         ]
         let all: [Problem.Code] = [
             .discoverUnanswered, .offerNotAcked, .requestUnanswered, .nak, .multipleServers, .unexpectedServer,
             .ackAddressMismatch, .serverIDMissing, .serverIDChanged, .leaseTimeMissing, .badTimers, .renewTiming,
             .retransmissionTiming, .xidReused, .broadcastIgnored, .parametersNotSupplied, .addressConflict, .decline,
+            .missingAddress,
             .declineRestartTooSoon, .relayHops, .giaddrMismatch, .malformed, .unexpectedTransition, .transactionCap,
         ]
         #expect(Set(all.map(\.rawValue)) == covered)

@@ -236,9 +236,10 @@ struct Scenario {
                    destination: .broadcast, relay: relay)
     }
 
-    mutating func decline(_ client: Client, xid: UInt32, at time: Double, address: IPv4Address, server: Host = Net.server) {
+    /// A DECLINE naming `address` in option 50; nil leaves option 50 out (as some clients wrongly do).
+    mutating func decline(_ client: Client, xid: UInt32, at time: Double, address: IPv4Address?, server: Host = Net.server) {
         fromClient(client, Self.message(.decline, xid: xid, client: client,
-                                        options: [Opt.serverID(server.ip), Opt.requested(address)]), at: time)
+                                        options: [Opt.serverID(server.ip)] + (address.map { [Opt.requested($0)] } ?? [])), at: time)
     }
 
     mutating func release(_ client: Client, xid: UInt32, at time: Double, ciaddr: IPv4Address, server: Host = Net.server) {
