@@ -37,19 +37,22 @@ public struct DHCPAnalyzer {
 
     struct LeaseKey: Hashable { var ip: IPv4Address; var client: ClientKey }
 
+    /// What the analyzer keeps per client: small, since there is one for every client ever seen.
     struct ClientRecord {
         var machine: DHCPClientStateMachine
+        var renewChecked = false
+        var rebindChecked = false
+        var transitions: UInt32 = 0
         var clientID: [UInt8]?
         var hostname: String?
         var address: IPv4Address?
-        var boundAt: Timestamp?
-        var leaseTime: Double?
-        var t1: Double?
-        var t2: Double?
-        var renewChecked = false
-        var rebindChecked = false
-        var lastDecline: Timestamp?
-        var transitions = 0
+        /// When the current lease was bound, seconds since 1970.
+        var boundAt: Double?
+        /// Lease time, T1 and T2 of the current lease, in seconds (T1/T2 defaulted when the server sent none).
+        var leaseTime: Float?
+        var t1: Float?
+        var t2: Float?
+        var lastDecline: Double?
         var lastSeen: Timestamp
     }
 
@@ -125,9 +128,22 @@ public struct DHCPAnalyzer {
 
     // MARK: results
 
-    public var leaseTable: [LeaseReport] {
-        leases.values.sorted { ($0.start, $0.ip) < ($1.start, $1.ip) }
+    /// Every lease in order of start, one at a time: the table is not copied.
+    public func forEachLease(_ body: (LeaseReport) -> Void) {
+        let order = leases.map { (start: $0.value.start, ip: $0.key.ip, key: $0.key) }.sorted { ($0.start, $0.ip) < ($1.start, $1.ip) }
+        for entry in order {
+            if let lease = leases[entry.key] { body(lease) }
+        }
     }
+
+    public var leaseTable: [LeaseReport] {
+        var table = [LeaseReport]()
+        table.reserveCapacity(leases.count)
+        forEachLease { table.append($0) }
+        return table
+    }
+
+    public var leaseCount: Int { leases.count }
 
     public var serverTable: [ServerReport] {
         serverOrder.compactMap { id in
@@ -145,7 +161,7 @@ public struct DHCPAnalyzer {
     public var clientTable: [ClientReport] {
         clients.map { key, record in
             ClientReport(client: key, clientID: record.clientID, hostname: record.hostname, state: record.machine.state,
-                         address: record.address, transitions: record.transitions, lastSeen: record.lastSeen)
+                         address: record.address, transitions: Int(record.transitions), lastSeen: record.lastSeen)
         }.sorted { $0.lastSeen < $1.lastSeen }
     }
 
@@ -180,7 +196,8 @@ public struct DHCPAnalyzer {
                 open(key, kind: observed.transactionKind, observed, &events)
             }
         }
-        guard var transaction = transactions[key] else { return }
+        // Taken out of the table while it changes, so that its arrays are not copied on write; every path puts it back.
+        guard var transaction = transactions.removeValue(forKey: key) else { return }
         transaction.add(observed.frame)
         transaction.clientID = message.clientIdentifier ?? transaction.clientID
         if message.relayAddress != .any { transaction.relayAddress = message.relayAddress }
@@ -190,7 +207,7 @@ public struct DHCPAnalyzer {
         transaction.lastClientType = type
         transaction.lastClientTime = observed.time
         transaction.lastClientRelay = (message.relayAddress, message.hops)
-        transaction.lastRequestOfType[type.rawValue] = observed.time
+        transaction.markSent(type, at: observed.time)
         switch type {
         case .discover:
             if transaction.firstDiscover == nil { transaction.firstDiscover = observed.time }
@@ -212,16 +229,16 @@ public struct DHCPAnalyzer {
         client.hostname = message.hostName ?? client.hostname
         switch type {
         case .discover:
-            if let declined = client.lastDecline, observed.time.seconds(since: declined) < 10 {
+            if let declined = client.lastDecline, observed.time.timeInterval - declined < 10 {
                 report(Problem(.declineRestartTooSoon, .warning, rfc: "2131 3.1", client: observed.client, xid: observed.xid,
                                frames: [observed.frame],
-                               FixedPoint.format(observed.time.seconds(since: declined)) + " s after DECLINE; RFC 2131 asks for at least 10 s"),
+                               FixedPoint.format(observed.time.timeInterval - declined) + " s after DECLINE; RFC 2131 asks for at least 10 s"),
                        &events)
             }
         case .request:
             checkTimers(observed, &client, &events)
         case .decline:
-            client.lastDecline = observed.time
+            client.lastDecline = observed.time.timeInterval
             // RFC 2131 Table 5: a DECLINE names the address in option 50; without it, the one the client holds.
             let address = message.requestedAddress ?? client.address
             if message.requestedAddress == nil {
@@ -289,19 +306,20 @@ public struct DHCPAnalyzer {
 
     /// RFC 2131 §4.4.5: RENEWING near T1, REBINDING near T2.
     private mutating func checkTimers(_ observed: ObservedMessage, _ client: inout ClientRecord, _ events: inout [AnalysisEvent]) {
-        guard let boundAt = client.boundAt, let lease = client.leaseTime else { return }
+        guard let boundAt = client.boundAt, let leaseTime = client.leaseTime else { return }
+        let lease = Double(leaseTime)
         let kind = observed.requestKind
         let target: Double
         switch kind {
         case .renewing where !client.renewChecked:
             client.renewChecked = true
-            target = client.t1 ?? lease * 0.5
+            target = client.t1.map(Double.init) ?? lease * 0.5
         case .rebinding where !client.rebindChecked:
             client.rebindChecked = true
-            target = client.t2 ?? lease * 0.875
+            target = client.t2.map(Double.init) ?? lease * 0.875
         default: return
         }
-        let elapsed = observed.time.seconds(since: boundAt)
+        let elapsed = observed.time.timeInterval - boundAt
         let tolerance = options.timerTolerance ?? max(2, lease * 0.1)
         guard abs(elapsed - target) > tolerance else { return }
         let timer = kind == .renewing ? "T1" : "T2"
@@ -318,7 +336,8 @@ public struct DHCPAnalyzer {
         var key = TransactionKey(xid: observed.xid, client: observed.client)
         if let canonical = aliases[key] { key = canonical }
         if transactions[key] == nil { open(key, kind: observed.transactionKind, observed, &events) }
-        guard var transaction = transactions[key] else { return }
+        // Taken out of the table while it changes, so that its arrays are not copied on write; every path puts it back.
+        guard var transaction = transactions.removeValue(forKey: key) else { return }
         transaction.add(observed.frame)
         let serverID = observed.serverID
         // The relay's leg of a reply already counted: the same reply, relayed (giaddr set), seen between another
@@ -406,7 +425,7 @@ public struct DHCPAnalyzer {
         }
         // Response time: from the client's latest message this reply answers.
         let asked: DHCPMessageType = type == .offer ? .discover : transaction.kind == .inform ? .inform : .request
-        if let sent = transaction.lastRequestOfType[asked.rawValue] {
+        if let sent = transaction.lastSent(asked) {
             let microseconds = max(0, observed.time.seconds(since: sent) * 1_000_000)
             _ = servers[id]?.latency.record(UInt64(microseconds))
         }
@@ -497,10 +516,10 @@ public struct DHCPAnalyzer {
             domain: message.value(.domainName).flatMap { if case .text(let name) = $0 { name } else { nil } },
             state: renewed ? .renewed : .active, frame: observed.frame)
         client.address = address
-        client.boundAt = observed.time
-        client.leaseTime = seconds
-        client.t1 = t1
-        client.t2 = t2
+        client.boundAt = observed.time.timeInterval
+        client.leaseTime = seconds.map(Float.init)
+        client.t1 = t1.map(Float.init)
+        client.t2 = t2.map(Float.init)
         client.renewChecked = false
         client.rebindChecked = false
         clients[observed.client] = client
@@ -543,7 +562,7 @@ public struct DHCPAnalyzer {
         } else {
             var machine = client.machine
             if state.holdsLease, let boundAt = client.boundAt, let lease = client.leaseTime,
-               observed.time.seconds(since: boundAt) >= lease, DHCPClientStateMachine.transition(from: state, on: event) == nil {
+               observed.time.timeInterval - boundAt >= Double(lease), DHCPClientStateMachine.transition(from: state, on: event) == nil {
                 // The lease ran out before this message: Figure 5's timer arrows first.
                 for timer in [DHCPClientEvent.t1Expired, .t2Expired, .leaseExpired] {
                     if let step = machine.apply(timer) { steps.append(step) }

@@ -41,14 +41,34 @@ struct Transaction {
     /// Replies seen, to tell the relay's leg of a reply from a second reply.
     var replies: [(type: DHCPMessageType, server: IPv4Address, address: IPv4Address, time: Timestamp,
                    source: IPv4Address, destination: IPv4Address)] = []
-    /// When the client last sent each type of message, for response times.
-    var lastRequestOfType: [UInt8: Timestamp] = [:]
+    /// When the client last sent a DISCOVER, REQUEST or INFORM, for response times.
+    private var lastDiscoverSent: Timestamp?
+    private var lastRequestSent: Timestamp?
+    private var lastInformSent: Timestamp?
 
     init(key: TransactionKey, kind: TransactionKind, time: Timestamp) {
         self.key = key; self.kind = kind; firstTime = time; lastTime = time
     }
 
     var isClosed: Bool { outcome != nil }
+
+    mutating func markSent(_ type: DHCPMessageType, at time: Timestamp) {
+        switch type {
+        case .discover: lastDiscoverSent = time
+        case .request: lastRequestSent = time
+        case .inform: lastInformSent = time
+        default: break
+        }
+    }
+
+    func lastSent(_ type: DHCPMessageType) -> Timestamp? {
+        switch type {
+        case .discover: lastDiscoverSent
+        case .request: lastRequestSent
+        case .inform: lastInformSent
+        default: nil
+        }
+    }
 
     mutating func add(_ frame: FrameReference) {
         lastTime = frame.time

@@ -122,10 +122,9 @@ struct Analyse: ParsableCommand {
         }
         emit(analyzer.finish())
 
-        let leaseTable = analyzer.leaseTable
         let servers = analyzer.serverTable
         if let svg {
-            let picture = SVGTimeline.render(leases: leaseTable, transitions: transitions, captureEnd: analyzer.latestTime)
+            let picture = SVGTimeline.render(leases: analyzer.leaseTable, transitions: transitions, captureEnd: analyzer.latestTime)
             guard let file = fopen(svg, "w") else {
                 Diagnostics.error("\(svg): cannot write: \(String(cString: strerror(errno)))")
                 throw ExitCode(2)
@@ -134,19 +133,25 @@ struct Analyse: ParsableCommand {
             fclose(file)
         }
         let summary = AnalysisSummary(decode: feed.summary, analyzer: analyzer, transactionsByOutcome: transactionsByOutcome,
-                                      leases: leaseTable.count, servers: servers.count)
+                                      leases: analyzer.leaseCount, servers: servers.count)
         if json {
-            for lease in leaseTable { stdout.append(AnalysisJSON.lease(lease)); stdout.endLine() }
+            analyzer.forEachLease { lease in
+                stdout.append(AnalysisJSON.lease(lease))
+                stdout.endLine()
+            }
             for server in servers { stdout.append(AnalysisJSON.server(server)); stdout.endLine() }
             stdout.append(summary.json())
             stdout.endLine()
         } else if let leases {
-            stdout.write(line: leases == .csv ? LeaseExport.csv(leaseTable) : LeaseExport.dhcpd(leaseTable), terminated: false)
+            let table = analyzer.leaseTable
+            stdout.write(line: leases == .csv ? LeaseExport.csv(table) : LeaseExport.dhcpd(table), terminated: false)
         } else if ladder {
             stdout.write(line: LadderDiagram.render(steps, names: names), terminated: false)
         } else {
-            stdout.write(line: AnalysisText.report(summary: summary, servers: servers, clients: analyzer.clientTable,
-                                                   leases: leaseTable, problems: problems), terminated: false)
+            var leaseStates = [ClientKey: LeaseState]()
+            analyzer.forEachLease { leaseStates[$0.client] = $0.state }
+            AnalysisText.report(summary: summary, servers: servers, clients: analyzer.clientTable, leaseStates: leaseStates,
+                                problems: problems, to: stdout)
         }
         stdout.flush()
         if feed.summary.messages == 0, feed.summary.frames == 0, captureProblems > 0 { throw ExitCode(2) }

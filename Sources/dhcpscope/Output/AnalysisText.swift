@@ -3,9 +3,10 @@ import DHCPCore
 
 /// The human report of analyse: summary, servers, clients with their final state, problems.
 enum AnalysisText {
-    static func report(summary: AnalysisSummary, servers: [ServerReport], clients: [ClientReport], leases: [LeaseReport],
-                       problems: [Problem]) -> String {
-        var lines = [String]()
+    /// Written line by line: with a hundred thousand clients the report is never held whole.
+    static func report(summary: AnalysisSummary, servers: [ServerReport], clients: [ClientReport],
+                       leaseStates: [ClientKey: LeaseState], problems: [Problem], to output: OutputStream) {
+        let lines = Lines(output: output)
         let outcomes = summary.transactionsByOutcome.sorted(by: { $0.key < $1.key }).map { "\($0.value) \($0.key)" }
         var first = "\(summary.messages) DHCP messages in \(summary.decode.frames) frames; \(summary.transactions) transactions"
         if !outcomes.isEmpty { first += " (" + outcomes.joined(separator: ", ") + ")" }
@@ -32,12 +33,10 @@ enum AnalysisText {
             lines.append("CLIENTS")
             let widths = [17, 20, 11, 15, 8, 11]
             lines.append(columns(["mac", "hostname", "state", "address", "lease", "transitions"], widths))
-            var latestLease = [ClientKey: LeaseReport]()
-            for lease in leases { latestLease[lease.client] = lease }
             for client in clients {
-                let lease = latestLease[client.client]
+                let leaseState = leaseStates[client.client]
                 lines.append(columns([client.client.description, client.hostname ?? "-", client.state.rawValue,
-                                      client.address?.description ?? "-", lease?.state.rawValue ?? "-",
+                                      client.address?.description ?? "-", leaseState?.rawValue ?? "-",
                                       String(client.transitions)], widths))
             }
         }
@@ -53,7 +52,12 @@ enum AnalysisText {
                 lines.append(line + ": " + problem.text)
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Appends go straight to the output.
+    private struct Lines {
+        let output: OutputStream
+        func append(_ line: String) { output.write(line: line) }
     }
 
     static func transaction(_ report: TransactionReport) -> String {
