@@ -17,7 +17,7 @@ public struct DHCPAnalyzer {
     /// The transaction that last opened with each xid, to notice two clients on one xid.
     private var xidOwners: [UInt32: TransactionKey] = [:]
     private var clients: [ClientKey: ClientRecord] = [:]
-    private var leases: [LeaseKey: LeaseReport] = [:]
+    private var leases: [LeaseKey: LeaseRecord] = [:]
     private var leaseHolders: [IPv4Address: ClientKey] = [:]
     private var servers: [IPv4Address: ServerRecord] = [:]
     private var serverOrder: [IPv4Address] = []
@@ -119,7 +119,7 @@ public struct DHCPAnalyzer {
         creationOrder.removeAll()
         creationHead = 0
         if let end = latestTime {
-            for (key, lease) in leases where lease.state == .active || lease.state == .renewed {
+            for (key, lease) in leases where lease.isHeld {
                 if let leaseEnd = lease.end, leaseEnd < end { leases[key]?.state = .expired }
             }
         }
@@ -132,7 +132,7 @@ public struct DHCPAnalyzer {
     public func forEachLease(_ body: (LeaseReport) -> Void) {
         let order = leases.map { (start: $0.value.start, ip: $0.key.ip, key: $0.key) }.sorted { ($0.start, $0.ip) < ($1.start, $1.ip) }
         for entry in order {
-            if let lease = leases[entry.key] { body(lease) }
+            if let lease = leases[entry.key] { body(lease.report(ip: entry.key.ip, client: entry.key.client)) }
         }
     }
 
@@ -488,38 +488,33 @@ public struct DHCPAnalyzer {
     private mutating func bind(_ observed: ObservedMessage, _ transaction: Transaction, _ events: inout [AnalysisEvent]) {
         let message = observed.message
         let address = message.yourAddress
-        let leaseTime = message.leaseTime
-        let infinite = leaseTime == UInt32.max
-        let seconds = infinite ? nil : leaseTime.map(Double.init)
-        let t1 = message.renewalTime.map(Double.init) ?? seconds.map { $0 * 0.5 }
-        let t2 = message.rebindingTime.map(Double.init) ?? seconds.map { $0 * 0.875 }
-        let end: Timestamp? = infinite ? nil : seconds.map {
-            Timestamp(seconds: observed.time.seconds + Int64($0), nanoseconds: observed.time.nanoseconds)
-        }
+        var lease = LeaseRecord(
+            start: observed.time, clientID: nil, hostname: nil,
+            domain: message.value(.domainName).flatMap { if case .text(let name) = $0 { name } else { nil } },
+            dns: message.value(.domainNameServers).flatMap(Self.addresses) ?? [],
+            server: message.serverIdentifier ?? observed.sourceIP,
+            router: message.value(.routers).flatMap(Self.addresses)?.first,
+            leaseTime: message.leaseTime, renewalTime: message.renewalTime, rebindingTime: message.rebindingTime,
+            frame: UInt32(clamping: observed.frame.frame), file: UInt16(clamping: observed.frame.file), state: .active)
         if let holder = leaseHolders[address], holder != observed.client,
-           let other = leases[LeaseKey(ip: address, client: holder)], other.state == .active || other.state == .renewed,
-           other.end.map({ $0 > observed.time }) ?? true {
+           let other = leases[LeaseKey(ip: address, client: holder)], other.isHeld, other.end.map({ $0 > observed.time }) ?? true {
+            let otherFrame = FrameReference(file: Int(other.file), frame: Int(other.frame), time: other.start)
             report(Problem(.addressConflict, .error, rfc: "2131 4.3.1", client: observed.client, ip: address, xid: observed.xid,
-                           frames: [other.frame, observed.frame],
+                           frames: [otherFrame, observed.frame],
                            "\(address) is bound to \(observed.client) while \(holder)'s lease on it is still active"), &events)
         }
         leaseHolders[address] = observed.client
         var client = clients[observed.client] ?? ClientRecord(machine: DHCPClientStateMachine(state: .unknown), lastSeen: observed.time)
-        let hostname = message.hostName ?? client.hostname
         let key = LeaseKey(ip: address, client: observed.client)
-        let renewed = leases[key].map { $0.state == .active || $0.state == .renewed } ?? false
-        let routers = message.value(.routers).flatMap(Self.addresses) ?? []
-        leases[key] = LeaseReport(
-            ip: address, client: observed.client, clientID: transaction.clientID ?? client.clientID, hostname: hostname,
-            server: message.serverIdentifier ?? observed.sourceIP, start: observed.time, end: end, leaseTime: leaseTime,
-            t1: t1, t2: t2, router: routers.first, dns: message.value(.domainNameServers).flatMap(Self.addresses) ?? [],
-            domain: message.value(.domainName).flatMap { if case .text(let name) = $0 { name } else { nil } },
-            state: renewed ? .renewed : .active, frame: observed.frame)
+        lease.hostname = message.hostName ?? client.hostname
+        lease.clientID = transaction.clientID ?? client.clientID
+        if leases[key]?.isHeld == true { lease.state = .renewed }
+        leases[key] = lease
         client.address = address
-        client.boundAt = observed.time.timeInterval
-        client.leaseTime = seconds.map(Float.init)
-        client.t1 = t1.map(Float.init)
-        client.t2 = t2.map(Float.init)
+        client.boundAt = lease.isInfinite || lease.leaseTime == nil ? nil : observed.time.timeInterval
+        client.leaseTime = lease.isInfinite ? nil : lease.leaseTime.map { Float($0) }
+        client.t1 = lease.t1.map { Float($0) }
+        client.t2 = lease.t2.map { Float($0) }
         client.renewChecked = false
         client.rebindChecked = false
         clients[observed.client] = client
