@@ -83,16 +83,7 @@ struct TcpdumpOutputTests {
         #expect(!blocks.isEmpty)
 
         // Our messages by frame number.
-        let reader = try PCAPFileReader(path: Fixtures.root.appendingPathComponent(item.capture).path)
-        let linkType = LinkType(rawValue: reader.linkType)
-        var decoder = DHCPFrameDecoder()
-        var messages = [Int: DHCPMessage]()
-        while let packet = try reader.next() {
-            if case .dhcp(let record) = decoder.decode(packet.bytes, linkType: linkType, time: packet.timestamp).content,
-               let message = record.message {
-                messages[packet.frameNumber] = message
-            }
-        }
+        let messages = try FrameMessages.all(at: Fixtures.root.appendingPathComponent(item.capture).path)
 
         var differences = [Difference]()
         var checks = 0

@@ -1,4 +1,7 @@
+import Capture
+import DHCPAnalysis
 import DHCPCore
+import Framing
 import Testing
 
 @Suite("tshark conformance")
@@ -91,10 +94,21 @@ struct TsharkConformanceTests {
     }
 }
 
-/// The DHCP messages of a capture by frame number.
+/// The DHCP messages of a capture by frame number, as our decoder reads them.
 enum FrameMessages {
-    static func all(_ capture: CaptureCase) throws -> [Int: DHCPMessage] {
-        var comparison = CaptureComparison(capture)
-        return try comparison.messages()
+    static func all(_ capture: CaptureCase) throws -> [Int: DHCPMessage] { try all(at: capture.url.path) }
+
+    static func all(at path: String) throws -> [Int: DHCPMessage] {
+        let reader = try PCAPFileReader(path: path)
+        let linkType = LinkType(rawValue: reader.linkType)
+        var decoder = DHCPFrameDecoder()
+        var messages = [Int: DHCPMessage]()
+        while let packet = try reader.next() {
+            if case .dhcp(let record) = decoder.decode(packet.bytes, linkType: linkType, time: packet.timestamp).content,
+               let message = record.message {
+                messages[packet.frameNumber] = message
+            }
+        }
+        return messages
     }
 }

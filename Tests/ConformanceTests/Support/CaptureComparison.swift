@@ -186,8 +186,9 @@ struct CaptureComparison {
         compareTypedValues(number, message)
     }
 
-    mutating func compareHeader(_ number: Int, _ message: DHCPMessage, _ layer: OrderedJSON) {
-        var expected: [(String, String)] = [
+    /// The fixed BOOTP header fields as tshark writes them, for both reference formats.
+    static func fixedHeader(_ message: DHCPMessage) -> [(String, String)] {
+        [
             ("dhcp.type", "\(message.op)"),
             ("dhcp.hw.type", "0x" + Hex.compact([message.htype])),
             ("dhcp.hw.len", "\(message.hlen)"),
@@ -200,6 +201,10 @@ struct CaptureComparison {
             ("dhcp.ip.server", message.serverAddress.description),
             ("dhcp.ip.relay", message.relayAddress.description),
         ]
+    }
+
+    mutating func compareHeader(_ number: Int, _ message: DHCPMessage, _ layer: OrderedJSON) {
+        var expected = Self.fixedHeader(message)
         for (key, ours) in expected {
             tally.headerFieldsCompared += 1
             guard let theirs = layer[key]?.string else { diff(number, "header.\(key)", "missing in tshark; ours \(ours)"); continue }
@@ -414,18 +419,7 @@ struct CaptureComparison {
         }
         tally.messagesCompared += 1
         func field(_ name: String) -> [String] { layer["dhcp_" + name.replacingOccurrences(of: ".", with: "_")]?.strings ?? [] }
-        let header: [(String, String)] = [
-            ("dhcp.type", "\(message.op)"),
-            ("dhcp.hw.type", "0x" + Hex.compact([message.htype])),
-            ("dhcp.hw.len", "\(message.hlen)"),
-            ("dhcp.hops", "\(message.hops)"),
-            ("dhcp.id", "0x" + Hex.compact(IPv4Address(rawValue: message.xid).octets)),
-            ("dhcp.secs", "\(message.secs)"),
-            ("dhcp.flags", "0x" + Hex.compact([UInt8(message.flags >> 8), UInt8(message.flags & 0xFF)])),
-            ("dhcp.ip.client", message.clientAddress.description),
-            ("dhcp.ip.your", message.yourAddress.description),
-            ("dhcp.ip.server", message.serverAddress.description),
-            ("dhcp.ip.relay", message.relayAddress.description),
+        let header: [(String, String)] = Self.fixedHeader(message) + [
             ("dhcp.hw.mac_addr", Hex.colonSeparated(message.chaddr.prefix(6))),
             ("dhcp.server", Self.fieldText(message.sname) ?? ""),
             ("dhcp.file", Self.fieldText(message.file) ?? ""),
@@ -476,19 +470,3 @@ struct CaptureComparison {
     }
 }
 
-extension CaptureComparison {
-    /// Our DHCP messages by frame number, without comparing.
-    mutating func messages() throws -> [Int: DHCPMessage] {
-        let reader = try PCAPFileReader(path: capture.url.path)
-        let linkType = LinkType(rawValue: reader.linkType)
-        var decoder = DHCPFrameDecoder()
-        var messages = [Int: DHCPMessage]()
-        while let packet = try reader.next() {
-            if case .dhcp(let record) = decoder.decode(packet.bytes, linkType: linkType, time: packet.timestamp).content,
-               let message = record.message {
-                messages[packet.frameNumber] = message
-            }
-        }
-        return messages
-    }
-}
