@@ -16,8 +16,8 @@ public struct DHCPAnalyzer {
     private var openDORA: [ClientKey: TransactionKey] = [:]
     /// The transaction that last opened with each xid, to notice two clients on one xid.
     private var xidOwners: [UInt32: TransactionKey] = [:]
-    private var clients: [ClientKey: ClientRecord] = [:]
-    private var leases: [LeaseKey: LeaseRecord] = [:]
+    private var clients = DenseTable<ClientKey, ClientRecord>()
+    private var leases = DenseTable<LeaseKey, LeaseRecord>()
     private var leaseHolders: [IPv4Address: ClientKey] = [:]
     private var servers: [IPv4Address: ServerRecord] = [:]
     private var serverOrder: [IPv4Address] = []
@@ -119,8 +119,8 @@ public struct DHCPAnalyzer {
         creationOrder.removeAll()
         creationHead = 0
         if let end = latestTime {
-            for (key, lease) in leases where lease.isHeld {
-                if let leaseEnd = lease.end, leaseEnd < end { leases[key]?.state = .expired }
+            leases.modifyAll { _, lease in
+                if lease.isHeld, let leaseEnd = lease.end, leaseEnd < end { lease.state = .expired }
             }
         }
         return events
@@ -158,11 +158,22 @@ public struct DHCPAnalyzer {
         }
     }
 
+    /// Every client in order of last activity, one at a time: the table is not copied.
+    public func forEachClient(_ body: (ClientReport) -> Void) {
+        let order = clients.map { (lastSeen: $0.value.lastSeen, key: $0.key) }.sorted { $0.lastSeen < $1.lastSeen }
+        for entry in order {
+            guard let record = clients[entry.key] else { continue }
+            body(ClientReport(client: entry.key, clientID: record.clientID, hostname: record.hostname,
+                              state: record.machine.state, address: record.address,
+                              transitions: Int(record.transitions), lastSeen: record.lastSeen))
+        }
+    }
+
     public var clientTable: [ClientReport] {
-        clients.map { key, record in
-            ClientReport(client: key, clientID: record.clientID, hostname: record.hostname, state: record.machine.state,
-                         address: record.address, transitions: Int(record.transitions), lastSeen: record.lastSeen)
-        }.sorted { $0.lastSeen < $1.lastSeen }
+        var table = [ClientReport]()
+        table.reserveCapacity(clients.count)
+        forEachClient { table.append($0) }
+        return table
     }
 
     /// Transactions still in progress (aliases are not entries of `transactions`; closed ones wait for late relay legs).
@@ -528,7 +539,7 @@ public struct DHCPAnalyzer {
     private mutating func setLeaseState(_ address: IPv4Address, _ client: ClientKey, _ state: LeaseState) {
         let key = LeaseKey(ip: address, client: client)
         guard leases[key] != nil else { return }
-        leases[key]?.state = state
+        leases.modify(key) { $0.state = state }
         if state != .nak, leaseHolders[address] == client { leaseHolders[address] = nil }
     }
 

@@ -150,7 +150,7 @@ struct Analyse: ParsableCommand {
         } else {
             var leaseStates = [ClientKey: LeaseState]()
             analyzer.forEachLease { leaseStates[$0.client] = $0.state }
-            AnalysisText.report(summary: summary, servers: servers, clients: analyzer.clientTable, leaseStates: leaseStates,
+            AnalysisText.report(summary: summary, servers: servers, analyzer: analyzer, leaseStates: leaseStates,
                                 problems: problems, to: stdout)
         }
         stdout.flush()

@@ -4,7 +4,7 @@ import DHCPCore
 /// The human report of analyse: summary, servers, clients with their final state, problems.
 enum AnalysisText {
     /// Written line by line: with a hundred thousand clients the report is never held whole.
-    static func report(summary: AnalysisSummary, servers: [ServerReport], clients: [ClientReport],
+    static func report(summary: AnalysisSummary, servers: [ServerReport], analyzer: DHCPAnalyzer,
                        leaseStates: [ClientKey: LeaseState], problems: [Problem], to output: OutputStream) {
         let lines = Lines(output: output)
         let outcomes = summary.transactionsByOutcome.sorted(by: { $0.key < $1.key }).map { "\($0.value) \($0.key)" }
@@ -28,12 +28,12 @@ enum AnalysisText {
                                       milliseconds(server.maxMilliseconds), server.expected ? "" : "UNEXPECTED"], widths))
             }
         }
-        if !clients.isEmpty {
+        if analyzer.clientCount > 0 {
             lines.append("")
             lines.append("CLIENTS")
             let widths = [17, 20, 11, 15, 8, 11]
             lines.append(columns(["mac", "hostname", "state", "address", "lease", "transitions"], widths))
-            for client in clients {
+            analyzer.forEachClient { client in
                 let leaseState = leaseStates[client.client]
                 lines.append(columns([client.client.description, client.hostname ?? "-", client.state.rawValue,
                                       client.address?.description ?? "-", leaseState?.rawValue ?? "-",

@@ -1,0 +1,44 @@
+/// A map whose values live in one contiguous array, found through a small index: for the per-client and per-lease
+/// tables, which hold one entry for everything ever seen. A Dictionary of large values keeps up to 2.6 empty buckets
+/// per entry at its load factor; here only the four-byte index pays that. Entries are never removed.
+struct DenseTable<Key: Hashable, Value>: Sequence {
+    private var index: [Key: Int32] = [:]
+    private var keys: [Key] = []
+    private var values: [Value] = []
+
+    var count: Int { values.count }
+
+    subscript(key: Key) -> Value? {
+        get { index[key].map { values[Int($0)] } }
+        set {
+            guard let newValue else { return }
+            if let position = index[key] {
+                values[Int(position)] = newValue
+            } else {
+                index[key] = Int32(values.count)
+                keys.append(key)
+                values.append(newValue)
+            }
+        }
+    }
+
+    /// Changes an entry in place, without copying it out.
+    mutating func modify(_ key: Key, _ body: (inout Value) -> Void) {
+        guard let position = index[key] else { return }
+        body(&values[Int(position)])
+    }
+
+    /// Changes every entry in place.
+    mutating func modifyAll(_ body: (Key, inout Value) -> Void) {
+        for position in values.indices { body(keys[position], &values[position]) }
+    }
+
+    func makeIterator() -> some IteratorProtocol<(key: Key, value: Value)> {
+        var position = 0
+        return AnyIterator {
+            guard position < values.count else { return nil }
+            defer { position += 1 }
+            return (keys[position], values[position])
+        }
+    }
+}
