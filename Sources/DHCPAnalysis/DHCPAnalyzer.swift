@@ -130,9 +130,8 @@ public struct DHCPAnalyzer {
 
     /// Every lease in order of start, one at a time: the table is not copied.
     public func forEachLease(_ body: (LeaseReport) -> Void) {
-        let order = leases.map { (start: $0.value.start, ip: $0.key.ip, key: $0.key) }.sorted { ($0.start, $0.ip) < ($1.start, $1.ip) }
-        for entry in order {
-            if let lease = leases[entry.key] { body(lease.report(ip: entry.key.ip, client: entry.key.client)) }
+        for (key, lease) in leases.sorted(by: { ($0.value.start, $0.key.ip) < ($1.value.start, $1.key.ip) }) {
+            body(lease.report(ip: key.ip, client: key.client))
         }
     }
 
@@ -160,10 +159,8 @@ public struct DHCPAnalyzer {
 
     /// Every client in order of last activity, one at a time: the table is not copied.
     public func forEachClient(_ body: (ClientReport) -> Void) {
-        let order = clients.map { (lastSeen: $0.value.lastSeen, key: $0.key) }.sorted { $0.lastSeen < $1.lastSeen }
-        for entry in order {
-            guard let record = clients[entry.key] else { continue }
-            body(ClientReport(client: entry.key, clientID: record.clientID, hostname: record.hostname,
+        for (key, record) in clients.sorted(by: { $0.value.lastSeen < $1.value.lastSeen }) {
+            body(ClientReport(client: key, clientID: record.clientID, hostname: record.hostname,
                               state: record.machine.state, address: record.address,
                               transitions: Int(record.transitions), lastSeen: record.lastSeen))
         }

@@ -33,12 +33,23 @@ struct DenseTable<Key: Hashable, Value>: Sequence {
         for position in values.indices { body(keys[position], &values[position]) }
     }
 
-    func makeIterator() -> some IteratorProtocol<(key: Key, value: Value)> {
-        var position = 0
-        return AnyIterator {
+    struct Iterator: IteratorProtocol {
+        fileprivate let keys: [Key]
+        fileprivate let values: [Value]
+        fileprivate var position = 0
+
+        mutating func next() -> (key: Key, value: Value)? {
             guard position < values.count else { return nil }
             defer { position += 1 }
             return (keys[position], values[position])
         }
+    }
+
+    func makeIterator() -> Iterator { Iterator(keys: keys, values: values) }
+
+    /// The entries in the order of `areInIncreasingOrder`, sorting positions rather than copies of the values.
+    func sorted(by areInIncreasingOrder: ((key: Key, value: Value), (key: Key, value: Value)) -> Bool) -> [(key: Key, value: Value)] {
+        values.indices.sorted { areInIncreasingOrder((keys[$0], values[$0]), (keys[$1], values[$1])) }
+            .map { (keys[$0], values[$0]) }
     }
 }
