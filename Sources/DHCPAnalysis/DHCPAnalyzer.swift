@@ -71,14 +71,14 @@ public struct DHCPAnalyzer {
         var events = [AnalysisEvent]()
         messageCount += 1
         advance(to: frame.time, &events)
-        let errors = record.diagnostics.filter { $0.severity == .error }
+        let firstError = record.diagnostics.first { $0.severity == .error }
         guard let message = record.message else {
             report(Problem(.malformed, .error, rfc: "2131 2", frames: [frame],
                            record.diagnostics.first?.description ?? "not a DHCP message"), &events)
             return events
         }
         let client = ClientKey(message)
-        if let error = errors.first {
+        if let error = firstError {
             report(Problem(.malformed, .error, rfc: "2131 2", client: client, xid: message.xid, frames: [frame],
                            error.description), &events)
         }
@@ -374,8 +374,8 @@ public struct DHCPAnalyzer {
         case .offer:
             if transaction.firstOffer == nil { transaction.firstOffer = observed.time }
             transaction.offers.append((serverID, message.yourAddress))
-            let offering = Set(transaction.offers.map(\.server))
-            if offering.count > 1, !transaction.multipleServersReported {
+            if !transaction.multipleServersReported, transaction.offers.contains(where: { $0.server != serverID }) {
+                let offering = Set(transaction.offers.map(\.server))
                 transaction.multipleServersReported = true
                 report(Problem(.multipleServers, .info, rfc: "2131 4.4.1", client: observed.client, xid: observed.xid,
                                frames: [observed.frame],
@@ -472,8 +472,7 @@ public struct DHCPAnalyzer {
                     "reply has giaddr \(message.relayAddress), the relayed request had \(transaction.relayAddress)")
         }
         if type == .ack, transaction.kind != .release, let wanted = transaction.requestedParameters {
-            let present = Set(message.optionInstances.map(\.option.code.rawValue))
-            let missing = wanted.filter { !present.contains($0) && $0 != 0 && $0 != 255 }
+            let missing = wanted.filter { $0 != 0 && $0 != 255 && message.option(DHCPOptionCode($0)) == nil }
             if !missing.isEmpty {
                 problem(.parametersNotSupplied, .info, "2131 4.3.1",
                         "asked for options the ACK lacks: " + missing.map(String.init).joined(separator: ", "))

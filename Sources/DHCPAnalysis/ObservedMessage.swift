@@ -12,13 +12,20 @@ struct ObservedMessage {
     let client: ClientKey
     let type: DHCPMessageType?
 
+    init(message: DHCPMessage, frame: FrameReference, sourceIP: IPv4Address, destinationIP: IPv4Address,
+         destinationPort: UInt16, sourceMAC: MACAddress?, client: ClientKey, type: DHCPMessageType?) {
+        self.message = message; self.frame = frame; self.sourceIP = sourceIP; self.destinationIP = destinationIP
+        self.destinationPort = destinationPort; self.sourceMAC = sourceMAC; self.client = client; self.type = type
+        serverID = message.serverIdentifier ?? sourceIP
+    }
+
     var time: Timestamp { frame.time }
     var xid: UInt32 { message.xid }
     var isFromClient: Bool { message.op == DHCPMessage.bootRequest }
     var isRelayed: Bool { message.relayAddress != .any }
 
     /// The server a reply speaks for: its identifier (option 54), else the source address.
-    var serverID: IPv4Address { message.serverIdentifier ?? sourceIP }
+    let serverID: IPv4Address
 
     /// The client's Figure 5 event for a message it sent or received; nil for messages that are not about a
     /// client's own state (leasequery, FORCERENEW, BOOTP).
