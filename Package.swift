@@ -41,6 +41,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DHCPCoreTests", dependencies: ["DHCPCore"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "NetworkPrimitives"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing"]),
         .testTarget(name: "DHCPProtocolTests", dependencies: ["DHCPProtocol"]),
         .testTarget(name: "DHCPAnalysisTests", dependencies: ["DHCPAnalysis", "DHCPCore", "Framing"]),

@@ -17,9 +17,12 @@ struct CaptureInputOptions: ParsableArguments {
         _ = try ports()
     }
 
-    func ports() throws -> Set<UInt16> {
+    func ports() throws -> Set<UInt16> { try Self.ports(port) }
+
+    /// 67, 68 and the --port values (comma-separated or repeated); shared with sniff.
+    static func ports(_ values: [String]) throws -> Set<UInt16> {
         var ports: Set<UInt16> = [67, 68]
-        for item in port.flatMap({ $0.split(separator: ",") }) {
+        for item in values.flatMap({ $0.split(separator: ",") }) {
             guard let number = UInt16(String(item.filter { $0 != " " })), number > 0 else {
                 throw ValidationError("--port: '\(item)' is not a UDP port number")
             }

@@ -43,14 +43,7 @@ enum AnalysisText {
         if !problems.isEmpty {
             lines.append("")
             lines.append("PROBLEMS")
-            for problem in problems {
-                var line = "\(problem.severity.rawValue.uppercased()) \(problem.code)"
-                if let rfc = problem.rfc { line += " (RFC \(rfc))" }
-                if let client = problem.client { line += " \(client)" }
-                if let xid = problem.xid { line += " xid 0x\(String(xid, radix: 16))" }
-                if !problem.frames.isEmpty { line += " frames " + problem.frames.prefix(8).map { String($0.frame) }.joined(separator: ",") }
-                lines.append(line + ": " + problem.text)
-            }
+            for problem in problems { lines.append(self.problem(problem)) }
         }
     }
 
@@ -58,6 +51,17 @@ enum AnalysisText {
     private struct Lines {
         let output: OutputStream
         func append(_ line: String) { output.write(line: line) }
+    }
+
+    /// "WARNING nak (RFC 2131 4.3.2) 06:00:00:00:00:01 xid 0x3d1d frames 7: …": the report's line for a problem,
+    /// and sniff's after "PROBLEM ".
+    static func problem(_ problem: Problem) -> String {
+        var line = "\(problem.severity.rawValue.uppercased()) \(problem.code)"
+        if let rfc = problem.rfc { line += " (RFC \(rfc))" }
+        if let client = problem.client { line += " \(client)" }
+        if let xid = problem.xid { line += " xid 0x\(String(xid, radix: 16))" }
+        if !problem.frames.isEmpty { line += " frames " + problem.frames.prefix(8).map { String($0.frame) }.joined(separator: ",") }
+        return line + ": " + problem.text
     }
 
     static func transaction(_ report: TransactionReport) -> String {

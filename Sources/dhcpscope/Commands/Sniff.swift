@@ -1,0 +1,218 @@
+import ArgumentParser
+import Capture
+import DHCPAnalysis
+import DHCPCore
+import Framing
+import Glibc
+
+struct Sniff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Capture DHCP live on an interface: each message, and the analysis, as it happens.",
+        discussion: """
+            Captures UDP on ports 67 and 68 (and --port) through libpcap and prints one line per DHCP message \
+            (-v: every field), with a PROBLEM line as soon as one is found (an unanswered DISCOVER, a NAK, an \
+            unexpected server with --expect …); at the end, the analysis report as analyse prints it. --json \
+            prints the CONTRACT.md event stream instead: ready once listening, a message event per message, \
+            transaction, transition and problem events as they happen, then lease, server and summary events. \
+            -w writes the captured frames to a pcap file (-C and -G rotate it, as tcpdump). Stops after -c \
+            messages, after --duration, or on SIGINT/SIGTERM, and always ends with the summary. Capturing needs \
+            root or CAP_NET_RAW.
+
+            Exit status: 0 no problem of severity error; 1 problems of severity error; 2 the capture could not \
+            run or failed (no such interface, permission denied, a bad filter, the interface went down, -w \
+            cannot be written); 64 usage error.
+            """
+    )
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The interface to capture on (required; 'any' for all).", valueName: "iface"))
+    var interface: String
+
+    @Option(help: ArgumentHelp("A BPF expression narrowing the capture: '(udp and (port 67 or port 68)) and (expr)'.",
+                               valueName: "expr"))
+    var filter: String?
+
+    @Option(help: ArgumentHelp("Also capture and treat these UDP ports as DHCP (comma-separated).", valueName: "port,…"))
+    var port: [String] = []
+
+    @Flag(help: "Put the interface in promiscuous mode (to see unicast between other hosts).")
+    var promisc = false
+
+    @Option(name: .customShort("w"), help: ArgumentHelp("Write the captured frames to this pcap file.", valueName: "file"))
+    var writeFile: String?
+
+    @Option(name: .customShort("C"),
+            help: ArgumentHelp("With -w: start a new file when the current one passes this many million bytes (FILE, FILE1, FILE2 …).",
+                               valueName: "MB"))
+    var fileSize: Double?
+
+    @Option(name: .customShort("G"),
+            help: ArgumentHelp("With -w: start a new file every this many seconds (strftime % patterns in the name are expanded, else a number is appended).",
+                               valueName: "seconds"))
+    var rotateSeconds: Int?
+
+    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
+    var duration: Double?
+
+    @OptionGroup var filters: MessageFilterOptions
+    @OptionGroup var expect: ExpectOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: ArgumentHelp("Seconds without a message after which a transaction ends (an unanswered DISCOVER is reported then).",
+                               valueName: "seconds"))
+    var txnTimeout: Double = 60
+
+    @Option(help: ArgumentHelp("Transactions tracked at once; past it the oldest is evicted.", valueName: "N"))
+    var maxTransactions = 100_000
+
+    func validate() throws {
+        guard !interface.isEmpty else { throw ValidationError("-i needs an interface name") }
+        guard txnTimeout > 0 else { throw ValidationError("--txn-timeout must be positive") }
+        guard maxTransactions >= 1 else { throw ValidationError("--max-transactions must be at least 1") }
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
+        if let fileSize, !(fileSize > 0) { throw ValidationError("-C must be positive") }
+        if let rotateSeconds, rotateSeconds < 1 { throw ValidationError("-G must be at least 1") }
+        if writeFile == nil, fileSize != nil || rotateSeconds != nil { throw ValidationError("-C and -G rotate the -w file: give -w") }
+        _ = try CaptureInputOptions.ports(port)
+    }
+
+    func run() throws {
+        var options = AnalysisOptions()
+        options.transactionTimeout = txnTimeout
+        options.maximumTransactions = maxTransactions
+        options.expectation = try expect.expectation()
+        var analyzer = DHCPAnalyzer(options: options)
+        let messageFilter = try filters.messageFilter()
+        let ports = try CaptureInputOptions.ports(port)
+        let json = output.json, verbose = output.verbose
+        let stdout = OutputStream.standardOutput(flushEachLine: true)
+
+        let capture: PCAPLiveCapture
+        do {
+            capture = try PCAPLiveCapture(interface: interface, filter: PCAPLiveCapture.dhcpFilter(ports: ports, narrowedBy: filter),
+                                          promiscuous: promisc)
+        } catch {
+            Diagnostics.error(error.description)
+            throw ExitCode(2)
+        }
+        if let warning = capture.warning { Diagnostics.error("\(interface): warning: \(warning)") }
+        let linkType = LinkType(rawValue: capture.linkType)
+        guard linkType.isSupported else {
+            Diagnostics.error("\(interface): link type \(capture.linkTypeName) (\(capture.linkType)) is not supported")
+            throw ExitCode(2)
+        }
+        var writer: PCAPDumpWriter?
+        if let writeFile {
+            let rotation = PCAPDumpWriter.Rotation(bytes: fileSize.map { Int64(($0 * 1_000_000).rounded(.up)) },
+                                                   seconds: rotateSeconds)
+            do {
+                writer = try PCAPDumpWriter(path: writeFile, linkType: capture.linkType, snapshotLength: capture.snapshotLength,
+                                            nanosecond: capture.nanosecondTimestamps, rotation: rotation)
+            } catch {
+                Diagnostics.error(error.description)
+                throw ExitCode(2)
+            }
+        }
+        // From here on SIGINT and SIGTERM end the loop, not the process; a closed pipe on stdout ends it too.
+        let signals = StopSignals { _ in capture.breakLoop() }
+        defer { signals.cancel() }
+        signal(SIGPIPE, SIG_IGN)
+
+        if json {
+            var ready = JSONLine(event: "ready")
+            ready.field("interface", interface)
+            ready.field("filter", capture.filter)
+            ready.field("link_type", capture.linkTypeName)
+            ready.field("snaplen", Int(capture.snapshotLength))
+            ready.field("promiscuous", promisc)
+            ready.field("file", writer?.currentPath)
+            stdout.append(ready.finish())
+            stdout.endLine()
+        } else {
+            Diagnostics.error("listening on \(interface), link-type \(capture.linkTypeName) (\(capture.linkTypeDescription)), filter: \(capture.filter)")
+        }
+
+        let printer = AnalysisPrinter(output: stdout, names: [interface],
+                                      style: .init(json: json, textSteps: verbose, textProblems: true))
+        var decoder = DHCPFrameDecoder(ports: ports)
+        var decodeSummary = DecodeSummary()
+        let limit = filters.count ?? Int.max
+        var shown = 0
+        let start = Self.now()
+        let deadline = duration.map { start.timeInterval + $0 }
+        var lastAdvance = start
+        var failure: CaptureError?
+
+        capturing: while true {
+            let read: PCAPLiveCapture.Read
+            do { read = try capture.next() } catch {
+                failure = error
+                break
+            }
+            switch read {
+            case .stopped:
+                break capturing
+            case .timeout:
+                break
+            case .packet(let packet):
+                if let writer {
+                    do { try writer.write(packet) } catch {
+                        failure = error
+                        break capturing
+                    }
+                }
+                let decoded = decoder.decode(packet.bytes, linkType: linkType, time: packet.timestamp)
+                decodeSummary.count(decoded)
+                guard case .dhcp(let record) = decoded.content, messageFilter.matches(record.message) else { break }
+                printer.message(MessageContext(file: interface, frame: packet.frameNumber, time: packet.timestamp,
+                                               link: decoded.link, record: record), verbose: verbose)
+                printer.emit(analyzer.observe(record, link: decoded.link,
+                                              frame: FrameReference(file: 0, frame: packet.frameNumber, time: packet.timestamp)))
+                shown += 1
+                if shown >= limit { break capturing }
+            }
+            if stdout.failed { break }
+            let now = Self.now()
+            if let deadline, now.timeInterval >= deadline { break }
+            // Time passes without messages too: transactions time out while the capture runs.
+            if now.seconds(since: lastAdvance) >= 1 {
+                printer.emit(analyzer.advance(to: now))
+                lastAdvance = now
+            }
+        }
+        signals.cancel()
+
+        let statistics = capture.statistics()
+        writer?.close()
+        if let failure {
+            Diagnostics.error(failure.description)
+            printer.inputProblem(Problem(Problem.Code(rawValue: "capture-interface"), .error, rfc: nil, failure.description))
+            decodeSummary.countCaptureError()
+        }
+        printer.emit(analyzer.finish())
+        let live = LiveCaptureCounts(interface: interface, captured: capture.framesRead,
+                                     kernelDrops: statistics?.kernelDrops, interfaceDrops: statistics?.interfaceDrops)
+        let summary = AnalysisSummary(decode: decodeSummary, analyzer: analyzer,
+                                      transactionsByOutcome: printer.transactionsByOutcome,
+                                      leases: analyzer.leaseCount, servers: analyzer.serverTable.count, live: live)
+        if !json { stdout.write(line: "") }
+        printer.finish(analyzer: analyzer, summary: summary)
+        if !json {
+            var line = "\(live.captured) frame\(live.captured == 1 ? "" : "s") captured on \(interface)"
+            if let statistics {
+                line += "; \(statistics.kernelDrops) dropped by the kernel, \(statistics.interfaceDrops) by the interface"
+            }
+            if let writer { line += "; written to " + writer.paths.joined(separator: ", ") }
+            stdout.write(line: line)
+        }
+        stdout.flush()
+        if failure != nil { throw ExitCode(2) }
+        if summary.errors > 0 { throw ExitCode(1) }
+    }
+
+    /// The wall clock, as capture timestamps are.
+    private static func now() -> Timestamp {
+        var clock = timespec()
+        clock_gettime(CLOCK_REALTIME, &clock)
+        return Timestamp(seconds: Int64(clock.tv_sec), nanoseconds: UInt32(clamping: clock.tv_nsec))
+    }
+}

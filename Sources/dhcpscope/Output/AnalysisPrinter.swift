@@ -1,0 +1,153 @@
+import DHCPAnalysis
+import DHCPCore
+
+/// The analysis events of analyse and sniff, written as they happen (JSON Lines or text) and counted for the
+/// summary; and the end of the stream (leases, servers, summary, or the text report). One place for both
+/// commands, so that a file analysed and the same traffic sniffed print the same events.
+final class AnalysisPrinter {
+    struct Style {
+        /// JSON Lines (CONTRACT.md events) instead of text.
+        var json = false
+        /// Text: a line for each transaction and transition as it happens (analyse -v, sniff -v).
+        var textSteps = false
+        /// Text: a "PROBLEM …" line for each problem as it happens (sniff).
+        var textProblems = false
+        /// Keep every transition (analyse --svg draws them).
+        var keepTransitions = false
+    }
+
+    let output: OutputStream
+    /// The input names frames refer to: files (analyse) or the interface (sniff).
+    let names: [String]
+    let style: Style
+    /// The first 10 000 problems, for the text report.
+    private(set) var problems: [Problem] = []
+    private(set) var transitions: [TransitionReport] = []
+    private(set) var transactionsByOutcome: [String: Int] = [:]
+
+    init(output: OutputStream, names: [String], style: Style) {
+        self.output = output
+        self.names = names
+        self.style = style
+    }
+
+    func emit(_ events: [AnalysisEvent]) {
+        for event in events {
+            switch event {
+            case .transaction(let transaction):
+                transactionsByOutcome[transaction.outcome.rawValue, default: 0] += 1
+                if style.json { line(AnalysisJSON.transaction(transaction, names: names)) }
+                else if style.textSteps { output.write(line: AnalysisText.transaction(transaction)) }
+            case .transition(let transition):
+                if style.keepTransitions { transitions.append(transition) }
+                if style.json { line(AnalysisJSON.transition(transition, names: names)) }
+                else if style.textSteps { output.write(line: AnalysisText.transition(transition)) }
+            case .problem(let problem):
+                if problems.count < 10_000 { problems.append(problem) }
+                if style.json { line(AnalysisJSON.problem(problem, names: names)) }
+                else if style.textProblems { output.write(line: "PROBLEM " + AnalysisText.problem(problem)) }
+            }
+        }
+    }
+
+    /// A message: its `message` event in JSON; in text one line, or every field when `verbose`.
+    func message(_ context: MessageContext, verbose: Bool) {
+        if style.json { line(context.jsonLine()) }
+        else if verbose { output.write(line: context.verboseText()) }
+        else { output.write(line: context.textLine()) }
+    }
+
+    /// A problem the analyzer does not know of (a capture that failed): an event in JSON, a line in text with
+    /// `textProblems`. The caller says it on standard error too.
+    func inputProblem(_ problem: Problem) {
+        if style.json { line(AnalysisJSON.problem(problem, names: [])) }
+        else if style.textProblems { output.write(line: "PROBLEM " + AnalysisText.problem(problem)) }
+    }
+
+    /// The end: in JSON one `lease` event per lease, one `server` per server and the `summary`; in text the report.
+    func finish(analyzer: DHCPAnalyzer, summary: AnalysisSummary) {
+        let servers = analyzer.serverTable
+        if style.json {
+            analyzer.forEachLease { line(AnalysisJSON.lease($0)) }
+            for server in servers { line(AnalysisJSON.server(server)) }
+            line(summary.json())
+        } else {
+            var leaseStates = [ClientKey: LeaseState]()
+            analyzer.forEachLease { leaseStates[$0.client] = $0.state }
+            AnalysisText.report(summary: summary, servers: servers, analyzer: analyzer, leaseStates: leaseStates,
+                                problems: problems, to: output)
+        }
+    }
+
+    private func line(_ bytes: [UInt8]) {
+        output.append(bytes)
+        output.endLine()
+    }
+}
+
+/// What a live capture adds to the summary (sniff).
+struct LiveCaptureCounts {
+    var interface: String
+    /// Frames the capture filter passed.
+    var captured: Int
+    /// pcap_stats: dropped by the kernel for lack of buffer space, and by the interface; nil when unknown.
+    var kernelDrops: Int?
+    var interfaceDrops: Int?
+}
+
+/// The counts the summary event and the report's first lines give.
+struct AnalysisSummary {
+    var decode: DecodeSummary
+    var messages: Int
+    var transactions: Int
+    var evicted: Int
+    var clients: Int
+    var leases: Int
+    var servers: Int
+    var transactionsByOutcome: [String: Int]
+    var problems: [Problem.Severity: Int]
+    /// Set by sniff: then the summary names the interface instead of counting files, and ends with the capture counts.
+    var live: LiveCaptureCounts?
+    var errors: Int { (problems[.error] ?? 0) + decode.captureErrors }
+
+    init(decode: DecodeSummary, analyzer: DHCPAnalyzer, transactionsByOutcome: [String: Int], leases: Int, servers: Int,
+         live: LiveCaptureCounts? = nil) {
+        self.decode = decode
+        messages = analyzer.messageCount
+        transactions = analyzer.transactionCount
+        evicted = analyzer.evictedTransactions
+        clients = analyzer.clientCount
+        self.leases = leases
+        self.servers = servers
+        self.transactionsByOutcome = transactionsByOutcome
+        problems = analyzer.problemCounts
+        self.live = live
+    }
+
+    func json() -> [UInt8] {
+        var json = JSONLine(event: "summary")
+        if let live { json.field("interface", live.interface) } else { json.field("files", decode.files) }
+        json.field("frames", decode.frames)
+        json.field("messages", messages)
+        json.field("malformed", decode.malformed)
+        json.field("dhcpv6", decode.dhcpv6)
+        json.field("transactions", transactions)
+        json.field("evicted_transactions", evicted)
+        json.beginObject("outcomes")
+        for (outcome, count) in transactionsByOutcome.sorted(by: { $0.key < $1.key }) { json.field(outcome, count) }
+        json.endObject()
+        json.field("clients", clients)
+        json.field("leases", leases)
+        json.field("servers", servers)
+        json.beginObject("problems")
+        for severity in Problem.Severity.allCases { json.field(severity.rawValue, problems[severity] ?? 0) }
+        json.endObject()
+        json.field("capture_errors", decode.captureErrors)
+        if let live {
+            json.field("captured", live.captured)
+            json.field("kernel_drops", live.kernelDrops)
+            json.field("interface_drops", live.interfaceDrops)
+        }
+        return json.finish()
+    }
+}
