@@ -51,5 +51,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CLITests", dependencies: ["dhcpscope"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
+        // Real DHCP software in network namespaces (needs root; a skip under CI=true is a failure).
+        .testTarget(name: "LabTests", dependencies: ["dhcpscope"]),
     ]
 )

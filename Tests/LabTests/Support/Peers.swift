@@ -1,0 +1,170 @@
+import Foundation
+import Glibc
+
+/// Configurations, scripts and command lines of the real peers, all inside the lab folder.
+/// Facts behind the flags: /work/shared/DESIGN.md, "Real peers: facts learned running them in namespaces".
+extension Lab {
+    // MARK: Servers
+
+    /// dnsmasq as DHCP server only (no config file, no DNS), no ping check, leases of 120 s (its minimum).
+    func startDnsmasq(in namespace: String, interface: String, subnet: LabSubnet,
+                      extra: [String] = []) async throws -> LabProcess {
+        let process = try start("dnsmasq", in: namespace, [
+            "/usr/sbin/dnsmasq", "-k", "-C", "/dev/null", "--port=0", "--bind-interfaces", "--interface=\(interface)",
+            "--user=root", "--no-ping", "--dhcp-authoritative", "--log-dhcp", "--log-facility=-",
+            "--dhcp-range=\(subnet.host(100)),\(subnet.host(150)),255.255.255.0,2m",
+            "--dhcp-leasefile=\(path("dnsmasq.leases"))", "--pid-file=\(path("dnsmasq.pid"))",
+        ] + extra)
+        try await wait(for: process, toPrint: "DHCP, IP range")
+        return process
+    }
+
+    /// kea-dhcp4 with a raw socket (layer-2 clients), memfile CSV leases, no lease file cleanup.
+    func startKea(in namespace: String, interface: String, subnets: [LabSubnet], validLifetime: Int = 60,
+                  renewTimer: Int = 10, rebindTimer: Int = 15) async throws -> LabProcess {
+        let subnetList = subnets.enumerated().map { position, subnet in
+            #"{"id": \#(position + 1), "subnet": "\#(subnet.cidr)", "pools": [{"pool": "\#(subnet.host(100)) - \#(subnet.host(150))"}]}"#
+        }.joined(separator: ",\n    ")
+        let config = """
+            {"Dhcp4": {
+              "interfaces-config": {"interfaces": ["\(interface)"], "dhcp-socket-type": "raw"},
+              "lease-database": {"type": "memfile", "persist": true, "name": "\(path("kea-leases4.csv"))", "lfc-interval": 0},
+              "valid-lifetime": \(validLifetime), "renew-timer": \(renewTimer), "rebind-timer": \(rebindTimer),
+              "subnet4": [
+                \(subnetList)
+              ],
+              "loggers": [{"name": "kea-dhcp4", "output_options": [{"output": "stdout"}], "severity": "INFO"}]
+            }}
+
+            """
+        try write("kea-dhcp4.json", config)
+        let process = try start("kea-dhcp4", in: namespace, ["/usr/sbin/kea-dhcp4", "-c", path("kea-dhcp4.json")],
+                                environment: ["KEA_PIDFILE_DIR": folder.path, "KEA_LOCKFILE_DIR": folder.path])
+        try await wait(for: process, toPrint: "DHCP4_STARTED")
+        return process
+    }
+
+    /// ISC dhcpd, authoritative, no ping check, with the given lease time and T1/T2 (options 58/59).
+    func startDhcpd(in namespace: String, interface: String, subnet: LabSubnet, leaseTime: Int = 60,
+                    t1: Int, t2: Int) async throws -> LabProcess {
+        try write("dhcpd.conf", """
+            authoritative;
+            ddns-update-style none;
+            ping-check false;
+            default-lease-time \(leaseTime);
+            max-lease-time \(leaseTime);
+            subnet \(subnet.network) netmask 255.255.255.0 {
+              range \(subnet.host(100)) \(subnet.host(150));
+              option subnet-mask 255.255.255.0;
+              option dhcp-renewal-time \(t1);
+              option dhcp-rebinding-time \(t2);
+            }
+
+            """)
+        try write("dhcpd.leases", "")
+        let process = try start("dhcpd", in: namespace, [
+            "/usr/sbin/dhcpd", "-f", "-4", "-d", "-cf", path("dhcpd.conf"), "-lf", path("dhcpd.leases"),
+            "-pf", path("dhcpd.pid"), interface,
+        ])
+        try await wait(for: process, toPrint: "Server starting service")
+        return process
+    }
+
+    /// ISC dhcrelay in the foreground, adding option 82 (`-a`), between a downstream and an upstream interface.
+    func startDhcrelay(in namespace: String, downstream: String, upstream: String, server: String) async throws -> LabProcess {
+        let process = try start("dhcrelay", in: namespace, [
+            "/usr/sbin/dhcrelay", "-4", "-d", "-a", "-pf", path("dhcrelay.pid"), "-id", downstream, "-iu", upstream, server,
+        ])
+        try await wait(for: process, toPrint: "Listening on LPF/\(downstream)")
+        return process
+    }
+
+    // MARK: Clients
+
+    /// dhclient's `-sf` script: logs the reason and only adds or removes the leased address on the test interface.
+    func dhclientScript() throws -> String {
+        try write("dhclient-script.sh", """
+            #!/bin/sh
+            # Lab client script: touches only the leased address on the lab interface (never resolv.conf or routes).
+            echo "$reason ${new_ip_address:-} ${old_ip_address:-}" >> '\(path("client-script.log"))'
+            case "$reason" in
+            BOUND|RENEW|REBIND|REBOOT)
+                /usr/sbin/ip addr replace "$new_ip_address/$new_subnet_mask" dev "$interface" ;;
+            EXPIRE|FAIL|RELEASE|STOP)
+                [ -n "${old_ip_address:-}" ] && /usr/sbin/ip addr del "$old_ip_address/$old_subnet_mask" dev "$interface" ;;
+            esac
+            exit 0
+
+            """, executable: true)
+    }
+
+    private func dhclientArguments(interface: String) throws -> [String] {
+        try write("dhclient.conf", "request subnet-mask, dhcp-lease-time, dhcp-renewal-time, dhcp-rebinding-time, dhcp-server-identifier;\n")
+        return ["-cf", path("dhclient.conf"), "-sf", try dhclientScript(), "-lf", path("dhclient.leases"),
+                "-pf", path("dhclient.pid"), interface]
+    }
+
+    /// dhclient in the foreground with its own config, script, lease and pid files.
+    func startDhclient(in namespace: String, interface: String) throws -> LabProcess {
+        try start("dhclient", in: namespace, ["/usr/sbin/dhclient", "-4", "-d", "-v"] + dhclientArguments(interface: interface))
+    }
+
+    /// `dhclient -r`: stops the running dhclient (pid file) and sends RELEASE.
+    func releaseDhclient(in namespace: String, interface: String) throws {
+        try run("dhclient-release", in: namespace, ["/usr/sbin/dhclient", "-4", "-r", "-v"] + dhclientArguments(interface: interface))
+    }
+
+    /// The address of the last lease in dhclient's lease file.
+    var dhclientAddress: String? {
+        read("dhclient.leases").split(separator: "\n").last { $0.contains("fixed-address") }
+            .map { $0.replacingOccurrences(of: "fixed-address", with: "").trimmingCharacters(in: CharacterSet(charactersIn: " ;")) }
+    }
+
+    /// udhcpc's `-s` script: logs the event and only adds or removes the leased address on the test interface.
+    func udhcpcScript() throws -> String {
+        try write("udhcpc-script.sh", """
+            #!/bin/sh
+            # Lab client script: touches only the leased address on the lab interface (never resolv.conf or routes).
+            echo "$1 ${ip:-} ${subnet:-} ${lease:-}" >> '\(path("client-script.log"))'
+            case "$1" in
+            bound|renew) /usr/sbin/ip addr replace "$ip/$subnet" dev "$interface" ;;
+            deconfig) /usr/sbin/ip -4 addr flush dev "$interface" ;;
+            esac
+            exit 0
+
+            """, executable: true)
+    }
+
+    /// busybox udhcpc in the foreground (SIGUSR2 releases, SIGTERM ends).
+    func startUdhcpc(in namespace: String, interface: String) throws -> LabProcess {
+        try start("udhcpc", in: namespace, ["/usr/sbin/udhcpc", "-f", "-i", interface, "-s", try udhcpcScript(),
+                                            "-t", "5", "-T", "1", "-A", "1"])
+    }
+
+    // MARK: Peer lease files
+
+    /// Kea's memfile rows for `mac`: (address, valid_lifetime, subnet_id), oldest first.
+    func keaLeases(mac: String) -> [(address: String, validLifetime: Int, subnetID: Int)] {
+        read("kea-leases4.csv").split(separator: "\n").dropFirst().compactMap { line in
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard fields.count > 5, fields[1] == mac, let valid = Int(fields[3]), let subnetID = Int(fields[5]) else { return nil }
+            return (fields[0], valid, subnetID)
+        }
+    }
+
+    /// dnsmasq's lease line for `mac` (expiry, mac, address, hostname, client id), if any.
+    func dnsmasqLease(mac: String) -> (mac: String, address: String)? {
+        for line in read("dnsmasq.leases").split(separator: "\n") {
+            let fields = line.split(separator: " ").map(String.init)
+            if fields.count >= 3, fields[1] == mac { return (fields[1], fields[2]) }
+        }
+        return nil
+    }
+
+    var clientScriptLog: [String] { read("client-script.log").split(separator: "\n").map(String.init) }
+
+    /// The IPv4 addresses on `interface` in `namespace`.
+    func addresses(in namespace: String, interface: String) throws -> String {
+        try ip(namespace, "-4", "-br", "addr", "show", "dev", interface)
+    }
+}
