@@ -33,12 +33,7 @@ struct PeerScenarioTests {
             try lab.check(lab.clientScriptLog.last?.hasPrefix("RELEASE") == true, "script calls: \(lab.clientScriptLog)")
             try await lab.stopCapture(capture)
 
-            let messages = try lab.decodedMessages(["client.pcap"])
-            let xid = try lab.checkDORA(messages, mac: clientMAC, address: address, then: ["RELEASE"])
-            let events = try lab.analysed(["client.pcap"])
-            try lab.checkOneDORA(events, mac: clientMAC, address: address, xid: xid)
-            try lab.checkStates(events, mac: clientMAC, ["BOUND", "RELEASED"])
-            try lab.checkLease(events, address: address, mac: clientMAC, state: "released")
+            try lab.checkDORAThenRelease(capture: "client.pcap", mac: clientMAC, address: address)
         }
     }
 
@@ -72,12 +67,50 @@ struct PeerScenarioTests {
             try await lab.wait(for: "udhcpc's deconfig after the release") { lab.clientScriptLog.last?.hasPrefix("deconfig") == true }
             try await lab.stopCapture(capture)
 
-            let messages = try lab.decodedMessages(["client.pcap"])
-            let xid = try lab.checkDORA(messages, mac: clientMAC, address: address, then: ["RELEASE"])
-            let events = try lab.analysed(["client.pcap"])
-            try lab.checkOneDORA(events, mac: clientMAC, address: address, xid: xid)
-            try lab.checkStates(events, mac: clientMAC, ["BOUND", "RELEASED"])
-            try lab.checkLease(events, address: address, mac: clientMAC, state: "released")
+            try lab.checkDORAThenRelease(capture: "client.pcap", mac: clientMAC, address: address)
+        }
+    }
+
+    /// busybox udhcpd serves, dhcpcd takes a lease, then releases it (`dhcpcd -k`).
+    @Test("udhcpd + dhcpcd: DORA then release")
+    func udhcpdDhcpcdDORARelease() async throws {
+        try await Lab.run("udhcpd-dhcpcd", index: 6) { lab in
+            let client = try lab.namespace("cli"), server = try lab.namespace("srv")
+            let clientMAC = lab.mac(link: 0, side: 2)
+            try lab.link((client, "cli0", clientMAC, nil), (server, "srv0", lab.mac(link: 0, side: 1), "\(lab.subnet.host(1))/24"))
+            let udhcpd = try await lab.startUdhcpd(in: server, interface: "srv0", subnet: lab.subnet, leaseTime: 120)
+            let capture = try await lab.capture("tcpdump-client", in: client, interface: "cli0", to: "client.pcap")
+            let dhcpcd = try lab.startDhcpcd(in: client, interface: "cli0")
+
+            // The peers' view: dhcpcd's BOUND script call and lease file, then udhcpd's lease file (written on SIGUSR1).
+            try await lab.wait(for: "dhcpcd's BOUND and its lease file") {
+                lab.clientScriptLog.contains { $0.hasPrefix("BOUND ") } && lab.dhcpcdLeaseAddress(interface: "cli0") != nil
+            }
+            let bound = try #require(lab.clientScriptLog.first { $0.hasPrefix("BOUND ") })
+            let address = String(bound.split(separator: " ")[1])
+            try lab.check(lab.subnet.contains(address), "dhcpcd got \(address), outside \(lab.subnet.cidr)")
+            try lab.check(lab.dhcpcdLeaseAddress(interface: "cli0") == address,
+                          "dhcpcd's lease file has \(lab.dhcpcdLeaseAddress(interface: "cli0") ?? "nothing"), its script \(address)")
+            try lab.check(try lab.addresses(in: client, interface: "cli0").contains(address + "/24"), "the script did not add \(address)")
+            try await lab.wait(for: "udhcpd's lease file to hold the lease") {
+                udhcpd.signal(SIGUSR1)
+                return lab.udhcpdLeases().contains { $0.mac == clientMAC && $0.address == address && $0.secondsLeft > 60 }
+            }
+
+            try lab.releaseDhcpcd(in: client, interface: "cli0")
+            try await lab.wait(for: "dhcpcd's STOP script call (old address) and its end") {
+                lab.clientScriptLog.contains { $0 == "STOP  \(address)" } && !dhcpcd.isRunning
+            }
+            try lab.check(dhcpcd.output.contains("releasing lease of \(address)"), "dhcpcd did not release \(address)")
+            try lab.check(lab.dhcpcdLeaseAddress(interface: "cli0") == nil, "dhcpcd kept its lease file after the release")
+            try lab.check(try !lab.addresses(in: client, interface: "cli0").contains(address), "the script did not remove \(address)")
+            try await lab.wait(for: "udhcpd's lease file to show the lease released (no time left)") {
+                udhcpd.signal(SIGUSR1)
+                return lab.udhcpdLeases().contains { $0.mac == clientMAC && $0.address == address && $0.secondsLeft == 0 }
+            }
+            try await lab.stopCapture(capture)
+
+            try lab.checkDORAThenRelease(capture: "client.pcap", mac: clientMAC, address: address)
         }
     }
 

@@ -30,6 +30,17 @@ extension Lab {
     /// The capture shows DISCOVER, OFFER, REQUEST, ACK with one xid for `mac`, then `after` (repeated `repeats` times
     /// at most: dhclient renews again at each T1); returns the DORA xid.
     @discardableResult
+    /// The whole story of a client that took a lease and released it, as `decode` and `analyse` tell it from the
+    /// capture: DORA on one xid then RELEASE; one dora/ack transaction; BOUND then RELEASED; the lease released.
+    func checkDORAThenRelease(capture: String, mac: String, address: String) throws {
+        let messages = try decodedMessages([capture])
+        let xid = try checkDORA(messages, mac: mac, address: address, then: ["RELEASE"])
+        let events = try analysed([capture])
+        try checkOneDORA(events, mac: mac, address: address, xid: xid)
+        try checkStates(events, mac: mac, ["BOUND", "RELEASED"])
+        try checkLease(events, address: address, mac: mac, state: "released")
+    }
+
     func checkDORA(_ messages: [Event], mac: String, address: String, then after: [String] = [],
                    repeats: ClosedRange<Int> = 1...1) throws -> String {
         let summary = messages.map { "\($0.messageType ?? "?") \($0.xid ?? "?") \($0.chaddr ?? "?")" }.joined(separator: "; ")

@@ -221,6 +221,16 @@ final class Lab {
         }
     }
 
+    /// Whether the program has a UDP socket bound to `udpPort`: /proc/PID/net/udp is its own namespace's table.
+    func listens(_ process: LabProcess, udpPort: Int) -> Bool {
+        guard let pid = process.commandPID,
+              let table = try? String(contentsOfFile: "/proc/\(pid)/net/udp", encoding: .utf8) else { return false }
+        let port = String(format: ":%04X", udpPort)
+        return table.split(separator: "\n").dropFirst().contains { line in
+            line.split(separator: " ").dropFirst().first?.hasSuffix(port) == true
+        }
+    }
+
     func check(_ condition: Bool, _ text: @autoclosure () -> String) throws {
         if !condition { throw LabError.check(text()) }
     }

@@ -79,6 +79,28 @@ extension Lab {
         return process
     }
 
+    /// busybox udhcpd in the foreground, no ARP ping before offering (`-a 0`), leases of `leaseTime` s. `auto_time 0`:
+    /// it writes its lease file only on SIGUSR1 (see `udhcpdLeases`) and at exit.
+    func startUdhcpd(in namespace: String, interface: String, subnet: LabSubnet, leaseTime: Int = 120) async throws -> LabProcess {
+        try write("udhcpd.conf", """
+            interface \(interface)
+            start \(subnet.host(100))
+            end \(subnet.host(150))
+            max_leases 51
+            auto_time 0
+            lease_file \(path("udhcpd.leases"))
+            pidfile \(path("udhcpd.pid"))
+            option subnet 255.255.255.0
+            option lease \(leaseTime)
+
+            """)
+        let process = try start("udhcpd", in: namespace, ["/usr/sbin/udhcpd", "-f", "-a", "0", path("udhcpd.conf")])
+        try await wait(for: process, toPrint: "started")
+        // It prints "started" before it opens its socket: wait for port 67 in its own namespace.
+        try await wait(for: "udhcpd to listen on UDP port 67") { listens(process, udpPort: 67) }
+        return process
+    }
+
     // MARK: Clients
 
     /// dhclient's `-sf` script: logs the reason and only adds or removes the leased address on the test interface.
@@ -141,6 +163,75 @@ extension Lab {
                                             "-t", "5", "-T", "1", "-A", "1"])
     }
 
+    /// dhcpcd's `--script`: logs the reason and only adds or removes the leased address on the test interface
+    /// (dhcpcd itself configures nothing: `noconfigure`).
+    func dhcpcdScript() throws -> String {
+        try write("dhcpcd-script.sh", """
+            #!/bin/sh
+            # Lab client script: touches only the leased address on the lab interface (never resolv.conf or routes).
+            echo "$reason ${new_ip_address:-} ${old_ip_address:-}" >> '\(path("client-script.log"))'
+            case "$reason" in
+            BOUND|RENEW|REBIND|REBOOT)
+                /usr/sbin/ip addr replace "$new_ip_address/$new_subnet_cidr" dev "$interface" ;;
+            EXPIRE|NAK|RELEASE|STOP)
+                [ -n "${old_ip_address:-}" ] && /usr/sbin/ip addr del "$old_ip_address/$old_subnet_cidr" dev "$interface" ;;
+            esac
+            exit 0
+
+            """, executable: true)
+    }
+
+    /// Runs `arguments` with dhcpcd's database (/var/lib/dhcpcd: leases, DUID) and run folder (/run: pid file, control
+    /// socket) replaced by folders of the lab, bind-mounted in a private mount namespace: dhcpcd reads no earlier
+    /// lease and leaves no file on the machine, and `dhcpcd -k` finds the pid file of the running one.
+    private func withDhcpcdFolders(_ arguments: [String]) throws -> [String] {
+        for name in ["dhcpcd-db", "dhcpcd-run"] {
+            try FileManager.default.createDirectory(at: file(name), withIntermediateDirectories: true)
+        }
+        return ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                #"/usr/bin/mount --bind "$1" /var/lib/dhcpcd && /usr/bin/mount --bind "$2" /run && shift 2 && exec "$@""#,
+                "dhcpcd-folders", path("dhcpcd-db"), path("dhcpcd-run")] + arguments
+    }
+
+    /// dhcpcd (DHCPv4 only, no initial delay, no ARP probe, no IPv4LL, no routes) in the foreground on `interface`
+    /// alone, with its own config file, script and folders; client id 01+MAC, so it writes no DUID.
+    func startDhcpcd(in namespace: String, interface: String) throws -> LabProcess {
+        try write("dhcpcd.conf", """
+            # Lab client: DHCPv4 on the lab interface only; the script adds or removes the address, nothing else.
+            ipv4only
+            noipv6
+            noipv6rs
+            nodhcp6
+            noarp
+            noipv4ll
+            nodelay
+            nogateway
+            noconfigure
+            clientid
+            nohook resolv.conf, hostname, ntp.conf, timesyncd.conf, wpa_supplicant
+            allowinterfaces \(interface)
+
+            """)
+        return try start("dhcpcd", in: namespace, try withDhcpcdFolders([
+            "/usr/sbin/dhcpcd", "-B", "-4", "-d", "-f", path("dhcpcd.conf"), "--script", try dhcpcdScript(), interface,
+        ]))
+    }
+
+    /// `dhcpcd -k IFACE`: signals the running dhcpcd (its pid file), which sends RELEASE, deletes its lease file, calls
+    /// its script (STOP with the old address, then STOPPED) and ends; waits for that end.
+    func releaseDhcpcd(in namespace: String, interface: String) throws {
+        try run("dhcpcd-release", in: namespace, try withDhcpcdFolders([
+            "/usr/sbin/dhcpcd", "-4", "-f", path("dhcpcd.conf"), "-k", interface,
+        ]))
+    }
+
+    /// The address (yiaddr) in dhcpcd's lease file for `interface`, the last ACK as received; nil when there is none.
+    func dhcpcdLeaseAddress(interface: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path("dhcpcd-db/\(interface).lease")), data.count >= 240 else { return nil }
+        let bytes = [UInt8](data)
+        return bytes[16..<20].map(String.init).joined(separator: ".")
+    }
+
     // MARK: Peer lease files
 
     /// Kea's memfile rows for `mac`: (address, valid_lifetime, subnet_id), oldest first.
@@ -159,6 +250,20 @@ extension Lab {
             if fields.count >= 3, fields[1] == mac { return (fields[1], fields[2]) }
         }
         return nil
+    }
+
+    /// udhcpd's lease file (after SIGUSR1): (mac, address, seconds left) per lease. Format: the time written (8 bytes),
+    /// then `struct dyn_lease` records of 36 bytes: expires (seconds left, big-endian), address, MAC, hostname[20], pad.
+    func udhcpdLeases() -> [(mac: String, address: String, secondsLeft: UInt32)] {
+        guard let data = FileManager.default.contents(atPath: path("udhcpd.leases")), data.count >= 8 else { return [] }
+        let bytes = [UInt8](data.dropFirst(8))
+        return stride(from: 0, to: bytes.count - 35, by: 36).map { start in
+            let record = bytes[start..<start + 36]
+            let left = record.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            let address = record.dropFirst(4).prefix(4).map(String.init).joined(separator: ".")
+            let mac = record.dropFirst(8).prefix(6).map { String(format: "%02x", $0) }.joined(separator: ":")
+            return (mac, address, left)
+        }
     }
 
     var clientScriptLog: [String] { read("client-script.log").split(separator: "\n").map(String.init) }
