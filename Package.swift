@@ -27,6 +27,10 @@ let package = Package(
         .target(name: "Capture", dependencies: ["CLibpcap", "CZlib", "NetworkPrimitives"]),
         // The RFC 2131 roles as pure state machines ("sans I/O"): the client machine first.
         .target(name: "DHCPProtocol", dependencies: ["DHCPCore"]),
+        // C declarations Swift's Glibc lacks: sockaddr_ll, ETH_P_*, CMSG_*.
+        .target(name: "CNetShim"),
+        // The only socket I/O: UDP sockets bound to an interface, raw Ethernet frames, interface addresses.
+        .target(name: "DHCPNetwork", dependencies: ["CNetShim", "Framing", "NetworkPrimitives"]),
         // Frames to DHCP records, transactions, client state, leases, findings. Pure, streaming.
         .target(name: "DHCPAnalysis", dependencies: [
             "DHCPCore", "DHCPProtocol", "Framing", "NetworkPrimitives",
@@ -43,7 +47,8 @@ let package = Package(
         .testTarget(name: "DHCPCoreTests", dependencies: ["DHCPCore"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "NetworkPrimitives"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing"]),
-        .testTarget(name: "DHCPProtocolTests", dependencies: ["DHCPProtocol"]),
+        .testTarget(name: "DHCPProtocolTests", dependencies: ["DHCPProtocol", "DHCPCore"]),
+        .testTarget(name: "DHCPNetworkTests", dependencies: ["DHCPNetwork", "Framing", "NetworkPrimitives"]),
         .testTarget(name: "DHCPAnalysisTests", dependencies: ["DHCPAnalysis", "DHCPCore", "Framing"]),
         .testTarget(
             name: "ConformanceTests",

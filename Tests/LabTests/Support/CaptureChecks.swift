@@ -27,9 +27,6 @@ extension Lab {
         return types
     }
 
-    /// The capture shows DISCOVER, OFFER, REQUEST, ACK with one xid for `mac`, then `after` (repeated `repeats` times
-    /// at most: dhclient renews again at each T1); returns the DORA xid.
-    @discardableResult
     /// The whole story of a client that took a lease and released it, as `decode` and `analyse` tell it from the
     /// capture: DORA on one xid then RELEASE; one dora/ack transaction; BOUND then RELEASED; the lease released.
     func checkDORAThenRelease(capture: String, mac: String, address: String) throws {
@@ -41,6 +38,9 @@ extension Lab {
         try checkLease(events, address: address, mac: mac, state: "released")
     }
 
+    /// The capture shows DISCOVER, OFFER, REQUEST, ACK with one xid for `mac`, then `after` (repeated `repeats` times
+    /// at most: dhclient renews again at each T1); returns the DORA xid.
+    @discardableResult
     func checkDORA(_ messages: [Event], mac: String, address: String, then after: [String] = [],
                    repeats: ClosedRange<Int> = 1...1) throws -> String {
         let summary = messages.map { "\($0.messageType ?? "?") \($0.xid ?? "?") \($0.chaddr ?? "?")" }.joined(separator: "; ")

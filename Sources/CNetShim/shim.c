@@ -1,0 +1,135 @@
+#define _GNU_SOURCE
+#include "CNetShim.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <linux/filter.h>
+#include <sched.h>
+#include <sys/stat.h>
+
+int cns_read_sockaddr_ll(const struct sockaddr *address, uint8_t mac[8], int *length, uint16_t *hardware_type,
+                         uint8_t *packet_type) {
+    if (address == NULL || address->sa_family != AF_PACKET) return -1;
+    const struct sockaddr_ll *link = (const struct sockaddr_ll *)address;
+    int count = link->sll_halen > 8 ? 8 : link->sll_halen;
+    memcpy(mac, link->sll_addr, (size_t)count);
+    *length = count;
+    *hardware_type = link->sll_hatype;
+    *packet_type = link->sll_pkttype;
+    return link->sll_ifindex;
+}
+
+ssize_t cns_recv_pktinfo(int fd, void *buffer, size_t capacity, uint32_t *source, uint16_t *source_port,
+                         int *truncated, int *has_info, int *interface_index, uint32_t *destination,
+                         uint32_t *local) {
+    struct sockaddr_in from;
+    memset(&from, 0, sizeof from);
+    struct iovec vector = {.iov_base = buffer, .iov_len = capacity};
+    union {
+        char bytes[CMSG_SPACE(sizeof(struct in_pktinfo)) + 64];
+        struct cmsghdr align;
+    } control;
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_name = &from;
+    message.msg_namelen = sizeof from;
+    message.msg_iov = &vector;
+    message.msg_iovlen = 1;
+    message.msg_control = control.bytes;
+    message.msg_controllen = sizeof control.bytes;
+    ssize_t count = recvmsg(fd, &message, 0);
+    if (count < 0) return count;
+    *source = ntohl(from.sin_addr.s_addr);
+    *source_port = ntohs(from.sin_port);
+    *truncated = (message.msg_flags & MSG_TRUNC) != 0;
+    *has_info = 0;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header != NULL; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo info;
+            memcpy(&info, CMSG_DATA(header), sizeof info);
+            *has_info = 1;
+            *interface_index = info.ipi_ifindex;
+            *destination = ntohl(info.ipi_addr.s_addr);
+            *local = ntohl(info.ipi_spec_dst.s_addr);
+        }
+    }
+    return count;
+}
+
+ssize_t cns_send_pktinfo(int fd, const void *bytes, size_t length, uint32_t address, uint16_t port,
+                         int interface_index, uint32_t source) {
+    struct sockaddr_in to;
+    memset(&to, 0, sizeof to);
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(address);
+    to.sin_port = htons(port);
+    struct iovec vector = {.iov_base = (void *)bytes, .iov_len = length};
+    union {
+        char bytes[CMSG_SPACE(sizeof(struct in_pktinfo))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_name = &to;
+    message.msg_namelen = sizeof to;
+    message.msg_iov = &vector;
+    message.msg_iovlen = 1;
+    message.msg_control = control.bytes;
+    message.msg_controllen = sizeof control.bytes;
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = IPPROTO_IP;
+    header->cmsg_type = IP_PKTINFO;
+    header->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+    struct in_pktinfo info;
+    memset(&info, 0, sizeof info);
+    info.ipi_ifindex = interface_index;
+    info.ipi_spec_dst.s_addr = htonl(source);
+    memcpy(CMSG_DATA(header), &info, sizeof info);
+    return sendmsg(fd, &message, 0);
+}
+
+int cns_attach_udp_port_filter(int fd, const uint16_t *ports, int count) {
+    if (count < 1 || count > 8) {
+        errno = EINVAL;
+        return -1;
+    }
+    /* ldh [12]; jeq #0x800 else drop; ldb [23]; jeq #17 else drop; ldh [20]; jset #0x1fff drop;
+       ldxb 4*([14]&0xf); ldh [x+14] (source port); jeq each → accept; ldh [x+16] (destination); jeq each → accept;
+       drop; accept. */
+    struct sock_filter code[11 + 2 * 8];
+    int n = 0;
+    int total = 11 + 2 * count; /* 9 loads and checks, 2 × count port tests, drop and accept last */
+    int drop = total - 2, accept = total - 1;
+    code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12);
+    code[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, (uint8_t)(drop - n - 1)); n++;
+    code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23);
+    code[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, (uint8_t)(drop - n - 1)); n++;
+    code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 20);
+    code[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, (uint8_t)(drop - n - 1), 0); n++;
+    code[n++] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 14);
+    code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_IND, 14);
+    for (int i = 0; i < count; i++) {
+        code[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ports[i], (uint8_t)(accept - n - 1), 0); n++;
+    }
+    code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_IND, 16);
+    for (int i = 0; i < count; i++) {
+        code[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ports[i], (uint8_t)(accept - n - 1), 0); n++;
+    }
+    code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+    code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0x40000);
+    if (n != total) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct sock_fprog program = {.len = (unsigned short)n, .filter = code};
+    return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program);
+}
+
+int cns_enter_network_namespace(int fd) { return setns(fd, CLONE_NEWNET); }
+
+uint64_t cns_network_namespace_inode(int this_thread) {
+    struct stat info;
+    if (stat(this_thread ? "/proc/thread-self/ns/net" : "/proc/self/ns/net", &info) != 0) return 0;
+    return (uint64_t)info.st_ino;
+}
