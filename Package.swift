@@ -40,7 +40,7 @@ let package = Package(
         .executableTarget(
             name: "dhcpscope",
             dependencies: [
-                "DHCPCore", "DHCPProtocol", "Framing", "Capture", "DHCPAnalysis", "NetworkPrimitives",
+                "DHCPCore", "DHCPProtocol", "DHCPNetwork", "Framing", "Capture", "DHCPAnalysis", "NetworkPrimitives",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,131 @@
+import DHCPCore
+import DHCPNetwork
+import DHCPProtocol
+
+/// What mock-server says: a line per reply and lease change, or CONTRACT.md events with --json.
+struct MockServerLog {
+    let output: OutputStream
+    let json: Bool
+    let server: IPv4Address
+    private var received = 0
+    private var replies: [String: Int] = [:]
+    private var problems = 0
+    private var leases: [IPv4Address: DHCPLease.State] = [:]
+
+    init(output: OutputStream, json: Bool, server: IPv4Address) {
+        self.output = output; self.json = json; self.server = server
+    }
+
+    func ready(interface: String, configuration: DHCPServerConfiguration) {
+        let subnet = configuration.subnets.first
+        if json {
+            var line = JSONLine(event: "ready")
+            line.field("interface", interface)
+            line.key("server"); line.address(configuration.serverIdentifier)
+            line.field("subnet", subnet.map { "\($0.network)/\($0.prefixLength)" })
+            line.field("range", subnet?.pools.first?.description)
+            line.field("authoritative", configuration.authoritative)
+            line.field("faults", !configuration.faults.isEmpty)
+            output.append(line.finish())
+            output.endLine()
+        } else {
+            Diagnostics.error("serving \(subnet?.pools.first?.description ?? "nothing") on \(interface) as \(configuration.serverIdentifier)"
+                + (configuration.faults.isEmpty ? "" : " (with faults)"))
+        }
+    }
+
+    mutating func received(_ datagram: UDPDatagram) { received += 1 }
+
+    mutating func sent(_ message: DHCPMessage, to destination: DHCPServerDestination) {
+        replies[message.typeName, default: 0] += 1
+        let mac = Hex.colonSeparated(message.hardwareAddress)
+        if json {
+            var line = JSONLine(event: "reply")
+            line.field("type", message.typeName)
+            line.key("xid"); line.hex32(message.xid)
+            line.field("mac", mac)
+            line.key("yiaddr"); line.address(message.yourAddress)
+            line.field("destination", destination.description)
+            output.append(line.finish())
+            output.endLine()
+        } else {
+            let address = message.yourAddress == .any ? "" : " \(message.yourAddress)"
+            output.write(line: "\(message.typeName)\(address) to \(mac) xid \(MessageContext.hex32(message.xid)) via \(destination)")
+        }
+    }
+
+    mutating func lease(_ lease: DHCPLease) {
+        leases[lease.address] = lease.state
+        let start = Self.timestamp(lease.start), end = Self.timestamp(lease.expires)
+        let mac = Hex.colonSeparated(lease.hardwareAddress)
+        let state = Self.contractState(lease.state)
+        if json {
+            var line = JSONLine(event: "lease")
+            line.key("ip"); line.address(lease.address)
+            line.field("mac", mac)
+            line.field("client_id", lease.client.kind == .clientIdentifier ? Hex.colonSeparated(lease.client.bytes) : nil)
+            line.field("hostname", lease.hostName)
+            line.key("server"); line.address(server)
+            line.field("start", start.description)
+            line.field("end", lease.state == .bound ? end.description : nil)
+            line.field("lease_time", lease.state == .bound ? Int(lease.leaseTime) : nil)
+            line.field("state", state)
+            output.append(line.finish())
+            output.endLine()
+        } else {
+            output.write(line: "lease \(lease.address) \(mac) \(state)" + (lease.state == .bound ? " until \(end)" : ""))
+        }
+    }
+
+    mutating func problem(_ kind: String, _ text: String, xid: UInt32? = nil) {
+        problems += 1
+        if json {
+            var line = JSONLine(event: "problem")
+            line.field("code", "server-\(kind)")
+            line.field("severity", kind == "malformed" || kind == "socket" || kind == "send" ? "warning" : "info")
+            line.key("rfc"); line.null()
+            line.key("xid")
+            if let xid { line.hex32(xid) } else { line.null() }
+            line.field("text", text)
+            output.append(line.finish())
+            output.endLine()
+        } else {
+            Diagnostics.error("\(kind): \(text)")
+        }
+    }
+
+    func summary() {
+        let active = leases.values.filter { $0 == .bound }.count
+        if json {
+            var line = JSONLine(event: "summary")
+            line.field("received", received)
+            line.beginObject("replies")
+            for (type, count) in replies.sorted(by: { $0.key < $1.key }) { line.field(type, count) }
+            line.endObject()
+            line.field("leases", leases.count)
+            line.field("active_leases", active)
+            line.field("problems", problems)
+            output.append(line.finish())
+            output.endLine()
+        } else {
+            let sent = replies.sorted(by: { $0.key < $1.key }).map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            output.write(line: "\(received) messages received; replies: \(sent.isEmpty ? "none" : sent); \(active) active leases; \(problems) problems")
+        }
+        output.flush()
+    }
+
+    /// CONTRACT.md lease states.
+    static func contractState(_ state: DHCPLease.State) -> String {
+        switch state {
+        case .bound: "active"
+        case .released, .free: "released"
+        case .expired: "expired"
+        case .declined: "declined"
+        }
+    }
+
+    static func timestamp(_ seconds: Double) -> Timestamp {
+        let whole = seconds.rounded(.down)
+        return Timestamp(seconds: Int64(whole), nanoseconds: UInt32(clamping: Int(((seconds - whole) * 1e9).rounded())))
+    }
+}
