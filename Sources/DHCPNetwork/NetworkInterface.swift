@@ -106,7 +106,8 @@ public struct NetworkInterface: Hashable, Sendable, CustomStringConvertible {
                 let mask = current.pointee.ifa_netmask.map(Self.ipv4) ?? .broadcast
                 var broadcast: IPv4Address? = current.pointee.ifa_flags & UInt32(IFF_BROADCAST) != 0
                     ? current.pointee.ifa_ifu.ifu_broadaddr.map(Self.ipv4) : nil
-                if broadcast == .any { broadcast = nil }  // `ip addr add` without `brd`
+                // `ip addr add` without `brd`: glibc reports 0.0.0.0 or the address itself, neither a broadcast address.
+                if broadcast == .any || broadcast == value { broadcast = nil }
                 byName[name]!.ipv4.append(Address(address: value, prefixLength: mask.rawValue.nonzeroBitCount,
                                                   broadcast: broadcast))
             default:

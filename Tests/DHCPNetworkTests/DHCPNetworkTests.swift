@@ -157,6 +157,10 @@ struct DHCPNetworkLiveTests {
         try VethPair.ip(["-n", pair.a, "link", "set", pair.interfaceA, "down"])
         let down = try pair.inA { try NetworkInterface.named(name) }
         #expect(!down.isUp && !down.isRunning)
+        // An address added without `brd` has no broadcast address (glibc then reports the address itself there).
+        try VethPair.ip(["-n", pair.a, "addr", "add", "198.18.251.1/24", "dev", pair.interfaceA])
+        let second = try pair.inA { try NetworkInterface.named(name) }.ipv4.first { $0.address == IPv4Address(198, 18, 251, 1) }
+        #expect(second != nil && second?.broadcast == nil)
         // The peer has no address of ours.
         let interfaceB = pair.interfaceB
         #expect(try pair.inB { try NetworkInterface.named(interfaceB) }.ipv4.map(\.address) == [pair.addressB!])
