@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // libpcap, through pkg-config (Debian's libpcap-dev ships libpcap.pc).
@@ -27,6 +28,10 @@ let package = Package(
         .target(name: "Capture", dependencies: ["CLibpcap", "CZlib", "NetworkPrimitives"]),
         // The RFC 2131 roles as pure state machines ("sans I/O"): the client machine first.
         .target(name: "DHCPProtocol", dependencies: ["DHCPCore"]),
+        // Durable lease stores for DHCPServer: SQLite through GRDB (WAL, group commit). Keeps DHCPProtocol pure.
+        .target(name: "DHCPLeaseDatabase", dependencies: [
+            "DHCPProtocol", "DHCPCore", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // C declarations Swift's Glibc lacks: sockaddr_ll, ETH_P_*, CMSG_*.
         .target(name: "CNetShim"),
         // The only socket I/O: UDP sockets bound to an interface, raw Ethernet frames, interface addresses.
@@ -41,6 +46,7 @@ let package = Package(
             name: "dhcpscope",
             dependencies: [
                 "DHCPCore", "DHCPProtocol", "DHCPNetwork", "Framing", "Capture", "DHCPAnalysis", "NetworkPrimitives",
+                "DHCPLeaseDatabase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,6 +54,9 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "NetworkPrimitives"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing"]),
         .testTarget(name: "DHCPProtocolTests", dependencies: ["DHCPProtocol", "DHCPCore"]),
+        .testTarget(name: "DHCPLeaseDatabaseTests", dependencies: [
+            "DHCPLeaseDatabase", "DHCPProtocol", "DHCPCore", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "DHCPNetworkTests", dependencies: ["DHCPNetwork", "Framing", "NetworkPrimitives"]),
         .testTarget(name: "DHCPAnalysisTests", dependencies: ["DHCPAnalysis", "DHCPCore", "Framing"]),
         .testTarget(

@@ -43,10 +43,29 @@ enum LeaseExport {
 
     // MARK: dhcpd.leases
 
+    /// One lease as dhcpd.leases(5) needs it: from a `LeaseReport` (analyse) or a server's lease (mock-server).
+    struct DHCPDEntry {
+        var ip: IPv4Address
+        var client: ClientKey
+        var clientID: [UInt8]?
+        var hostname: String?
+        var start: Timestamp
+        var end: Timestamp?
+        var state: LeaseState
+    }
+
     /// The leases as ISC dhcpd writes them to dhcpd.leases: times in UTC with the weekday (0 = Sunday) first.
     static func dhcpd(_ leases: [LeaseReport]) -> String {
+        dhcpd(entries: leases.map {
+            DHCPDEntry(ip: $0.ip, client: $0.client, clientID: $0.clientID, hostname: $0.hostname, start: $0.start,
+                       end: $0.end, state: $0.state)
+        }, origin: "from captured DHCP traffic")
+    }
+
+    /// `origin` ends the second comment line: "This lease file was written by dhcpscope 0.1.0 \(origin)."
+    static func dhcpd(entries leases: [DHCPDEntry], origin: String) -> String {
         var text = "# The format of this file is documented in the dhcpd.leases(5) manual page.\n"
-        text += "# This lease file was written by dhcpscope 0.1.0 from captured DHCP traffic.\n\n"
+        text += "# This lease file was written by dhcpscope 0.1.0 \(origin).\n\n"
         for lease in leases {
             text += "lease \(lease.ip) {\n"
             text += "  starts \(dhcpdTime(lease.start));\n"

@@ -1,6 +1,9 @@
+import Capture
+import DHCPAnalysis
 import DHCPCore
 import DHCPNetwork
 import DHCPProtocol
+import Framing
 
 /// What mock-server says: a line per reply and lease change, or CONTRACT.md events with --json.
 struct MockServerLog {
@@ -127,5 +130,75 @@ struct MockServerLog {
     static func timestamp(_ seconds: Double) -> Timestamp {
         let whole = seconds.rounded(.down)
         return Timestamp(seconds: Int64(whole), nanoseconds: UInt32(clamping: Int(((seconds - whole) * 1e9).rounded())))
+    }
+}
+
+/// Every message mock-server receives and sends, as an Ethernet frame: into a pcap file (-w) and, with -v --json,
+/// as CONTRACT `message` events written by `MessageContext.jsonLine()` (the frame is decoded as `decode` would).
+/// Received datagrams carry the sender's IP address and an unknown (zero) source MAC; sent ones the interface's MAC,
+/// and the client's for raw frames (those are written exactly as sent).
+final class MessageTap {
+    let interface: String
+    let mac: MACAddress
+    let address: IPv4Address
+    let output: OutputStream
+    let events: Bool
+    private let writer: PCAPDumpWriter?
+    private var decoder = DHCPFrameDecoder()
+    private(set) var frames = 0
+
+    var isActive: Bool { writer != nil || events }
+
+    init(interface: String, mac: MACAddress, address: IPv4Address, output: OutputStream, events: Bool, path: String?) throws(CaptureError) {
+        self.interface = interface; self.mac = mac; self.address = address; self.output = output; self.events = events
+        writer = try path.map { path throws(CaptureError) in try PCAPDumpWriter(path: path, linkType: 1) }
+    }
+
+    func received(_ datagram: UDPDatagram, broadcast: Bool, now: Double) {
+        guard isActive else { return }
+        let frame = FrameBuilder.udp(sourceMAC: MACAddress(rawValue: 0), destinationMAC: broadcast ? .broadcast : mac,
+                                     sourceIP: datagram.source, destinationIP: datagram.destination ?? address,
+                                     sourcePort: datagram.sourcePort, destinationPort: 67, payload: datagram.bytes)
+        record(frame, now: now)
+    }
+
+    /// `frame`: the raw frame when the reply went out as one; otherwise it is built from the UDP destination.
+    func sent(_ bytes: [UInt8], to destination: DHCPServerDestination, frame: [UInt8]?, now: Double) {
+        guard isActive else { return }
+        if let frame { return record(frame, now: now) }
+        let unknown = MACAddress(rawValue: 0)
+        let (ip, port, destinationMAC): (IPv4Address, UInt16, MACAddress) = switch destination {
+        case .relay(let relay): (relay, 67, unknown)
+        case .unicast(let client): (client, 68, unknown)
+        case .broadcast: (.broadcast, 68, .broadcast)
+        case .hardware(let client, let clientMAC): (client, 68, clientMAC)
+        }
+        record(FrameBuilder.udp(sourceMAC: mac, destinationMAC: destinationMAC, sourceIP: address, destinationIP: ip,
+                                sourcePort: 67, destinationPort: port, payload: bytes), now: now)
+    }
+
+    private func record(_ frame: [UInt8], now: Double) {
+        frames += 1
+        let time = MockServerLog.timestamp(now)
+        frame.withUnsafeBytes { bytes in
+            if let writer {
+                do { try writer.write(timestamp: time, wireLength: bytes.count, bytes: bytes) }
+                catch { Diagnostics.error("\(error)") }
+            }
+            guard events, case .dhcp(let record) = decoder.decode(bytes, linkType: .ethernet, time: time).content else { return }
+            let link = FrameParser.parse(bytes, linkType: .ethernet).link
+            output.append(MessageContext(file: interface, frame: frames, time: time, link: link, record: record).jsonLine())
+            output.endLine()
+        }
+    }
+}
+
+extension MockServerLog {
+    /// -v in text: one line per message received.
+    func receivedLine(_ datagram: UDPDatagram) {
+        let parsed = DHCPMessage.parse(datagram.bytes).message
+        let type = parsed?.typeName ?? "malformed message"
+        let xid = parsed.map { " xid \(MessageContext.hex32($0.xid))" } ?? ""
+        output.write(line: "received \(type) from \(datagram.source):\(datagram.sourcePort)\(xid)")
     }
 }
