@@ -814,22 +814,7 @@ struct MockServerInteropTests {
     /// `dhcpcd --inform ADDRESS/CIDR` on cli0 (DHCPv4 only, nothing configured), in the folders trick of
     /// `startDhcpcd` (a private mount namespace with the lab's database and run folders).
     static func startDhcpcdInform(_ lab: Lab, in namespace: String, address: String) throws -> LabProcess {
-        try lab.write("dhcpcd.conf", """
-            # Lab client: DHCPv4 INFORM on the lab interface only; the script logs, nothing else.
-            ipv4only
-            noipv6
-            noipv6rs
-            nodhcp6
-            noarp
-            noipv4ll
-            nodelay
-            nogateway
-            noconfigure
-            clientid
-            nohook resolv.conf, hostname, ntp.conf, timesyncd.conf, wpa_supplicant
-            allowinterfaces cli0
-
-            """)
+        try lab.writeDhcpcdConfig(interface: "cli0")
         for name in ["dhcpcd-db", "dhcpcd-run"] {
             try FileManager.default.createDirectory(at: lab.file(name), withIntermediateDirectories: true)
         }

@@ -193,9 +193,9 @@ extension Lab {
                 "dhcpcd-folders", path("dhcpcd-db"), path("dhcpcd-run")] + arguments
     }
 
-    /// dhcpcd (DHCPv4 only, no initial delay, no ARP probe, no IPv4LL, no routes) in the foreground on `interface`
-    /// alone, with its own config file, script and folders; client id 01+MAC, so it writes no DUID.
-    func startDhcpcd(in namespace: String, interface: String) throws -> LabProcess {
+    /// dhcpcd's config file for the lab: DHCPv4 on `interface` only; the script adds or removes the address (or logs,
+    /// for --inform), dhcpcd configures nothing itself.
+    func writeDhcpcdConfig(interface: String) throws {
         try write("dhcpcd.conf", """
             # Lab client: DHCPv4 on the lab interface only; the script adds or removes the address, nothing else.
             ipv4only
@@ -212,6 +212,12 @@ extension Lab {
             allowinterfaces \(interface)
 
             """)
+    }
+
+    /// dhcpcd (DHCPv4 only, no initial delay, no ARP probe, no IPv4LL, no routes) in the foreground on `interface`
+    /// alone, with its own config file, script and folders; client id 01+MAC, so it writes no DUID.
+    func startDhcpcd(in namespace: String, interface: String) throws -> LabProcess {
+        try writeDhcpcdConfig(interface: interface)
         return try start("dhcpcd", in: namespace, try withDhcpcdFolders([
             "/usr/sbin/dhcpcd", "-B", "-4", "-d", "-f", path("dhcpcd.conf"), "--script", try dhcpcdScript(), interface,
         ]))
