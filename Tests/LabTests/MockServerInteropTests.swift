@@ -154,7 +154,11 @@ struct MockServerInteropTests {
             let afterDORA = Array(messages.dropFirst(4))
             let summary = afterDORA.map { "\($0.messageType ?? "?") \($0.string("dst") ?? "?")" }
             let renewals = afterDORA.prefix { $0.messageType == "REQUEST" && $0.string("dst") == "\(lab.subnet.host(1)):67" }
-            try lab.check(renewals.count == ignored.count && renewals.allSatisfy { $0.dhcp["ciaddr"] as? String == address },
+            // dhclient keeps renewing at T1 after the rebinding ACK, and the capture stops a moment before the mock's
+            // events are read: every unicast renewal on the wire was ignored, and the mock may have ignored more.
+            let unicastRequests = afterDORA.filter { $0.messageType == "REQUEST" && $0.string("dst") == "\(lab.subnet.host(1)):67" }
+            try lab.check(!renewals.isEmpty && ignored.count >= unicastRequests.count
+                              && unicastRequests.allSatisfy { $0.dhcp["ciaddr"] as? String == address },
                           "the mock ignored \(ignored.count) renewals; after the DORA: \(summary)")
             let rebind = try #require(afterDORA.dropFirst(renewals.count).first, "nothing after the renewals")
             try lab.check(rebind.messageType == "REQUEST" && rebind.string("dst") == "255.255.255.255:67"
@@ -164,7 +168,10 @@ struct MockServerInteropTests {
             let events = try lab.analysed(["client.pcap"])
             try lab.checkOneDORA(events, mac: pair.mac, address: address)
             let extensions = events.filter { $0.name == "transaction" && ["renew", "rebind"].contains($0.string("kind") ?? "") }
-            try lab.check(extensions.count == 1 && extensions[0].string("outcome") == "ack" && extensions[0].string("ip") == address,
+            // One renew-then-rebind exchange ends in the ACK; the capture may also hold the start of the next T1
+            // renewal (ignored again), a renew transaction of its own.
+            try lab.check(extensions.first?.string("outcome") == "ack" && extensions.first?.string("ip") == address
+                              && extensions.dropFirst().allSatisfy { $0.string("kind") == "renew" && $0.string("outcome") != "ack" },
                           "renew/rebind transactions: \(extensions.map(\.object))")
             try lab.checkStates(events, mac: pair.mac, ["BOUND", "RENEWING", "REBINDING", "BOUND"])
             let toRebinding = events.first { $0.name == "transition" && $0.string("to") == "REBINDING" }
