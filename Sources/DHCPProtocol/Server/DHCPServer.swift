@@ -273,16 +273,9 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
             return
         }
         let faults = configuration.faults
-        if faults.offerOnly {
-            out.problem(.fault, "no ACK to \(client) (offer-only)")
-            return
-        }
+        if withholdsACK(client, &out) { return }
         guard let index = subnet(for: message, receipt, &out) else { return }
-        if faults.nakAll || faults.exhaust {
-            out.problem(.fault, "NAK to \(client) (\(faults.nakAll ? "nak-all" : "exhaust"))")
-            nak(message, "address not available", &out)
-            return
-        }
+        if naksByFault(message, client, &out) { return }
         let held = holds.hold(of: client, now: now)?.address == requested
         let available: Bool
         switch use(of: requested, by: client, now: now) {
@@ -316,17 +309,9 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
             out.problem(.malformed, "INIT-REBOOT REQUEST from \(client): option 50 is not 4 bytes")
             return
         }
-        let faults = configuration.faults
-        if faults.offerOnly {
-            out.problem(.fault, "no ACK to \(client) (offer-only)")
-            return
-        }
+        if withholdsACK(client, &out) { return }
         guard let index = subnet(for: message, receipt, &out) else { return }
-        if faults.nakAll || faults.exhaust {
-            out.problem(.fault, "NAK to \(client) (\(faults.nakAll ? "nak-all" : "exhaust"))")
-            nak(message, "address not available", &out)
-            return
-        }
+        if naksByFault(message, client, &out) { return }
         let subnet = configuration.subnets[index]
         guard subnet.contains(requested) else {
             refuse(message, "\(requested) is not on \(client)'s network \(subnet.network)/\(subnet.prefixLength)", &out)
@@ -363,19 +348,12 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
             out.problem(.fault, "no answer to RENEWING \(client) (ignore-renew)")
             return
         }
-        if faults.offerOnly {
-            out.problem(.fault, "no ACK to \(client) (offer-only)")
-            return
-        }
+        if withholdsACK(client, &out) { return }
         guard let index = configuration.subnets.firstIndex(where: { $0.contains(address) }) else {
             out.problem(.ignored, "\(request.rawValue) REQUEST: ciaddr \(address) is in no subnet served")
             return
         }
-        if faults.nakAll || faults.exhaust {
-            out.problem(.fault, "NAK to \(client) (\(faults.nakAll ? "nak-all" : "exhaust"))")
-            nak(message, "address not available", &out)
-            return
-        }
+        if naksByFault(message, client, &out) { return }
         let record = store.lease(at: address)
         let ours: Bool
         switch use(of: address, by: client, now: now) {
@@ -487,6 +465,22 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
         lease.expires = now
         store.save(lease)
         out.changed(lease)
+    }
+
+    /// The offer-only fault: a REQUEST gets no ACK (the client times out and starts again).
+    private func withholdsACK(_ client: DHCPClientKey, _ out: inout Output) -> Bool {
+        guard configuration.faults.offerOnly else { return false }
+        out.problem(.fault, "no ACK to \(client) (offer-only)")
+        return true
+    }
+
+    /// The nak-all and exhaust faults: a REQUEST gets a NAK.
+    private func naksByFault(_ message: DHCPMessage, _ client: DHCPClientKey, _ out: inout Output) -> Bool {
+        let faults = configuration.faults
+        guard faults.nakAll || faults.exhaust else { return false }
+        out.problem(.fault, "NAK to \(client) (\(faults.nakAll ? "nak-all" : "exhaust"))")
+        nak(message, "address not available", &out)
+        return true
     }
 
     private func inform(_ message: DHCPMessage, _ client: DHCPClientKey, _ receipt: DHCPReceipt, _ out: inout Output) {
