@@ -5,25 +5,24 @@ import Testing
 /// `dhcpscope mock-server` serving real clients in the lab: what the client keeps (its lease file, its script) must
 /// agree with what the mock says (its lease events) and with the capture.
 @Suite("Lab: mock-server against real clients", .enabled(if: LabGate.enabled, LabGate.skipReason), .timeLimit(.minutes(2)))
-struct MockServerLabTests {
+struct MockServerLabTests: MockServerScenario {
     @Test("mock-server + dhclient: DORA then release")
     func mockServerDhclient() async throws {
         try await Lab.run("mock-server-dhclient", index: 7) { lab in
             let client = try lab.namespace("cli"), server = try lab.namespace("srv")
             let clientMAC = lab.mac(link: 0, side: 2)
             try lab.link((client, "cli0", clientMAC, nil), (server, "srv0", lab.mac(link: 0, side: 1), "\(lab.subnet.host(1))/24"))
-            let mock = try await Self.startMockServer(lab, in: server,
-                                                      ["--range", "\(lab.subnet.host(100))-\(lab.subnet.host(110))",
-                                                       "--router", lab.subnet.host(1), "--lease-time", "120"])
+            let mock = try await Self.startMock(lab, in: server, ["--range", Self.range(lab.subnet, 100, 110),
+                                                                 "--router", lab.subnet.host(1), "--lease-time", "120"])
             let capture = try await lab.capture("tcpdump-client", in: client, interface: "cli0", to: "client.pcap")
             _ = try lab.startDhclient(in: client, interface: "cli0")
 
             try await lab.wait(for: "dhclient's lease and the mock's lease event") {
-                let bound = try Self.leases(mock).contains { $0.string("state") == "active" }
+                let bound = Self.leases(mock).contains { $0.string("state") == "active" }
                 return bound && lab.dhclientAddress != nil && lab.clientScriptLog.contains { $0.hasPrefix("BOUND") }
             }
             let address = try #require(lab.dhclientAddress)
-            let bound = try #require(try Self.leases(mock).last { $0.string("state") == "active" })
+            let bound = try #require(Self.leases(mock).last { $0.string("state") == "active" })
             try lab.check(bound.string("ip") == address && bound.string("mac") == clientMAC,
                           "the mock bound \(bound.string("ip") ?? "nil") to \(bound.string("mac") ?? "nil"), dhclient has \(address)")
             try lab.check((100...110).map { lab.subnet.host($0) }.contains(address), "\(address) is outside --range")
@@ -31,29 +30,12 @@ struct MockServerLabTests {
 
             try lab.releaseDhclient(in: client, interface: "cli0")
             try await lab.wait(for: "the mock to free the released lease") {
-                (try Self.leases(mock)).last.map { $0.string("ip") == address && $0.string("state") == "released" } ?? false
+                Self.leases(mock).last.map { $0.string("ip") == address && $0.string("state") == "released" } ?? false
             }
             try await lab.stopCapture(capture)
-            mock.signal(SIGTERM)
-            try lab.check(mock.waitForExit(seconds: 5) && mock.exitStatus == 0, "mock-server did not stop cleanly: \(mock.output)")
-            let summary = try #require(try DHCPScopeResult(status: 0, stdout: mock.standardOutput, stderr: "").events().last)
-            try lab.check(summary.name == "summary", "the mock's last line is \(summary.name), not summary")
+            try Self.stopMock(lab, mock)
 
             try lab.checkDORAThenRelease(capture: "client.pcap", mac: clientMAC, address: address)
         }
-    }
-
-    static func startMockServer(_ lab: Lab, in namespace: String, _ arguments: [String]) async throws -> LabProcess {
-        let mock = try lab.start("mock-server", in: namespace,
-                                 [DHCPScope.binary.path, "mock-server", "--json", "-i", "srv0"] + arguments, timeout: 60)
-        try await lab.wait(for: "mock-server's ready event") {
-            if !mock.isRunning { throw LabError.check("mock-server ended before it was ready: \(mock.output)") }
-            return mock.standardOutput.contains(#""event":"ready""#)
-        }
-        return mock
-    }
-
-    static func leases(_ mock: LabProcess) throws -> [Event] {
-        try DHCPScopeResult(status: 0, stdout: mock.standardOutput, stderr: "").events().filter { $0.name == "lease" }
     }
 }

@@ -184,7 +184,7 @@ extension Lab {
     /// Runs `arguments` with dhcpcd's database (/var/lib/dhcpcd: leases, DUID) and run folder (/run: pid file, control
     /// socket) replaced by folders of the lab, bind-mounted in a private mount namespace: dhcpcd reads no earlier
     /// lease and leaves no file on the machine, and `dhcpcd -k` finds the pid file of the running one.
-    private func withDhcpcdFolders(_ arguments: [String]) throws -> [String] {
+    func withDhcpcdFolders(_ arguments: [String]) throws -> [String] {
         for name in ["dhcpcd-db", "dhcpcd-run"] {
             try FileManager.default.createDirectory(at: file(name), withIntermediateDirectories: true)
         }
@@ -194,15 +194,16 @@ extension Lab {
     }
 
     /// dhcpcd's config file for the lab: DHCPv4 on `interface` only; the script adds or removes the address (or logs,
-    /// for --inform), dhcpcd configures nothing itself.
-    func writeDhcpcdConfig(interface: String) throws {
+    /// for --inform), dhcpcd configures nothing itself. No ARP probe of the leased address unless `arp` (then an
+    /// address found in use is declined).
+    func writeDhcpcdConfig(interface: String, arp: Bool = false) throws {
         try write("dhcpcd.conf", """
             # Lab client: DHCPv4 on the lab interface only; the script adds or removes the address, nothing else.
             ipv4only
             noipv6
             noipv6rs
             nodhcp6
-            noarp
+            \(arp ? "" : "noarp")
             noipv4ll
             nodelay
             nogateway
@@ -214,13 +215,20 @@ extension Lab {
             """)
     }
 
-    /// dhcpcd (DHCPv4 only, no initial delay, no ARP probe, no IPv4LL, no routes) in the foreground on `interface`
-    /// alone, with its own config file, script and folders; client id 01+MAC, so it writes no DUID.
-    func startDhcpcd(in namespace: String, interface: String) throws -> LabProcess {
-        try writeDhcpcdConfig(interface: interface)
-        return try start("dhcpcd", in: namespace, try withDhcpcdFolders([
+    /// dhcpcd (DHCPv4 only, no initial delay, no ARP probe unless `arp`, no IPv4LL, no routes) in the foreground on
+    /// `interface` alone, with its own config file, script and folders; client id 01+MAC, so it writes no DUID. A
+    /// restart (another `name`, the same folders) finds the lease file of the earlier run.
+    func startDhcpcd(_ name: String = "dhcpcd", in namespace: String, interface: String, arp: Bool = false) throws -> LabProcess {
+        try writeDhcpcdConfig(interface: interface, arp: arp)
+        return try start(name, in: namespace, try withDhcpcdFolders([
             "/usr/sbin/dhcpcd", "-B", "-4", "-d", "-f", path("dhcpcd.conf"), "--script", try dhcpcdScript(), interface,
         ]))
+    }
+
+    /// Whether dhcpcd has finished binding `address`: its privilege-separated listener for the address is up. A SIGTERM
+    /// before that can leave dhcpcd 9.4 hung on its helper processes until SIGKILL ("ps_ctl_listen: read").
+    func dhcpcdSettled(_ dhcpcd: LabProcess, address: String) -> Bool {
+        dhcpcd.output.contains("spawned listener \(address) ")
     }
 
     /// `dhcpcd -k IFACE`: signals the running dhcpcd (its pid file), which sends RELEASE, deletes its lease file, calls
