@@ -52,6 +52,40 @@ struct MockServerCommandTests {
         #expect(result.stdout.isEmpty)
     }
 
+    /// With a configuration of several subnets, the ready event lists each with all its pools in `subnets`; `subnet`
+    /// and `range` keep naming the first subnet and its first pool.
+    @Test(.enabled(if: SniffGate.isRoot || SniffGate.isCI, "live serving needs root (network namespaces)"),
+          .timeLimit(.minutes(1)))
+    func readyListsEverySubnet() throws {
+        try SniffGate.require(needsNamespaces: true)
+        let namespace = try TestNamespace()
+        defer { namespace.delete() }
+        let folder = try SniffGate.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("two-subnets.conf")
+        try Data("""
+            subnet 198.18.250.0/24 {
+              pool 198.18.250.100-198.18.250.110
+              pool 198.18.250.200-198.18.250.210
+            }
+            subnet 198.18.251.0/24 {
+              pool 198.18.251.100-198.18.251.199
+            }
+
+            """.utf8).write(to: config)
+        let result = try SniffGate.run("/usr/bin/timeout", ["20", "/usr/sbin/ip", "netns", "exec", namespace.name, CLI.binary.path,
+                                                           "mock-server", "-i", "vB", "--json", "--config", config.path,
+                                                           "--duration", "0.5"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let ready = try #require(try result.events().first { $0["event"] as? String == "ready" })
+        #expect(ready["subnet"] as? String == "198.18.250.0/24")
+        #expect(ready["range"] as? String == "198.18.250.100-198.18.250.110")
+        let subnets = try #require(ready["subnets"] as? [[String: Any]], "ready: \(ready)")
+        #expect(subnets.map { $0["subnet"] as? String } == ["198.18.250.0/24", "198.18.251.0/24"])
+        #expect(subnets.map { $0["pools"] as? [String] } == [["198.18.250.100-198.18.250.110", "198.18.250.200-198.18.250.210"],
+                                                             ["198.18.251.100-198.18.251.199"]])
+    }
+
     /// A DISCOVER from a UDP socket on vA, served by mock-server on vB: the OFFER comes back, the JSON stream has
     /// message events for both, and the -w file decodes to the same DISCOVER and OFFER.
     @Test(.enabled(if: SniffGate.isRoot || SniffGate.isCI, "live serving needs root (network namespaces)"),

@@ -19,20 +19,33 @@ struct MockServerLog {
         self.output = output; self.json = json; self.server = server
     }
 
+    /// `subnet` and `range` name the first subnet and its first pool (the fields of the first version); `subnets`
+    /// lists every subnet with all its pools.
     func ready(interface: String, configuration: DHCPServerConfiguration) {
-        let subnet = configuration.subnets.first
+        let subnets = configuration.subnets
         if json {
             var line = JSONLine(event: "ready")
             line.field("interface", interface)
             line.key("server"); line.address(configuration.serverIdentifier)
-            line.field("subnet", subnet.map { "\($0.network)/\($0.prefixLength)" })
-            line.field("range", subnet?.pools.first?.description)
+            line.field("subnet", subnets.first.map { "\($0.network)/\($0.prefixLength)" })
+            line.field("range", subnets.first?.pools.first?.description)
+            line.beginArray("subnets")
+            for subnet in subnets {
+                line.beginObject()
+                line.field("subnet", "\(subnet.network)/\(subnet.prefixLength)")
+                line.beginArray("pools")
+                for pool in subnet.pools { line.string(pool.description) }
+                line.endArray()
+                line.endObject()
+            }
+            line.endArray()
             line.field("authoritative", configuration.authoritative)
             line.field("faults", !configuration.faults.isEmpty)
             output.append(line.finish())
             output.endLine()
         } else {
-            Diagnostics.error("serving \(subnet?.pools.first?.description ?? "nothing") on \(interface) as \(configuration.serverIdentifier)"
+            let pools = subnets.flatMap(\.pools).map(\.description)
+            Diagnostics.error("serving \(pools.isEmpty ? "nothing" : pools.joined(separator: ", ")) on \(interface) as \(configuration.serverIdentifier)"
                 + (configuration.faults.isEmpty ? "" : " (with faults)"))
         }
     }
