@@ -6,11 +6,25 @@ public enum Hex {
     public static func colonSeparated(_ bytes: some Collection<UInt8>) -> String {
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 3)
+        appendColonSeparated(bytes, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the "0a:1b:ff" text as UTF-8, for output built byte by byte.
+    @inlinable
+    public static func appendColonSeparated(_ bytes: some Collection<UInt8>, to out: inout [UInt8]) {
+        var first = true
         for byte in bytes {
-            if !out.isEmpty { out.append(UInt8(ascii: ":")) }
+            if !first { out.append(UInt8(ascii: ":")) }
+            first = false
             out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 0xF)])
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends "0x" and `value` as eight lowercase hex digits ("0x00003d1d"), as UTF-8.
+    public static func append32(_ value: UInt32, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "0")); out.append(UInt8(ascii: "x"))
+        for shift in stride(from: 28, through: 0, by: -4) { out.append(digits[Int(value >> UInt32(shift) & 0xF)]) }
     }
 
     /// "0a1bff".

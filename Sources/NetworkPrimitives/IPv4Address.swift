@@ -36,10 +36,10 @@ public struct IPv4Address: RawRepresentable, Hashable, Comparable, Sendable, Cus
     }
 
     public var description: String {
-        var text = ""
+        var text = [UInt8]()
         text.reserveCapacity(15)
-        IPv4Address.write(rawValue, into: &text)
-        return text
+        appendDottedQuad(to: &text)
+        return String(decoding: text, as: UTF8.self)
     }
 
     public static func < (lhs: IPv4Address, rhs: IPv4Address) -> Bool { lhs.rawValue < rhs.rawValue }
@@ -49,10 +49,14 @@ public struct IPv4Address: RawRepresentable, Hashable, Comparable, Sendable, Cus
         bytes.append(UInt8(truncatingIfNeeded: rawValue >> 8)); bytes.append(UInt8(truncatingIfNeeded: rawValue))
     }
 
-    static func write(_ value: UInt32, into text: inout String) {
+    /// Appends the dotted-quad text ("198.18.0.1") as UTF-8, for output built byte by byte.
+    public func appendDottedQuad(to text: inout [UInt8]) {
         for shift in stride(from: 24, through: 0, by: -8) {
-            text += String(UInt8(truncatingIfNeeded: value >> UInt32(shift)))
-            if shift > 0 { text += "." }
+            let octet = UInt8(truncatingIfNeeded: rawValue >> UInt32(shift))
+            if octet >= 100 { text.append(UInt8(ascii: "0") + octet / 100) }
+            if octet >= 10 { text.append(UInt8(ascii: "0") + octet / 10 % 10) }
+            text.append(UInt8(ascii: "0") + octet % 10)
+            if shift > 0 { text.append(UInt8(ascii: ".")) }
         }
     }
 }

@@ -20,11 +20,17 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     public var description: String { rfc3339(fractionDigits: 6) }
 
     public func rfc3339(fractionDigits: Int) -> String {
+        var text = [UInt8]()
+        text.reserveCapacity(30)
+        appendRFC3339(fractionDigits: fractionDigits, to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends the `rfc3339(fractionDigits:)` text as UTF-8, for output built byte by byte.
+    public func appendRFC3339(fractionDigits: Int, to text: inout [UInt8]) {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = Self.civil(fromDays: days)
-        var text = [UInt8]()
-        text.reserveCapacity(30)
         if year < 0 { text.append(UInt8(ascii: "-")) }
         Self.pad(year.magnitude, 4, &text); text.append(UInt8(ascii: "-"))
         Self.pad(UInt64(month), 2, &text); text.append(UInt8(ascii: "-"))
@@ -40,7 +46,6 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
             Self.pad(UInt64(nanoseconds) / divisor, digits, &text)
         }
         text.append(UInt8(ascii: "Z"))
-        return String(decoding: text, as: UTF8.self)
     }
 
     /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
@@ -58,14 +63,13 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Decimal digits of `value`, zero-padded to `width`.
     static func pad(_ value: UInt64, _ width: Int, _ text: inout [UInt8]) {
-        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: max(width, 20))
-        var index = digits.count
-        var rest = value
-        repeat {
-            index -= 1
-            digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-            rest /= 10
-        } while rest > 0
-        text.append(contentsOf: digits[min(index, digits.count - width)...])
+        var count = 1
+        var power: UInt64 = 1
+        while value / power >= 10 { count += 1; power *= 10 }
+        if count < width { text.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - count)) }
+        while power > 0 {
+            text.append(UInt8(ascii: "0") + UInt8(value / power % 10))
+            power /= 10
+        }
     }
 }

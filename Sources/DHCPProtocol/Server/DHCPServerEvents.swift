@@ -45,11 +45,21 @@ public enum DHCPServerDestination: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        switch self {
-        case .relay(let address): "relay \(address):67"
-        case .unicast(let address): "\(address):68"
-        case .broadcast: "255.255.255.255:68"
-        case .hardware(let address, let mac): "\(address):68 via \(mac)"
+        var text = [UInt8]()
+        text.reserveCapacity(40)
+        appendDescription(to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends `description` as UTF-8 ("relay 198.18.0.2:67", "198.18.1.5:68 via 06:00:00:00:00:01"), for output
+    /// built byte by byte.
+    public func appendDescription(to text: inout [UInt8]) {
+        if case .relay = self { text.append(contentsOf: "relay ".utf8) }
+        address.appendDottedQuad(to: &text)
+        text.append(contentsOf: port == 67 ? ":67".utf8 : ":68".utf8)
+        if case .hardware(_, let mac) = self {
+            text.append(contentsOf: " via ".utf8)
+            Hex.appendColonSeparated(mac.bytes, to: &text)
         }
     }
 }

@@ -130,8 +130,10 @@ extension MessageContext {
     }
 
     static func hex32(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
+        var text = [UInt8]()
+        text.reserveCapacity(10)
+        Hex.append32(value, to: &text)
+        return String(decoding: text, as: UTF8.self)
     }
 
     // MARK: text

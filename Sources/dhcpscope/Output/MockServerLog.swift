@@ -53,32 +53,45 @@ struct MockServerLog {
     mutating func received(_ datagram: UDPDatagram) { received += 1 }
 
     mutating func sent(_ message: DHCPMessage, to destination: DHCPServerDestination) {
-        replies[message.typeName, default: 0] += 1
-        let mac = Hex.colonSeparated(message.hardwareAddress)
+        let type = message.typeName
+        replies[type, default: 0] += 1
         if json {
             var line = JSONLine(event: "reply")
-            line.field("type", message.typeName)
+            line.field("type", type)
             line.key("xid"); line.hex32(message.xid)
-            line.field("mac", mac)
+            line.field("mac", Hex.colonSeparated(message.hardwareAddress))
             line.key("yiaddr"); line.address(message.yourAddress)
             line.field("destination", destination.description)
             output.append(line.finish())
             output.endLine()
         } else {
-            let address = message.yourAddress == .any ? "" : " \(message.yourAddress)"
-            output.write(line: "\(message.typeName)\(address) to \(mac) xid \(MessageContext.hex32(message.xid)) via \(destination)")
+            // "OFFER 198.18.1.0 to 06:00:00:00:00:01 xid 0x00003d1d via relay 198.18.0.2:67", built in place: a
+            // line per reply is on the hot path.
+            output.writeLine { line in
+                line.append(contentsOf: type.utf8)
+                if message.yourAddress != .any {
+                    line.append(UInt8(ascii: " "))
+                    message.yourAddress.appendDottedQuad(to: &line)
+                }
+                line.append(contentsOf: " to ".utf8)
+                Hex.appendColonSeparated(message.hardwareAddress, to: &line)
+                line.append(contentsOf: " xid ".utf8)
+                Hex.append32(message.xid, to: &line)
+                line.append(contentsOf: " via ".utf8)
+                destination.appendDescription(to: &line)
+            }
         }
     }
 
     mutating func lease(_ lease: DHCPLease) {
         leases[lease.address] = lease.state
-        let start = Self.timestamp(lease.start), end = Self.timestamp(lease.expires)
-        let mac = Hex.colonSeparated(lease.hardwareAddress)
+        let end = Self.timestamp(lease.expires)
         let state = Self.contractState(lease.state)
         if json {
+            let start = Self.timestamp(lease.start)
             var line = JSONLine(event: "lease")
             line.key("ip"); line.address(lease.address)
-            line.field("mac", mac)
+            line.field("mac", Hex.colonSeparated(lease.hardwareAddress))
             line.field("client_id", lease.client.kind == .clientIdentifier ? Hex.colonSeparated(lease.client.bytes) : nil)
             line.field("hostname", lease.hostName)
             line.key("server"); line.address(server)
@@ -89,7 +102,19 @@ struct MockServerLog {
             output.append(line.finish())
             output.endLine()
         } else {
-            output.write(line: "lease \(lease.address) \(mac) \(state)" + (lease.state == .bound ? " until \(end)" : ""))
+            // "lease 198.18.1.0 06:00:00:00:00:01 active until 2025-01-01T00:00:00.000000Z", built in place.
+            output.writeLine { line in
+                line.append(contentsOf: "lease ".utf8)
+                lease.address.appendDottedQuad(to: &line)
+                line.append(UInt8(ascii: " "))
+                Hex.appendColonSeparated(lease.hardwareAddress, to: &line)
+                line.append(UInt8(ascii: " "))
+                line.append(contentsOf: state.utf8)
+                if lease.state == .bound {
+                    line.append(contentsOf: " until ".utf8)
+                    end.appendRFC3339(fractionDigits: 6, to: &line)
+                }
+            }
         }
     }
 

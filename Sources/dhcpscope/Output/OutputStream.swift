@@ -18,9 +18,18 @@ final class OutputStream {
 
     var isTerminal: Bool { isatty(descriptor) == 1 }
 
+    /// Bytes written but not flushed yet.
+    var hasPendingBytes: Bool { !buffer.isEmpty }
+
     func write(line: String, terminated: Bool = true) {
         buffer.append(contentsOf: line.utf8)
         if terminated { endLine() } else if flushEachLine || buffer.count >= 1 << 16 { flush() }
+    }
+
+    /// A line built in place: `body` appends its UTF-8 bytes to the buffer (no String in between), then the newline.
+    func writeLine(_ body: (inout [UInt8]) -> Void) {
+        body(&buffer)
+        endLine()
     }
 
     /// Appends raw bytes of a line being built; finish with `endLine()`.
