@@ -46,8 +46,9 @@ extension DHCPMessage {
         return DHCPParseResult(message: message, diagnostics: diagnostics, optionOffsets: offsets)
     }
 
-    private static let zeroSname = [UInt8](repeating: 0, count: 64)
-    private static let zeroFile = [UInt8](repeating: 0, count: 128)
+    /// Empty sname and file fields, shared by parsed and built messages instead of allocated for each.
+    @usableFromInline static let zeroSname = [UInt8](repeating: 0, count: 64)
+    @usableFromInline static let zeroFile = [UInt8](repeating: 0, count: 128)
 
     /// sname and file are empty in most messages: share one array of zeros instead of allocating.
     private static func field(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> [UInt8] {

@@ -56,13 +56,13 @@ public struct DHCPMessage: Hashable, Sendable {
         op: UInt8, htype: UInt8 = 1, hlen: UInt8 = 6, hops: UInt8 = 0, xid: UInt32, secs: UInt16 = 0,
         flags: UInt16 = 0, clientAddress: IPv4Address = .any, yourAddress: IPv4Address = .any,
         serverAddress: IPv4Address = .any, relayAddress: IPv4Address = .any, chaddr: [UInt8],
-        sname: Field = .raw([UInt8](repeating: 0, count: 64)), file: Field = .raw([UInt8](repeating: 0, count: 128)),
+        sname: Field = .raw(zeroSname), file: Field = .raw(zeroFile),
         options: [DHCPOption]
     ) {
         self.op = op; self.htype = htype; self.hlen = hlen; self.hops = hops; self.xid = xid; self.secs = secs
         self.flags = flags; self.clientAddress = clientAddress; self.yourAddress = yourAddress
         self.serverAddress = serverAddress; self.relayAddress = relayAddress
-        self.chaddr = Array((chaddr + [UInt8](repeating: 0, count: 16)).prefix(16))
+        self.chaddr = chaddr.count == 16 ? chaddr : Array((chaddr + [UInt8](repeating: 0, count: 16)).prefix(16))
         self.sname = sname; self.file = file
         self.vendor = .absent
         setOptions(options)

@@ -53,7 +53,12 @@ public struct DHCPOptionArea: Hashable, Sendable {
     /// Options with data longer than 255 bytes become several instances (RFC 3396 §5), then the end option.
     public init(options: [DHCPOption]) {
         var elements = [Element]()
+        elements.reserveCapacity(options.count + 1)
         for option in options {
+            if option.data.count <= 255 {
+                elements.append(.option(option))
+                continue
+            }
             var start = 0
             repeat {
                 let end = min(start + 255, option.data.count)

@@ -56,10 +56,11 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
         guard let message = result.message else {
             return result.diagnostics.map { .problem(DHCPServerProblem(.malformed, $0.description)) }
         }
-        let problems = result.diagnostics.map {
+        let actions = handle(message, from: receipt, now: now)
+        if result.diagnostics.isEmpty { return actions }
+        return result.diagnostics.map {
             DHCPServerAction.problem(DHCPServerProblem(.malformed, $0.description, xid: message.xid))
-        }
-        return problems + handle(message, from: receipt, now: now)
+        } + actions
     }
 
     /// Handles one message received from a client or relay agent at time `now` (seconds, any epoch, the same

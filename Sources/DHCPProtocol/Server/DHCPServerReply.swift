@@ -101,12 +101,14 @@ extension DHCPServer {
         }
         guard let requested = request.option(.parameterRequestList)?.data, !requested.isEmpty else { return available }
         var chosen = [DHCPOption]()
-        var seen = Set<UInt8>()
-        for code in requested where seen.insert(code).inserted {
+        chosen.reserveCapacity(available.count)
+        var seen = CodeSet()
+        for code in requested where seen.insert(code) {
             if let option = available.first(where: { $0.code.rawValue == code }) { chosen.append(option) }
         }
-        let always = configuration.subnets[index].alwaysSend.union([.subnetMask])
-        for option in available where always.contains(option.code) && !seen.contains(option.code.rawValue) {
+        let always = configuration.subnets[index].alwaysSend
+        for option in available where (option.code == .subnetMask || always.contains(option.code))
+            && !seen.contains(option.code.rawValue) {
             chosen.append(option)
         }
         return chosen
@@ -150,4 +152,32 @@ extension DHCPServer {
     }
 
     static func octets(_ value: UInt32) -> [UInt8] { IPv4Address(rawValue: value).octets }
+}
+
+/// A set of option codes as a 256-bit map: no allocation for each reply, unlike `Set<UInt8>`.
+struct CodeSet {
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    func contains(_ code: UInt8) -> Bool {
+        let bit = UInt64(1) << (code & 63)
+        switch code >> 6 {
+        case 0: return words.0 & bit != 0
+        case 1: return words.1 & bit != 0
+        case 2: return words.2 & bit != 0
+        default: return words.3 & bit != 0
+        }
+    }
+
+    /// Adds `code`; true when it was not there yet.
+    mutating func insert(_ code: UInt8) -> Bool {
+        guard !contains(code) else { return false }
+        let bit = UInt64(1) << (code & 63)
+        switch code >> 6 {
+        case 0: words.0 |= bit
+        case 1: words.1 |= bit
+        case 2: words.2 |= bit
+        default: words.3 |= bit
+        }
+        return true
+    }
 }
