@@ -127,6 +127,8 @@ public final class UDPSocket: @unchecked Sendable {
         while true {
             if stopPipe.isSignalled { return .stopped }
             if let datagram = try receiveNow() { return .datagram(datagram) }
+            // Nothing queued and no wait asked for: the non-blocking read said so, poll(2) would only say it again.
+            if timeout == .zero { return .timeout }
             // Readable but nothing to read (a datagram with a bad checksum was dropped) waits again, for the rest.
             switch try waitFor(descriptor, events: Int16(POLLIN), stop: stopPipe,
                                timeout: deadline.map { $0 - MonotonicClock.now() }) {
