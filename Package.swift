@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "CNetShim"),
         // The only socket I/O: UDP sockets bound to an interface, raw Ethernet frames, interface addresses.
         .target(name: "DHCPNetwork", dependencies: ["CNetShim", "Framing", "NetworkPrimitives"]),
+        // The client roles' I/O: many DHCPClient machines over one raw socket (mock-client, probe, perf).
+        .target(name: "DHCPClients", dependencies: ["DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing"]),
         // Frames to DHCP records, transactions, client state, leases, findings. Pure, streaming.
         .target(name: "DHCPAnalysis", dependencies: [
             "DHCPCore", "DHCPProtocol", "Framing", "NetworkPrimitives",
@@ -46,7 +48,7 @@ let package = Package(
             name: "dhcpscope",
             dependencies: [
                 "DHCPCore", "DHCPProtocol", "DHCPNetwork", "Framing", "Capture", "DHCPAnalysis", "NetworkPrimitives",
-                "DHCPLeaseDatabase",
+                "DHCPLeaseDatabase", "DHCPClients",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

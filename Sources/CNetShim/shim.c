@@ -89,19 +89,22 @@ ssize_t cns_send_pktinfo(int fd, const void *bytes, size_t length, uint32_t addr
     return sendmsg(fd, &message, 0);
 }
 
-int cns_attach_udp_port_filter(int fd, const uint16_t *ports, int count) {
+int cns_attach_udp_port_filter(int fd, const uint16_t *ports, int count, int accept_arp) {
     if (count < 1 || count > 8) {
         errno = EINVAL;
         return -1;
     }
-    /* ldh [12]; jeq #0x800 else drop; ldb [23]; jeq #17 else drop; ldh [20]; jset #0x1fff drop;
-       ldxb 4*([14]&0xf); ldh [x+14] (source port); jeq each → accept; ldh [x+16] (destination); jeq each → accept;
-       drop; accept. */
-    struct sock_filter code[11 + 2 * 8];
+    /* ldh [12]; (jeq #0x806 → accept, when ARP is wanted); jeq #0x800 else drop; ldb [23]; jeq #17 else drop;
+       ldh [20]; jset #0x1fff drop; ldxb 4*([14]&0xf); ldh [x+14] (source port); jeq each → accept;
+       ldh [x+16] (destination); jeq each → accept; drop; accept. */
+    struct sock_filter code[12 + 2 * 8];
     int n = 0;
-    int total = 11 + 2 * count; /* 9 loads and checks, 2 × count port tests, drop and accept last */
+    int total = 11 + (accept_arp ? 1 : 0) + 2 * count; /* loads and checks, 2 × count port tests, drop, accept */
     int drop = total - 2, accept = total - 1;
     code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12);
+    if (accept_arp) {
+        code[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_ARP, (uint8_t)(accept - n - 1), 0); n++;
+    }
     code[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, (uint8_t)(drop - n - 1)); n++;
     code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 23);
     code[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, (uint8_t)(drop - n - 1)); n++;
@@ -124,6 +127,14 @@ int cns_attach_udp_port_filter(int fd, const uint16_t *ports, int count) {
     }
     struct sock_fprog program = {.len = (unsigned short)n, .filter = code};
     return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program);
+}
+
+int cns_set_promiscuous(int fd, int interface_index) {
+    struct packet_mreq request;
+    memset(&request, 0, sizeof request);
+    request.mr_ifindex = interface_index;
+    request.mr_type = PACKET_MR_PROMISC;
+    return setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &request, sizeof request);
 }
 
 int cns_enter_network_namespace(int fd) { return setns(fd, CLONE_NEWNET); }

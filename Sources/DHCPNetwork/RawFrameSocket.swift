@@ -44,9 +44,10 @@ public struct ReceivedFrame: Sendable, Equatable {
 /// the unicast to a client's hardware address that has no IPv4 address (and so no ARP entry) yet — and, when asked
 /// for UDP ports, receives the IPv4 UDP frames to or from those ports, for clients that have no address yet.
 ///
-/// Needs root or CAP_NET_RAW. Receiving uses protocol ETH_P_IP, so frames this host sends are not seen; the
-/// kernel filter (classic BPF, SO_ATTACH_FILTER) passes only untagged IPv4 UDP first fragments to or from the
-/// ports, and the same test is repeated on each frame for those queued before the filter was attached.
+/// Needs root or CAP_NET_RAW. Receiving uses protocol ETH_P_IP (ETH_P_ALL with ARP), and frames this host sends
+/// are not returned; the kernel filter (classic BPF, SO_ATTACH_FILTER) passes only untagged IPv4 UDP first
+/// fragments to or from the ports (and ARP when asked), and the same test is repeated on each frame for those
+/// queued before the filter was attached.
 ///
 /// One reading thread at a time; `send` from any thread; `stop()` from any thread or a signal handler.
 public final class RawFrameSocket: @unchecked Sendable {
@@ -60,6 +61,8 @@ public final class RawFrameSocket: @unchecked Sendable {
     public let interface: NetworkInterface
     /// The UDP ports received, empty for a socket that only sends.
     public let receivePorts: [UInt16]
+    /// Whether ARP frames are received too.
+    public let receivesARP: Bool
     private let stopPipe: StopPipe
     private var buffer: [UInt8]
 
@@ -70,22 +73,31 @@ public final class RawFrameSocket: @unchecked Sendable {
         try self.init(interface: NetworkInterface.named(name), receiveUDPPorts: receiveUDPPorts)
     }
 
-    public init(interface: NetworkInterface, receiveUDPPorts: [UInt16] = []) throws(DHCPNetworkError) {
+    /// - Parameters:
+    ///   - receiveARP: also receive ARP frames (a client answering for its leased address, probing one); the
+    ///     socket then binds to every protocol and skips the frames this host sends.
+    ///   - promiscuous: receive frames to other MACs too (clients whose MACs are not the interface's).
+    public init(interface: NetworkInterface, receiveUDPPorts: [UInt16] = [], receiveARP: Bool = false,
+                promiscuous: Bool = false) throws(DHCPNetworkError) {
         let what = "open a packet socket on \(interface.name)"
         guard receiveUDPPorts.count <= 8 else {
             throw DHCPNetworkError(kind: .system, operation: what, detail: "at most 8 UDP ports can be filtered")
         }
         let receiving = !receiveUDPPorts.isEmpty
-        // Protocol 0 receives nothing (a send-only socket); ETH_P_IP receives incoming IPv4 only.
-        let protocolNumber: UInt16 = receiving ? UInt16(ETH_P_IP) : 0
+        // Protocol 0 receives nothing (a send-only socket); ETH_P_IP receives incoming IPv4 only, ETH_P_ALL
+        // everything (ARP too), outgoing frames included.
+        let protocolNumber: UInt16 = !receiving ? 0 : receiveARP ? UInt16(ETH_P_ALL) : UInt16(ETH_P_IP)
         let fd = socket(AF_PACKET, Int32(SOCK_RAW.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
                         Int32(protocolNumber.bigEndian))
         guard fd >= 0 else { throw .lastError(what) }
         var ok = false
         defer { if !ok { close(fd) } }
         if receiving {
-            guard cns_attach_udp_port_filter(fd, receiveUDPPorts, Int32(receiveUDPPorts.count)) == 0
+            guard cns_attach_udp_port_filter(fd, receiveUDPPorts, Int32(receiveUDPPorts.count), receiveARP ? 1 : 0) == 0
             else { throw .lastError("\(what): attach the UDP port filter") }
+        }
+        if promiscuous, cns_set_promiscuous(fd, interface.index) != 0 {
+            throw .lastError("\(what): promiscuous mode")
         }
         var address = cns_sockaddr_ll(interface.index, protocolNumber, nil)
         let status = withUnsafePointer(to: &address) {
@@ -96,6 +108,7 @@ public final class RawFrameSocket: @unchecked Sendable {
         descriptor = fd
         self.interface = interface
         receivePorts = receiveUDPPorts
+        receivesARP = receiving && receiveARP
         buffer = [UInt8](repeating: 0, count: receiving ? 65_600 : 0)
         ok = true
     }
@@ -168,9 +181,14 @@ public final class RawFrameSocket: @unchecked Sendable {
                 throw DHCPNetworkError(operation: "receive on \(interface.name)", errorNumber: number)
             }
             let frame = Array(buffer[0..<count])
-            guard let ports = Self.udpPorts(of: frame),
-                  receivePorts.contains(ports.source) || receivePorts.contains(ports.destination) else { continue }
-            return ReceivedFrame(bytes: frame, packetType: .init(from.sll_pkttype), interfaceIndex: from.sll_ifindex)
+            let packetType = ReceivedFrame.PacketType(from.sll_pkttype)
+            if packetType == .outgoing { continue }
+            let isARP = receivesARP && frame.count >= 14 && frame[12] == 0x08 && frame[13] == 0x06
+            if !isARP {
+                guard let ports = Self.udpPorts(of: frame),
+                      receivePorts.contains(ports.source) || receivePorts.contains(ports.destination) else { continue }
+            }
+            return ReceivedFrame(bytes: frame, packetType: packetType, interfaceIndex: from.sll_ifindex)
         }
     }
 

@@ -195,6 +195,13 @@ struct ClientTests {
         old.expiresAt = late.now - 1
         late.start(remembering: old)
         #expect(late.sent[0].message.messageType == .discover && late.sent[0].message.requestedAddress == lease.address)
+        // A server that does not know the client keeps silent: two REQUESTs, then DISCOVER.
+        var silent = SimulatedLink(settings(4), seed: 11)
+        silent.offline = [0]
+        silent.start(remembering: lease)
+        silent.run(until: silent.now + 20)
+        #expect(silent.sentTypes().prefix(3) == ["REQUEST", "REQUEST", "DISCOVER"])
+        #expect(silent.problems.first == "no-reboot-answer" && silent.client.lease == nil)
     }
 
     @Test("DECLINE: the server quarantines the address; the client waits 10 s and gets another")

@@ -62,8 +62,11 @@ ssize_t cns_send_pktinfo(int fd, const void *bytes, size_t length, uint32_t addr
 
 /* ---- Classic BPF ---- */
 /* Attaches (SO_ATTACH_FILTER) a filter to an AF_PACKET SOCK_RAW socket that passes only untagged Ethernet IPv4
-   UDP first fragments whose source or destination port is one of `ports` (up to 8). 0 or -1 with errno. */
-int cns_attach_udp_port_filter(int fd, const uint16_t *ports, int count);
+   UDP first fragments whose source or destination port is one of `ports` (up to 8), and ARP when `accept_arp`.
+   0 or -1 with errno. */
+int cns_attach_udp_port_filter(int fd, const uint16_t *ports, int count, int accept_arp);
+/* PACKET_MR_PROMISC membership: frames to other MACs are received too (undone when the socket closes). */
+int cns_set_promiscuous(int fd, int interface_index);
 
 /* ---- Network namespaces ---- */
 /* setns(fd, CLONE_NEWNET) for the calling thread only (setns(2) changes the thread, not the process). */

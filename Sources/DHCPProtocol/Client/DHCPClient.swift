@@ -398,7 +398,10 @@ public struct DHCPClient: Sendable {
 
     private mutating func retransmit(now: Double, _ out: inout [DHCPClientAction]) {
         guard let (message, destination) = pending else { retransmitAt = nil; return }
-        if (state == .requesting || state == .rebooting), attempts >= settings.requestAttempts {
+        // REBOOTING gives up after two REQUESTs (about 12 s): a server that does not know the client keeps silent
+        // (RFC 2131 §4.3.2), and a rebooted host should not wait a minute for it.
+        let limit = state == .rebooting ? min(2, settings.requestAttempts) : settings.requestAttempts
+        if (state == .requesting || state == .rebooting), attempts >= limit {
             problem(state == .requesting ? "no-ack" : "no-reboot-answer", .warning, "2131 4.4.1", xid,
                     "no answer to \(attempts) REQUESTs: starting again from INIT", &out)
             if state == .rebooting { lease = nil }

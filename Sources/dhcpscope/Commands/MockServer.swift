@@ -182,12 +182,12 @@ struct MockServer: ParsableCommand {
         // write(2) each.
         let output = OutputStream.standardOutput(flushEachLine: false)
         let network: NetworkInterface
-        do { network = try NetworkInterface.named(interface) } catch { throw failure(error.description) }
-        guard let address = network.ipv4.first else { throw failure("\(interface) has no IPv4 address: give it one first") }
-        guard let mac = network.mac else { throw failure("\(interface) has no Ethernet address") }
+        do { network = try NetworkInterface.named(interface) } catch { throw Diagnostics.failure(error.description) }
+        guard let address = network.ipv4.first else { throw Diagnostics.failure("\(interface) has no IPv4 address: give it one first") }
+        guard let mac = network.mac else { throw Diagnostics.failure("\(interface) has no Ethernet address") }
         var fileText: String?
         if let config {
-            guard let text = Self.readFile(config) else { throw failure("\(config): \(String(cString: strerror(errno)))") }
+            guard let text = Self.readFile(config) else { throw Diagnostics.failure("\(config): \(String(cString: strerror(errno)))") }
             fileText = text
         }
         let configuration = try self.configuration(serverAddress: address.address,
@@ -208,11 +208,11 @@ struct MockServer: ParsableCommand {
                 engine = ServerEngine(DHCPServer(configuration: configuration, random: random))
             }
         } catch let error as DHCPNetworkError {
-            throw failure(error.description)
+            throw Diagnostics.failure(error.description)
         } catch let error as CaptureError {
-            throw failure(error.description)
+            throw Diagnostics.failure(error.description)
         } catch let error as DHCPLeaseDatabaseError {
-            throw failure(error.description)
+            throw Diagnostics.failure(error.description)
         }
         let signals = StopSignals { _ in socket.stop() }
         defer { signals.cancel() }
@@ -340,12 +340,6 @@ struct MockServer: ParsableCommand {
             return frame
         }
         return nil
-    }
-
-    /// One line on standard error, then exit status 2 (CONTRACT.md: the work could not run).
-    private func failure(_ text: String) -> ExitCode {
-        Diagnostics.error(text)
-        return ExitCode(2)
     }
 
     static func now() -> Double {

@@ -215,7 +215,7 @@ final class MessageTap {
                                 sourcePort: 67, destinationPort: port, payload: bytes), now: now)
     }
 
-    private func record(_ frame: [UInt8], now: Double) {
+    func record(_ frame: [UInt8], now: Double) {
         frames += 1
         let time = MockServerLog.timestamp(now)
         frame.withUnsafeBytes { bytes in

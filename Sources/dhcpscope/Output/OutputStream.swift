@@ -1,3 +1,4 @@
+import ArgumentParser
 import Glibc
 
 /// Buffered writing to a file descriptor. Line-flushed for live commands (CONTRACT.md), block-flushed for
@@ -59,6 +60,12 @@ enum Diagnostics {
     static func error(_ text: String) {
         let line = "dhcpscope: \(text)\n"
         _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
+    }
+
+    /// One line on standard error, and exit status 2 to throw (CONTRACT.md: the work could not run).
+    static func failure(_ text: String) -> ExitCode {
+        error(text)
+        return ExitCode(2)
     }
 
     static var standardErrorIsTerminal: Bool { isatty(2) == 1 }

@@ -1,0 +1,235 @@
+import DHCPCore
+import DHCPNetwork
+import DHCPProtocol
+import Framing
+import Glibc
+
+/// Runs many `DHCPClient` machines over one raw socket: one client or thousands, each with its own MAC, state
+/// and timers, as real clients with no address yet must — whole Ethernet frames out, frames to their MACs in.
+/// It never configures the host: no address, route or ARP entry is added; it answers ARP for the addresses its
+/// clients hold (so that servers can unicast to them) and probes an address when a client asks.
+///
+/// Single-threaded: one caller runs `step` in a loop; `socket.stop()` (from a signal handler or another thread)
+/// ends a wait. The fleet is the I/O layer the client roles share: mock-client, probe and perf.
+public final class DHCPClientFleet {
+    public enum Event {
+        /// What client `index` did (its machine's action, already carried out).
+        case action(index: Int, DHCPClientAction)
+        /// A problem with no client to pin it on (a malformed frame), or with the I/O of client `index`.
+        case problem(index: Int?, DHCPClientProblem)
+        /// A frame the fleet sent or received (DHCP or ARP), for -w and -v.
+        case frame([UInt8], sent: Bool)
+    }
+
+    public let socket: RawFrameSocket
+    public private(set) var clients: [DHCPClient]
+    /// Seconds an address check waits for an answer (RFC 5227's PROBE_WAIT + ANNOUNCE_WAIT is about 3 s).
+    public var addressCheckWait: Double
+
+    private var byMAC: [MACAddress: Int] = [:]
+    /// The Ethernet source of each client's last reply: where its unicast REQUESTs and RELEASE go.
+    private var serverMAC: [MACAddress?]
+    /// Addresses the fleet answers ARP for, and with which MAC.
+    private var held: [IPv4Address: Int] = [:]
+    /// Address checks in progress: address → (client, when the wait ends).
+    private var checks: [IPv4Address: (index: Int, until: Double)] = [:]
+    private var timers = DeadlineHeap()
+    private var scheduled: [Double?]
+
+    public init(socket: RawFrameSocket, clients settings: [DHCPClientSettings], seed: UInt64, addressCheckWait: Double = 1) {
+        self.socket = socket
+        var random = DHCPRandom(seed: seed)
+        clients = settings.map { DHCPClient(settings: $0, random: DHCPRandom(seed: random.next())) }
+        serverMAC = Array(repeating: nil, count: settings.count)
+        scheduled = Array(repeating: nil, count: settings.count)
+        self.addressCheckWait = addressCheckWait
+        for (index, client) in settings.enumerated() { byMAC[client.hardwareAddress] = index }
+    }
+
+    /// Wall-clock seconds: the clients' lease times are saved and reloaded across runs.
+    public static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    // MARK: driving clients
+
+    public func start(_ index: Int, remembering lease: DHCPClientLease?, now: Double, _ handler: (Event) -> Void) {
+        perform(index, clients[index].start(remembering: lease, now: now), now: now, handler)
+    }
+
+    public func inform(_ index: Int, address: IPv4Address, now: Double, _ handler: (Event) -> Void) {
+        held[address] = index
+        perform(index, clients[index].inform(address: address, now: now), now: now, handler)
+    }
+
+    public func release(_ index: Int, now: Double, _ handler: (Event) -> Void) {
+        perform(index, clients[index].release(now: now), now: now, handler)
+    }
+
+    /// Waits for a frame or the next timer, at most until `deadline`, and handles what came or fell due.
+    /// Returns false once the socket was stopped.
+    public func step(until deadline: Double, _ handler: (Event) -> Void) throws(DHCPNetworkError) -> Bool {
+        var now = Self.now()
+        let wake = min(deadline, nextWake() ?? deadline)
+        let wait = max(0, wake - now)
+        switch try socket.receive(timeout: .nanoseconds(Int64(min(wait, 3600) * 1e9))) {
+        case .stopped: return false
+        case .timeout: break
+        case .frame(let frame):
+            now = Self.now()
+            receive(frame.bytes, now: now, handler)
+        }
+        now = Self.now()
+        runTimers(now: now, handler)
+        return true
+    }
+
+    private func nextWake() -> Double? {
+        [timers.peekDeadline, checks.values.map(\.until).min()].compactMap { $0 }.min()
+    }
+
+    private func runTimers(now: Double, _ handler: (Event) -> Void) {
+        for (address, check) in checks where check.until <= now {
+            checks[address] = nil
+            perform(check.index, clients[check.index].addressChecked(inUse: false, now: now), now: now, handler)
+        }
+        while let (deadline, index) = timers.popDue(now) {
+            guard scheduled[index] == deadline else { continue }  // superseded by a later schedule
+            scheduled[index] = nil
+            perform(index, clients[index].tick(now: now), now: now, handler)
+        }
+    }
+
+    // MARK: receiving
+
+    private func receive(_ frame: [UInt8], now: Double, _ handler: (Event) -> Void) {
+        if let arp = ARPPacket(frame: frame) { return receiveARP(arp, frame: frame, now: now, handler) }
+        let parsed = frame.withUnsafeBytes { FrameParser.parse($0, linkType: .ethernet) }
+        guard case .udp(_, let udp, _) = parsed.payload, udp.destinationPort == 68 || udp.destinationPort == 67 else { return }
+        let parse = DHCPMessage.parse(Array(frame[udp.payload]))
+        guard let reply = parse.message else {
+            let text = parse.diagnostics.first.map { "\($0)" } ?? "not a DHCP message"
+            handler(.frame(frame, sent: false))
+            handler(.problem(index: nil, DHCPClientProblem("malformed-reply", .error, rfc: "2131 2", xid: nil,
+                                                           "from \(parsed.link.source?.description ?? "?"): \(text)")))
+            return
+        }
+        guard reply.op == DHCPMessage.bootReply, let mac = reply.clientMAC, let index = byMAC[mac] else { return }
+        handler(.frame(frame, sent: false))
+        if let source = parsed.link.source, reply.messageType == .ack || reply.messageType == .offer {
+            serverMAC[index] = source
+        }
+        perform(index, clients[index].handle(reply, now: now), now: now, handler)
+    }
+
+    private func receiveARP(_ arp: ARPPacket, frame: [UInt8], now: Double, _ handler: (Event) -> Void) {
+        if let check = checks[arp.senderIP], arp.senderMAC != clients[check.index].settings.hardwareAddress {
+            handler(.frame(frame, sent: false))
+            checks[arp.senderIP] = nil
+            perform(check.index, clients[check.index].addressChecked(inUse: true, now: now), now: now, handler)
+            return
+        }
+        guard arp.operation == ARPPacket.request, let index = held[arp.targetIP] else { return }
+        let mac = clients[index].settings.hardwareAddress
+        guard arp.senderMAC != mac else { return }
+        handler(.frame(frame, sent: false))
+        let answer = ARPPacket(operation: ARPPacket.reply, senderMAC: mac, senderIP: arp.targetIP,
+                               targetMAC: arp.senderMAC, targetIP: arp.senderIP)
+        send(answer.frame(to: arp.senderMAC), index: index, handler)
+    }
+
+    // MARK: carrying out actions
+
+    private func perform(_ index: Int, _ actions: [DHCPClientAction], now: Double, _ handler: (Event) -> Void) {
+        for action in actions {
+            switch action {
+            case .send(let message, let destination):
+                send(frame(message, to: destination, index: index), index: index, handler)
+            case .leaseBound(let lease, _):
+                held[lease.address] = index
+            case .leaseEnded(let lease, _):
+                if held[lease.address] == index { held[lease.address] = nil }
+            case .checkAddress(let address):
+                checks[address] = (index, now + addressCheckWait)
+                send(ARPPacket.probe(for: address, from: clients[index].settings.hardwareAddress).frame(), index: index, handler)
+            case .transition, .informed, .problem:
+                break
+            }
+            handler(.action(index: index, action))
+        }
+        if let deadline = clients[index].nextDeadline, scheduled[index] != deadline {
+            scheduled[index] = deadline
+            timers.push(deadline, index)
+        } else if clients[index].nextDeadline == nil {
+            scheduled[index] = nil
+        }
+    }
+
+    private func send(_ frame: [UInt8], index: Int, _ handler: (Event) -> Void) {
+        do {
+            try socket.send(frame: frame)
+            handler(.frame(frame, sent: true))
+        } catch {
+            handler(.problem(index: index, DHCPClientProblem("send-failed", .error, rfc: "", xid: nil, error.description)))
+        }
+    }
+
+    /// The Ethernet frame of a client message: broadcast from 0.0.0.0 (or the address held, when rebinding),
+    /// unicast to the server's MAC from the leased address, or as a relay agent from giaddr:67.
+    private func frame(_ message: DHCPMessage, to destination: DHCPClientDestination, index: Int) -> [UInt8] {
+        let mac = clients[index].settings.hardwareAddress
+        let bytes = message.serialize()
+        switch destination {
+        case .broadcast:
+            return FrameBuilder.udp(sourceMAC: mac, destinationMAC: .broadcast, sourceIP: message.clientAddress,
+                                    destinationIP: .broadcast, sourcePort: 68, destinationPort: 67, payload: bytes)
+        case .server(let server, let source):
+            return FrameBuilder.udp(sourceMAC: mac, destinationMAC: serverMAC[index] ?? .broadcast, sourceIP: source,
+                                    destinationIP: server, sourcePort: 68, destinationPort: 67, payload: bytes)
+        case .relay(let server, let giaddr):
+            return FrameBuilder.udp(sourceMAC: mac, destinationMAC: serverMAC[index] ?? .broadcast, sourceIP: giaddr,
+                                    destinationIP: server, sourcePort: 67, destinationPort: 67, payload: bytes)
+        }
+    }
+}
+
+/// A binary min-heap of (deadline, client index). Entries are never removed early: a client rescheduled keeps
+/// its old entry, which `scheduled` marks stale when it comes up.
+struct DeadlineHeap {
+    private var items: [(deadline: Double, index: Int)] = []
+
+    var peekDeadline: Double? { items.first?.deadline }
+
+    mutating func push(_ deadline: Double, _ index: Int) {
+        items.append((deadline, index))
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard items[child].deadline < items[parent].deadline else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    /// The earliest entry when it is due at `now`, removed.
+    mutating func popDue(_ now: Double) -> (Double, Int)? {
+        guard let first = items.first, first.deadline <= now else { return nil }
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var smallest = parent
+                if left < items.count, items[left].deadline < items[smallest].deadline { smallest = left }
+                if right < items.count, items[right].deadline < items[smallest].deadline { smallest = right }
+                if smallest == parent { break }
+                items.swapAt(parent, smallest)
+                parent = smallest
+            }
+        }
+        return first
+    }
+}

@@ -1,0 +1,189 @@
+import DHCPCore
+import DHCPProtocol
+import Framing
+
+/// What mock-client says: a line per transition, lease and problem, or CONTRACT.md events with --json.
+struct MockClientLog {
+    let output: OutputStream
+    let json: Bool
+    private(set) var transitions = 0
+    private(set) var leases = 0
+    private(set) var problems: [DHCPClientProblem.Severity: Int] = [:]
+    private(set) var sent = 0
+    private(set) var received = 0
+
+    init(output: OutputStream, json: Bool) {
+        self.output = output; self.json = json
+    }
+
+    func ready(interface: String, first: MACAddress, last: MACAddress, count: Int, mode: String) {
+        if json {
+            var line = JSONLine(event: "ready")
+            line.field("interface", interface)
+            line.field("clients", count)
+            line.field("mac", first.description)
+            line.field("last_mac", last.description)
+            line.field("mode", mode)
+            emit(line)
+        } else {
+            let who = count == 1 ? first.description : "\(count) clients \(first)–\(last)"
+            Diagnostics.error("\(who) on \(interface): \(mode)")
+        }
+    }
+
+    mutating func counted(sent isSent: Bool) {
+        if isSent { sent += 1 } else { received += 1 }
+    }
+
+    mutating func transition(_ step: DHCPClientTransition, client: DHCPClientSettings, now: Double) {
+        transitions += 1
+        let time = MockServerLog.timestamp(now)
+        if json {
+            var line = JSONLine(event: "transition")
+            line.field("mac", client.hardwareAddress.description)
+            line.field("client_id", client.clientIdentifier.map { Hex.colonSeparated($0) })
+            line.field("from", step.from.rawValue)
+            line.field("to", step.to.rawValue)
+            line.field("time", time.description)
+            line.key("frame"); line.null()
+            line.field("reason", step.event.description)
+            line.field("rfc", step.rfc)
+            emit(line)
+        } else {
+            output.write(line: "\(time) \(client.hardwareAddress) \(step.from.rawValue) → \(step.to.rawValue) (\(step.event))")
+        }
+    }
+
+    /// A lease bound (`state` active or renewed) or ended (released, expired, declined, nak).
+    mutating func lease(_ lease: DHCPClientLease, client: DHCPClientSettings, state: String) {
+        leases += 1
+        let start = MockServerLog.timestamp(lease.obtained)
+        let end = MockServerLog.timestamp(lease.expiresAt)
+        if json {
+            var line = JSONLine(event: "lease")
+            line.key("ip"); line.address(lease.address)
+            line.field("mac", client.hardwareAddress.description)
+            line.field("client_id", client.clientIdentifier.map { Hex.colonSeparated($0) })
+            line.field("hostname", client.hostName)
+            line.key("server"); line.address(lease.serverIdentifier)
+            line.field("start", start.description)
+            line.field("end", end.description)
+            line.field("lease_time", Int(lease.leaseTime))
+            line.field("t1", Int(lease.renewalTime))
+            line.field("t2", Int(lease.rebindingTime))
+            line.key("router")
+            if let router = lease.routers.first { line.address(router) } else { line.null() }
+            line.beginArray("dns")
+            for server in lease.domainNameServers { line.address(server) }
+            line.endArray()
+            line.field("domain", lease.domainName)
+            line.field("state", state)
+            emit(line)
+        } else {
+            var text = "lease \(lease.address) \(client.hardwareAddress) from \(lease.serverIdentifier) \(state)"
+            if state == "active" || state == "renewed" {
+                text += " until \(end) (lease \(lease.leaseTime) s, T1 \(lease.renewalTime) s, T2 \(lease.rebindingTime) s)"
+                if let mask = lease.subnetMask { text += " mask \(mask)" }
+                if !lease.routers.isEmpty { text += " router \(lease.routers.map(\.description).joined(separator: ","))" }
+                if !lease.domainNameServers.isEmpty {
+                    text += " dns \(lease.domainNameServers.map(\.description).joined(separator: ","))"
+                }
+                if let domain = lease.domainName { text += " domain \(domain)" }
+            }
+            output.write(line: text)
+        }
+    }
+
+    func informed(_ ack: DHCPMessage, client: DHCPClientSettings, address: IPv4Address?) {
+        let options = ack.options.filter { $0.code != .messageType && $0.code != .serverIdentifier }
+        if json {
+            var line = JSONLine(event: "inform")
+            line.field("mac", client.hardwareAddress.description)
+            line.key("ip")
+            if let address { line.address(address) } else { line.null() }
+            line.key("server")
+            if let server = ack.serverIdentifier { line.address(server) } else { line.null() }
+            line.beginArray("options")
+            for option in options {
+                line.beginObject()
+                line.field("code", Int(option.code.rawValue))
+                line.field("name", option.name)
+                line.key("hex"); line.hex(option.data, colons: false)
+                line.endObject()
+            }
+            line.endArray()
+            emit(line)
+        } else {
+            output.write(line: "inform \(address?.description ?? "?") answered by \(ack.serverIdentifier?.description ?? "?"): "
+                + "options \(options.map { String($0.code.rawValue) }.joined(separator: ","))")
+        }
+    }
+
+    mutating func problem(_ problem: DHCPClientProblem, client: DHCPClientSettings?, ip: IPv4Address? = nil) {
+        problems[problem.severity, default: 0] += 1
+        if json {
+            var line = JSONLine(event: "problem")
+            line.field("code", problem.code)
+            line.field("severity", problem.severity.rawValue)
+            line.field("rfc", problem.rfc.isEmpty ? nil : problem.rfc)
+            line.field("mac", client?.hardwareAddress.description)
+            line.key("ip")
+            if let ip { line.address(ip) } else { line.null() }
+            line.key("xid")
+            if let xid = problem.xid { line.hex32(xid) } else { line.null() }
+            line.beginArray("frames"); line.endArray()
+            line.field("text", problem.text)
+            emit(line)
+        } else {
+            let who = client.map { " \($0.hardwareAddress)" } ?? ""
+            output.write(line: "problem \(problem.code)\(who): \(problem.text)")
+        }
+    }
+
+    func summary(clients: Int, bound: Int, holding: Int) {
+        if json {
+            var line = JSONLine(event: "summary")
+            line.field("clients", clients)
+            line.field("bound", bound)
+            line.field("holding", holding)
+            line.field("leases", leases)
+            line.field("transitions", transitions)
+            line.field("sent", sent)
+            line.field("received", received)
+            line.beginObject("problems")
+            for severity in [DHCPClientProblem.Severity.info, .warning, .error] {
+                line.field(severity.rawValue, problems[severity] ?? 0)
+            }
+            line.endObject()
+            emit(line)
+        } else {
+            let count = problems.values.reduce(0, +)
+            output.write(line: "\(clients) client\(clients == 1 ? "" : "s"), \(bound) bound, \(holding) holding a lease; "
+                + "\(leases) lease events, \(transitions) transitions; \(sent) frames sent, \(received) received; \(count) problems")
+        }
+        output.flush()
+    }
+
+    /// -v in text: a line per frame sent or received, DHCP or ARP.
+    func frameLine(_ frame: [UInt8], sent: Bool) {
+        let direction = sent ? "sent" : "received"
+        if let arp = ARPPacket(frame: frame) {
+            let what = arp.operation == ARPPacket.request
+                ? "who-has \(arp.targetIP) tell \(arp.senderIP) (\(arp.senderMAC))"
+                : "\(arp.senderIP) is-at \(arp.senderMAC)"
+            return output.write(line: "\(direction) ARP \(what)")
+        }
+        let parsed = frame.withUnsafeBytes { FrameParser.parse($0, linkType: .ethernet) }
+        guard case .udp(let ip, let udp, _) = parsed.payload else { return }
+        let message = DHCPMessage.parse(Array(frame[udp.payload])).message
+        let xid = message.map { " xid \(MessageContext.hex32($0.xid))" } ?? ""
+        output.write(line: "\(direction) \(message?.typeName ?? "malformed message")\(xid) \(ip.source):\(udp.sourcePort) → "
+            + "\(ip.destination):\(udp.destinationPort) chaddr \(message.map { Hex.colonSeparated($0.hardwareAddress) } ?? "?")")
+    }
+
+    private func emit(_ line: JSONLine) {
+        var line = line
+        output.append(line.finish())
+        output.endLine()
+    }
+}
