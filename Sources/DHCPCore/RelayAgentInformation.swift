@@ -17,6 +17,36 @@ public enum RelayAgentInformation {
         152: ("vss_control", .flag),            // RFC 6607
     ]
 
+    /// One suboption as it is on the wire: code and data.
+    public struct Suboption: Hashable, Sendable {
+        public var code: UInt8
+        public var data: [UInt8]
+        public init(_ code: UInt8, _ data: [UInt8]) { self.code = code; self.data = data }
+    }
+
+    /// The suboptions of option 82's `data` in order; nil when a length runs past the end (lengths are not trusted).
+    public static func split(_ data: [UInt8]) -> [Suboption]? {
+        var suboptions = [Suboption]()
+        var index = 0
+        while index < data.count {
+            guard index + 2 <= data.count, index + 2 + Int(data[index + 1]) <= data.count else { return nil }
+            let length = Int(data[index + 1])
+            suboptions.append(Suboption(data[index], Array(data[(index + 2)..<(index + 2 + length)])))
+            index += 2 + length
+        }
+        return suboptions
+    }
+
+    /// Option 82's data for `suboptions`; data longer than 255 bytes is cut to 255.
+    public static func join(_ suboptions: [Suboption]) -> [UInt8] {
+        var data = [UInt8]()
+        for suboption in suboptions {
+            let body = suboption.data.prefix(255)
+            data.append(suboption.code); data.append(UInt8(body.count)); data.append(contentsOf: body)
+        }
+        return data
+    }
+
     /// The name used for a suboption code in a record.
     public static func name(of code: UInt8) -> String { suboptions[code]?.name ?? "suboption_\(code)" }
 

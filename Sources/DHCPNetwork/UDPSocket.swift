@@ -58,7 +58,7 @@ public final class UDPSocket: @unchecked Sendable {
     public let localPort: UInt16
     /// The interface of SO_BINDTODEVICE, if any.
     public let interface: String?
-    private let stopPipe: StopPipe
+    let stopPipe: StopPipe
     private var buffer: [UInt8]
 
     /// Opens, configures and binds the socket.
@@ -203,6 +203,26 @@ public final class UDPSocket: @unchecked Sendable {
                                            timeout: .milliseconds(100)) {
                 throw DHCPNetworkError(kind: .system, operation: what, detail: "the socket was stopped")
             }
+        }
+    }
+
+    /// What `waitForAny` found.
+    public enum Readiness: Sendable, Equatable {
+        /// At least one socket has something queued: read each with a zero `receive` timeout.
+        case readable
+        case timeout
+        /// One of the sockets was stopped.
+        case stopped
+    }
+
+    /// Waits until one of `sockets` has a datagram queued, `timeout` passes (nil: no limit), or one of them is
+    /// stopped: for a role that listens on several interfaces from one thread.
+    public static func waitForAny(_ sockets: [UDPSocket], timeout: Duration?) throws(DHCPNetworkError) -> Readiness {
+        switch try DHCPNetwork.waitForAny(sockets.map(\.descriptor), events: Int16(POLLIN), stops: sockets.map(\.stopPipe),
+                                          timeout: timeout) {
+        case .stopped: .stopped
+        case .timeout: .timeout
+        case .ready: .readable
         }
     }
 

@@ -38,7 +38,15 @@ enum WaitResult { case ready, timeout, stopped }
 /// poll(2) on `descriptor` for `events` and on the stop pipe together, until one is ready or `timeout` passes
 /// (nil: no limit). An interrupted poll (EINTR) resumes with the time left.
 func waitFor(_ descriptor: Int32, events: Int16, stop: StopPipe, timeout: Duration?) throws(DHCPNetworkError) -> WaitResult {
+    try waitForAny([descriptor], events: events, stops: [stop], timeout: timeout)
+}
+
+/// poll(2) on every descriptor for `events` and on every stop pipe together, until one is ready or `timeout`
+/// passes (nil: no limit); `.stopped` when any stop pipe is signalled. An interrupted poll resumes with the time left.
+func waitForAny(_ descriptors: [Int32], events: Int16, stops: [StopPipe], timeout: Duration?) throws(DHCPNetworkError) -> WaitResult {
     let deadline = timeout.map { MonotonicClock.now() + $0 }
+    var watched = descriptors.map { pollfd(fd: $0, events: events, revents: 0) }
+        + stops.map { pollfd(fd: $0.reader, events: Int16(POLLIN), revents: 0) }
     while true {
         var milliseconds: Int32 = -1
         if let deadline {
@@ -46,14 +54,13 @@ func waitFor(_ descriptor: Int32, events: Int16, stop: StopPipe, timeout: Durati
             // Round up, so that a wait is never shorter than asked.
             milliseconds = left <= 0 ? 0 : Int32(clamping: (left + 999_999) / 1_000_000)
         }
-        var watched = [pollfd(fd: descriptor, events: events, revents: 0),
-                       pollfd(fd: stop.reader, events: Int16(POLLIN), revents: 0)]
-        let ready = poll(&watched, 2, milliseconds)
+        for index in watched.indices { watched[index].revents = 0 }
+        let ready = poll(&watched, nfds_t(watched.count), milliseconds)
         if ready < 0 {
             if errno == EINTR { continue }
             throw .lastError("poll")
         }
-        if watched[1].revents != 0 { return .stopped }
+        if watched[descriptors.count...].contains(where: { $0.revents != 0 }) { return .stopped }
         if ready == 0 { return .timeout }
         return .ready
     }

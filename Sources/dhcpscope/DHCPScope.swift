@@ -11,6 +11,6 @@ struct DHCPScope: ParsableCommand {
             See dhcpscope(1) for the JSON Lines events and every diagnostic code.
             """,
         version: "0.1.0",
-        subcommands: [Decode.self, Analyse.self, Sniff.self, MockServer.self, MockClient.self]
+        subcommands: [Decode.self, Analyse.self, Sniff.self, MockServer.self, MockClient.self, Relay.self]
     )
 }

@@ -576,16 +576,10 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
 
     /// Suboption 5 of option 82 (RFC 3527), read without trusting lengths.
     static func linkSelection(_ message: DHCPMessage) -> IPv4Address? {
-        guard let data = message.option(.relayAgentInformation)?.data else { return nil }
-        var index = 0
-        while index + 2 <= data.count {
-            let code = data[index]
-            let length = Int(data[index + 1])
-            guard index + 2 + length <= data.count else { return nil }
-            if code == 5, length == 4 {
-                return IPv4Address(data[index + 2], data[index + 3], data[index + 4], data[index + 5])
-            }
-            index += 2 + length
+        guard let data = message.option(.relayAgentInformation)?.data,
+              let suboptions = RelayAgentInformation.split(data) else { return nil }
+        for suboption in suboptions where suboption.code == 5 && suboption.data.count == 4 {
+            return IPv4Address(suboption.data[0], suboption.data[1], suboption.data[2], suboption.data[3])
         }
         return nil
     }
@@ -606,11 +600,8 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
     public static func destination(of reply: DHCPMessage, for request: DHCPMessage, nak: Bool = false)
         -> DHCPServerDestination {
         if request.relayAddress != .any { return .relay(request.relayAddress) }
-        if nak { return .broadcast }
-        if request.clientAddress != .any { return .unicast(request.clientAddress) }
-        if request.isBroadcast { return .broadcast }
-        if let mac = request.clientMAC, reply.yourAddress != .any { return .hardware(reply.yourAddress, mac) }
-        return .broadcast
+        return .onLink(nak: nak, clientAddress: request.clientAddress, broadcast: request.isBroadcast,
+                       clientMAC: request.clientMAC, yourAddress: reply.yourAddress)
     }
 }
 

@@ -30,6 +30,19 @@ public enum DHCPServerDestination: Hashable, Sendable, CustomStringConvertible {
     /// address, without ARP (the client does not answer ARP for an address it does not have yet).
     case hardware(IPv4Address, MACAddress)
 
+    /// RFC 2131 §4.1 on the client's own link, for a server without a relay agent between and for a relay agent
+    /// handing a server's reply on (RFC 1542 §4.1.2): a NAK is broadcast; else unicast to ciaddr; else broadcast
+    /// for the broadcast bit; else yiaddr at chaddr; a client whose chaddr is not an Ethernet address, or a reply
+    /// without yiaddr, gets a broadcast.
+    public static func onLink(nak: Bool, clientAddress: IPv4Address, broadcast: Bool, clientMAC: MACAddress?,
+                              yourAddress: IPv4Address) -> DHCPServerDestination {
+        if nak { return .broadcast }
+        if clientAddress != .any { return .unicast(clientAddress) }
+        if broadcast { return .broadcast }
+        if let clientMAC, yourAddress != .any { return .hardware(yourAddress, clientMAC) }
+        return .broadcast
+    }
+
     /// The IP destination address.
     public var address: IPv4Address {
         switch self {

@@ -1,0 +1,60 @@
+import DHCPNetwork
+import DHCPProtocol
+import Framing
+import NetworkPrimitives
+
+/// An interface where DHCP clients are, as a server or relay agent reaches them (RFC 2131 §4.1): a UDP socket on
+/// port 67 bound to the interface, and a packet socket for the frame to a client that has no address yet.
+struct ClientLink {
+    let interface: NetworkInterface
+    let address: IPv4Address
+    let mac: MACAddress
+    let socket: UDPSocket
+    let raw: RawFrameSocket
+
+    /// Opens both sockets on `interface`, which must have an IPv4 address and a MAC address.
+    init(_ interface: NetworkInterface) throws(DHCPNetworkError) {
+        guard let address = interface.primaryIPv4 else {
+            throw DHCPNetworkError(kind: .addressNotAvailable, operation: "interface '\(interface.name)'",
+                                   detail: "it has no IPv4 address: give it one first")
+        }
+        guard let mac = interface.mac else {
+            throw DHCPNetworkError(kind: .noSuchDevice, operation: "interface '\(interface.name)'", detail: "it has no Ethernet address")
+        }
+        self.interface = interface
+        self.address = address
+        self.mac = mac
+        socket = try UDPSocket(port: 67, interface: interface.name)
+        raw = try RawFrameSocket(interface: interface)
+    }
+
+    /// Sends a reply from port 67 as `destination` says: to a relay agent or ciaddr by UDP, broadcast out of the
+    /// interface, or in a raw frame to the client's MAC without ARP. Returns the frame when it went out as one.
+    func send(_ bytes: [UInt8], to destination: DHCPServerDestination) throws(DHCPNetworkError) -> [UInt8]? {
+        switch destination {
+        case .relay(let relay): try socket.send(bytes, to: relay, port: 67)
+        case .unicast(let client): try socket.send(bytes, to: client, port: 68)
+        case .broadcast: try socket.send(bytes, to: .broadcast, port: 68, interfaceIndex: interface.index)
+        case .hardware(let client, let clientMAC):
+            let frame = FrameBuilder.udp(sourceMAC: mac, destinationMAC: clientMAC, sourceIP: address,
+                                         destinationIP: client, sourcePort: 67, destinationPort: 68, payload: bytes)
+            try raw.send(frame: frame)
+            return frame
+        }
+        return nil
+    }
+
+    /// The Ethernet frame of a UDP datagram sent from this interface (for -w and message events); the destination MAC
+    /// is unknown (zero) for a unicast that ARP resolves.
+    func frame(_ bytes: [UInt8], to destination: DHCPServerDestination) -> [UInt8] {
+        let unknown = MACAddress(rawValue: 0)
+        let destinationMAC: MACAddress = switch destination {
+        case .relay, .unicast: unknown
+        case .broadcast: .broadcast
+        case .hardware(_, let clientMAC): clientMAC
+        }
+        return FrameBuilder.udp(sourceMAC: mac, destinationMAC: destinationMAC, sourceIP: address,
+                                destinationIP: destination.address, sourcePort: 67, destinationPort: destination.port,
+                                payload: bytes)
+    }
+}
