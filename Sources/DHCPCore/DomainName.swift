@@ -75,12 +75,14 @@ enum DomainName {
         return out.count <= maximumLength ? out : nil
     }
 
-    /// Names with RFC 1035 compression: a suffix already written becomes a pointer.
+    /// Names with RFC 1035 compression: a suffix already written becomes a pointer. nil for a name over 255 bytes.
     static func encodeList(_ names: [String]) -> [UInt8]? {
         var out = [UInt8]()
         var suffixes = [[Substring]: Int]()
         for name in names {
             let labels = name.split(separator: ".")
+            // RFC 1035 §2.3.4, as decode checks it: a name longer than 255 bytes would not decode again.
+            guard labels.reduce(1, { $0 + 1 + $1.utf8.count }) <= maximumLength else { return nil }
             var index = 0
             while index < labels.count {
                 let suffix = Array(labels[index...])

@@ -111,6 +111,23 @@ struct ReassemblerTests {
         guard case .failed = pieces()[0].add(to: &reassembler) else { Issue.record("duplicate was accepted"); return }
     }
 
+    @Test("51 eight-byte fragments in a scrambled order reassemble")
+    func manySmallPieces() {
+        // Hostile captures send a datagram as thousands of 8-byte fragments (Tests/CLITests/Fixtures/hostile/
+        // fragments.pcap.gz); the pieces are kept sorted so that each one costs a binary search, not a scan.
+        let fragments = stride(from: 0, to: whole.count, by: 8).map {
+            Fragment(offset: $0, more: $0 + 8 < whole.count, whole[$0..<min($0 + 8, whole.count)])
+        }
+        #expect(fragments.count == 51)
+        var reassembler = IPv4Reassembler()
+        // 23 and 51 are coprime: i * 23 mod 51 visits every fragment once, far out of order.
+        var outcomes = (0..<51).map { fragments[$0 * 23 % 51].add(to: &reassembler) }
+        guard let last = outcomes.popLast() else { Issue.record("no fragments"); return }
+        #expect(outcomes.allSatisfy { if case .incomplete = $0 { true } else { false } })
+        expectComplete(last)
+        #expect(reassembler.pendingCount == 0)
+    }
+
     @Test("A fragment beyond the last fragment's end fails instead of trapping")
     func beyondEnd() {
         // 0..<8, then 32..<40, then the last fragment 16..<24: the byte count equals the total length,
