@@ -97,14 +97,7 @@ struct MockServerCommandTests {
         let folder = try SniffGate.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("served.pcap").path
-        // Both ends of the veth are in one namespace: each end must accept packets whose source is a local address.
-        for link in ["all", "vA", "vB"] {
-            for setting in ["accept_local=1", "rp_filter=0"] {
-                let result = try SniffGate.run("/usr/sbin/ip", ["netns", "exec", namespace.name, "/usr/sbin/sysctl", "-qw",
-                                                               "net.ipv4.conf.\(link).\(setting)"])
-                try #require(result.status == 0, "sysctl \(setting): \(result.stderr)")
-            }
-        }
+        try namespace.acceptLocalTraffic()
         let leases = folder.appendingPathComponent("dhcpd.leases").path
 
         let server = try BackgroundRun(["/usr/bin/timeout", "30", "/usr/sbin/ip", "netns", "exec", namespace.name,

@@ -316,17 +316,17 @@ final class BackgroundRun {
     }
 }
 
-/// A network namespace of the test's own, with both ends of a veth pair in it (vA 198.18.250.1/24, vB
-/// 198.18.250.2/24) and no route out. Nothing is ever sent outside it.
+/// A network namespace of the test's own, with both ends of a veth pair in it (vA PREFIX.1/24, vB PREFIX.2/24;
+/// 198.18.250 unless told) and no route out. Nothing is ever sent outside it.
 struct TestNamespace {
     let name = "dhcpscope-t-" + String(UInt32.random(in: 0 ... .max), radix: 16)
 
-    init() throws {
+    init(prefix: String = "198.18.250") throws {
         try Self.command(["/usr/sbin/ip", "netns", "add", name])
         do {
             try ip(["link", "add", "vA", "type", "veth", "peer", "name", "vB"])
-            try ip(["addr", "add", "198.18.250.1/24", "dev", "vA"])
-            try ip(["addr", "add", "198.18.250.2/24", "dev", "vB"])
+            try ip(["addr", "add", "\(prefix).1/24", "dev", "vA"])
+            try ip(["addr", "add", "\(prefix).2/24", "dev", "vB"])
             for link in ["lo", "vA", "vB"] { try ip(["link", "set", link, "up"]) }
         } catch {
             delete()
@@ -337,6 +337,15 @@ struct TestNamespace {
     func ip(_ arguments: [String]) throws { try Self.command(["/usr/sbin/ip", "-n", name] + arguments) }
 
     func delete() { try? Self.command(["/usr/sbin/ip", "netns", "del", name]) }
+
+    /// Both ends of the veth are in one namespace: each end must accept packets whose source is a local address.
+    func acceptLocalTraffic() throws {
+        for link in ["all", "vA", "vB"] {
+            for setting in ["accept_local=1", "rp_filter=0"] {
+                try Self.command(["/usr/sbin/ip", "netns", "exec", name, "/usr/sbin/sysctl", "-qw", "net.ipv4.conf.\(link).\(setting)"])
+            }
+        }
+    }
 
     /// DISCOVERs from 198.18.250.1:68 on vA, xid 0x1000 + i, chaddr 06:00:00:00:00:0(i+1). Broadcast and bound
     /// to vA: both addresses are local to the namespace, so a unicast would take the loopback, not the veth.

@@ -162,25 +162,27 @@ struct MockClient: ParsableCommand {
 
     func run() throws {
         let out = OutputStream.standardOutput(flushEachLine: true)
+        let remembered: [MACAddress: DHCPClientLease]
+        do { remembered = try leaseFile.map { path throws(DHCPClientLeaseFile.Error) in try DHCPClientLeaseFile.read(path) } ?? [:] }
+        catch { throw Diagnostics.failure(error.description) }
         let network: NetworkInterface
         do { network = try NetworkInterface.named(interface) } catch { throw Diagnostics.failure(error.description) }
+        guard network.hardwareType == 1, let interfaceMAC = network.mac, interfaceMAC.rawValue != 0 else {
+            throw Diagnostics.failure("\(interface) is not an Ethernet interface: clients need one to send frames on")
+        }
         // One client is the interface itself, as a real client; many count up from a locally administered MAC
         // made from the interface's, the same every run (so that --lease-file finds them again).
-        let interfaceMAC = network.mac ?? MACAddress(rawValue: 0x0600_0000_0000)
         let first = mac.flatMap { MACAddress($0) }
             ?? (clients == 1 ? interfaceMAC : MACAddress(rawValue: 0x0600_0000_0001 | (interfaceMAC.rawValue & 0xFF_FFFF) << 16))
         var random = DHCPRandom(seed: UInt64(truncatingIfNeeded: Int(getpid())) ^ UInt64(DHCPClientFleet.now() * 1e6))
         let all = try settings(first: first)
-        let remembered: [MACAddress: DHCPClientLease]
-        do { remembered = try leaseFile.map { path throws(DHCPClientLeaseFile.Error) in try DHCPClientLeaseFile.read(path) } ?? [:] }
-        catch { throw Diagnostics.failure(error.description) }
         let fleet: DHCPClientFleet
         let tap: MessageTap
         do {
-            let promiscuous = all.contains { $0.hardwareAddress != network.mac }
+            let promiscuous = all.contains { $0.hardwareAddress != interfaceMAC }
             let socket = try RawFrameSocket(interface: network, receiveUDPPorts: [68], receiveARP: true, promiscuous: promiscuous)
             fleet = DHCPClientFleet(socket: socket, clients: all, seed: random.next(), addressCheckWait: max(0.2, 1 / timeScale))
-            tap = try MessageTap(interface: interface, mac: network.mac ?? first, address: .any, output: out,
+            tap = try MessageTap(interface: interface, mac: interfaceMAC, address: .any, output: out,
                                  events: output.json && output.verbose, path: write)
         } catch let error as DHCPNetworkError {
             throw Diagnostics.failure(error.description)
