@@ -511,19 +511,6 @@ struct MockServerInteropMatrixTests: MockServerScenario {
 
     static func acks(_ mock: LabProcess) -> [Event] { replies(mock).filter { $0.string("type") == "ACK" } }
 
-    /// A REQUEST that extends a lease (RFC 2131 §4.3.2 RENEWING or REBINDING): ciaddr set, no option 50 or 54.
-    static func checkExtending(_ lab: Lab, _ request: Event, address: String, destination: String) throws {
-        try lab.check(request.messageType == "REQUEST" && request.dhcp["ciaddr"] as? String == address
-                      && request.string("dst") == destination && !request.optionCodes.contains(54) && !request.optionCodes.contains(50),
-                      "expected a REQUEST with ciaddr \(address) to \(destination), without options 50 and 54: \(request.object)")
-    }
-
-    /// An INIT-REBOOT REQUEST: option 50, no option 54, ciaddr 0.
-    static func isInitReboot(_ message: Event) -> Bool {
-        message.messageType == "REQUEST" && message.optionCodes.contains(50) && !message.optionCodes.contains(54)
-            && message.dhcp["ciaddr"] as? String == "0.0.0.0"
-    }
-
     /// A segment (bridge srv0 in the server's namespace) with the client's namespace, and a squatter's holding .100,
     /// the first address of the mock's pool of `poolSize`; the mock started, the segment captured at the bridge.
     static func conflictSegment(_ lab: Lab, poolSize: Int) async throws

@@ -238,10 +238,12 @@ final class Lab {
     // MARK: Capture
 
     /// tcpdump on `interface` inside `namespace`, writing DHCP (UDP 67/68) to `file`; returns once listening. Immediate
-    /// mode: without it packets wait up to a second in the kernel buffer and a stop loses them.
-    func capture(_ name: String, in namespace: String, interface: String, to file: String) async throws -> LabProcess {
-        let process = try start(name, in: namespace, ["/usr/bin/tcpdump", "-Z", "root", "-n", "-U", "--immediate-mode", "-i", interface,
-                                                      "-w", path(file), "udp and (port 67 or port 68)"])
+    /// mode: without it packets wait up to a second in the kernel buffer and a stop loses them. A burst (many clients at
+    /// once) needs a kernel buffer of more than the default 2 MiB: `bufferKiB`.
+    func capture(_ name: String, in namespace: String, interface: String, to file: String,
+                 bufferKiB: Int = 2048) async throws -> LabProcess {
+        let process = try start(name, in: namespace, ["/usr/bin/tcpdump", "-Z", "root", "-n", "-U", "--immediate-mode", "-B", String(bufferKiB),
+                                                      "-i", interface, "-w", path(file), "udp and (port 67 or port 68)"])
         try await wait(for: process, toPrint: "listening on")
         return process
     }

@@ -113,6 +113,19 @@ extension MockServerScenario {
         }
     }
 
+    /// A REQUEST that extends a lease (RFC 2131 §4.3.2 RENEWING or REBINDING): ciaddr set, no option 50 or 54.
+    static func checkExtending(_ lab: Lab, _ request: Event, address: String, destination: String) throws {
+        try lab.check(request.messageType == "REQUEST" && request.dhcp["ciaddr"] as? String == address
+                      && request.string("dst") == destination && !request.optionCodes.contains(54) && !request.optionCodes.contains(50),
+                      "expected a REQUEST with ciaddr \(address) to \(destination), without options 50 and 54: \(request.object)")
+    }
+
+    /// An INIT-REBOOT REQUEST: option 50, no option 54, ciaddr 0.
+    static func isInitReboot(_ message: Event) -> Bool {
+        message.messageType == "REQUEST" && message.optionCodes.contains(50) && !message.optionCodes.contains(54)
+            && message.dhcp["ciaddr"] as? String == "0.0.0.0"
+    }
+
     // MARK: Clients
 
     /// udhcpc on cli0 with its own script, logging to `script-TAG.log`: "EVENT ip subnet lease serverid". A restart

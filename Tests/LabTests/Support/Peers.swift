@@ -250,10 +250,29 @@ extension Lab {
 
     /// Kea's memfile rows for `mac`: (address, valid_lifetime, subnet_id), oldest first.
     func keaLeases(mac: String) -> [(address: String, validLifetime: Int, subnetID: Int)] {
+        keaRows().filter { $0.mac == mac }.map { ($0.address, $0.validLifetime, $0.subnetID) }
+    }
+
+    /// Every row of Kea's memfile, oldest first: address, hwaddr (empty once declined), valid_lifetime (0: released),
+    /// subnet_id, state (0 default, 1 declined, 2 expired-reclaimed).
+    func keaRows() -> [(address: String, mac: String, validLifetime: Int, subnetID: Int, state: Int)] {
         read("kea-leases4.csv").split(separator: "\n").dropFirst().compactMap { line in
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count > 5, fields[1] == mac, let valid = Int(fields[3]), let subnetID = Int(fields[5]) else { return nil }
-            return (fields[0], valid, subnetID)
+            guard fields.count > 9, let valid = Int(fields[3]), let subnetID = Int(fields[5]), let state = Int(fields[9]) else { return nil }
+            return (fields[0], fields[1], valid, subnetID, state)
+        }
+    }
+
+    /// dhcpd.leases as written, one entry per `lease ADDRESS { … }` block, oldest first: its binding state (active,
+    /// free, abandoned …) and hardware ethernet.
+    func dhcpdLeases() -> [(address: String, state: String, mac: String?)] {
+        read("dhcpd.leases").components(separatedBy: "\nlease ").dropFirst().compactMap { block in
+            guard let address = block.split(separator: " ").first.map(String.init) else { return nil }
+            func value(_ key: String) -> String? {
+                block.components(separatedBy: "\n").first { $0.hasPrefix("  \(key) ") }
+                    .map { String($0.dropFirst(key.count + 3).dropLast()) }
+            }
+            return (address, value("binding state") ?? "", value("hardware ethernet"))
         }
     }
 
