@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "DHCPNetwork", dependencies: ["CNetShim", "Framing", "NetworkPrimitives"]),
         // The client roles' I/O: many DHCPClient machines over one raw socket (mock-client, probe, perf).
         .target(name: "DHCPClients", dependencies: ["DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing"]),
+        // probe: client machines that ask, every answer per server, judged against the expected servers.
+        .target(name: "ServerProbe", dependencies: ["DHCPClients", "DHCPAnalysis", "DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing"]),
         // Frames to DHCP records, transactions, client state, leases, findings. Pure, streaming.
         .target(name: "DHCPAnalysis", dependencies: [
             "DHCPCore", "DHCPProtocol", "Framing", "NetworkPrimitives",
@@ -48,7 +50,7 @@ let package = Package(
             name: "dhcpscope",
             dependencies: [
                 "DHCPCore", "DHCPProtocol", "DHCPNetwork", "Framing", "Capture", "DHCPAnalysis", "NetworkPrimitives",
-                "DHCPLeaseDatabase", "DHCPClients",
+                "DHCPLeaseDatabase", "DHCPClients", "ServerProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,6 +62,7 @@ let package = Package(
             "DHCPLeaseDatabase", "DHCPProtocol", "DHCPCore", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "DHCPNetworkTests", dependencies: ["DHCPNetwork", "Framing", "NetworkPrimitives"]),
+        .testTarget(name: "ServerProbeTests", dependencies: ["ServerProbe", "DHCPAnalysis", "DHCPCore"]),
         .testTarget(name: "DHCPAnalysisTests", dependencies: ["DHCPAnalysis", "DHCPCore", "Framing"]),
         .testTarget(
             name: "ConformanceTests",

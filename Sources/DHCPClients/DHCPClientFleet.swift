@@ -10,7 +10,9 @@ import Glibc
 /// clients hold (so that servers can unicast to them) and probes an address when a client asks.
 ///
 /// Single-threaded: one caller runs `step` in a loop; `socket.stop()` (from a signal handler or another thread)
-/// ends a wait. The fleet is the I/O layer the client roles share: mock-client, probe and perf.
+/// ends a wait. The fleet is the I/O layer the client roles share: mock-client, probe and perf. Its link is an
+/// AF_PACKET socket, or for relay-mode clients (perf) `DHCPRelayLink`, a UDP socket on port 67 that carries the
+/// same frames' payloads; its clock can be replaced (perf's tests run it on a fake one).
 public final class DHCPClientFleet {
     public enum Event {
         /// What client `index` did (its machine's action, already carried out).
@@ -21,12 +23,20 @@ public final class DHCPClientFleet {
         case frame([UInt8], sent: Bool)
     }
 
-    public let socket: RawFrameSocket
+    public let socket: any DHCPClientLink
+    /// Seconds now, the time every client machine is given (wall clock by default).
+    public var clock: () -> Double = DHCPClientFleet.now
+    /// Sees each reply for client `index` before its machine does; false keeps it from the machine (perf takes
+    /// its measurements here and keeps a NAK or a 2-way OFFER from moving the machine on).
+    public var replyGate: ((_ index: Int, _ reply: DHCPMessage, _ now: Double) -> Bool)?
+    /// The 802.1Q tag of every frame sent; nil sends untagged frames.
+    public let vlan: UInt16?
     public private(set) var clients: [DHCPClient]
     /// Seconds an address check waits for an answer (RFC 5227's PROBE_WAIT + ANNOUNCE_WAIT is about 3 s).
     public var addressCheckWait: Double
 
-    private var byMAC: [MACAddress: Int] = [:]
+    /// The clients of each MAC: usually one; several (probe types) share a chaddr and are told apart by xid.
+    private var byMAC: [MACAddress: [Int]] = [:]
     /// The Ethernet source of each client's last reply: where its unicast REQUESTs and RELEASE go.
     private var serverMAC: [MACAddress?]
     /// Addresses the fleet answers ARP for, and with which MAC.
@@ -36,14 +46,16 @@ public final class DHCPClientFleet {
     private var timers = DeadlineHeap()
     private var scheduled: [Double?]
 
-    public init(socket: RawFrameSocket, clients settings: [DHCPClientSettings], seed: UInt64, addressCheckWait: Double = 1) {
+    public init(socket: any DHCPClientLink, clients settings: [DHCPClientSettings], seed: UInt64, addressCheckWait: Double = 1,
+                vlan: UInt16? = nil) {
         self.socket = socket
+        self.vlan = vlan
         var random = DHCPRandom(seed: seed)
         clients = settings.map { DHCPClient(settings: $0, random: DHCPRandom(seed: random.next())) }
         serverMAC = Array(repeating: nil, count: settings.count)
         scheduled = Array(repeating: nil, count: settings.count)
         self.addressCheckWait = addressCheckWait
-        for (index, client) in settings.enumerated() { byMAC[client.hardwareAddress] = index }
+        for (index, client) in settings.enumerated() { byMAC[client.hardwareAddress, default: []].append(index) }
     }
 
     /// Wall-clock seconds: the clients' lease times are saved and reloaded across runs.
@@ -64,24 +76,41 @@ public final class DHCPClientFleet {
         perform(index, clients[index].inform(address: address, now: now), now: now, handler)
     }
 
+    public func probe(_ index: Int, _ probe: DHCPProbe, now: Double, _ handler: (Event) -> Void) {
+        perform(index, clients[index].probe(probe, now: now), now: now, handler)
+    }
+
     public func release(_ index: Int, now: Double, _ handler: (Event) -> Void) {
         perform(index, clients[index].release(now: now), now: now, handler)
+    }
+
+    /// Renews client `index`'s lease now, before T1 (perf's renew exchange).
+    public func renew(_ index: Int, now: Double, _ handler: (Event) -> Void) {
+        perform(index, clients[index].renew(now: now), now: now, handler)
+    }
+
+    /// Puts client `index` back in INIT with a fresh machine, silently: its lease (if any) is forgotten, not
+    /// released, and its timers dropped. Perf does this to an exchange it has given up on.
+    public func reset(_ index: Int) {
+        if let lease = clients[index].lease, held[lease.address] == index { held[lease.address] = nil }
+        clients[index] = DHCPClient(settings: clients[index].settings, random: DHCPRandom(seed: clients[index].random.next()))
+        scheduled[index] = nil
     }
 
     /// Waits for a frame or the next timer, at most until `deadline`, and handles what came or fell due.
     /// Returns false once the socket was stopped.
     public func step(until deadline: Double, _ handler: (Event) -> Void) throws(DHCPNetworkError) -> Bool {
-        var now = Self.now()
+        var now = clock()
         let wake = min(deadline, nextWake() ?? deadline)
         let wait = max(0, wake - now)
         switch try socket.receive(timeout: .nanoseconds(Int64(min(wait, 3600) * 1e9))) {
         case .stopped: return false
         case .timeout: break
         case .frame(let frame):
-            now = Self.now()
+            now = clock()
             receive(frame.bytes, now: now, handler)
         }
-        now = Self.now()
+        now = clock()
         runTimers(now: now, handler)
         return true
     }
@@ -116,11 +145,13 @@ public final class DHCPClientFleet {
                                                            "from \(parsed.link.source?.description ?? "?"): \(text)")))
             return
         }
-        guard reply.op == DHCPMessage.bootReply, let mac = reply.clientMAC, let index = byMAC[mac] else { return }
+        guard reply.op == DHCPMessage.bootReply, let mac = reply.clientMAC, let sharing = byMAC[mac] else { return }
+        let index = sharing.first { clients[$0].xid == reply.xid } ?? sharing[0]
         handler(.frame(frame, sent: false))
         if let source = parsed.link.source, reply.messageType == .ack || reply.messageType == .offer {
             serverMAC[index] = source
         }
+        if let replyGate, !replyGate(index, reply, now) { return }
         perform(index, clients[index].handle(reply, now: now), now: now, handler)
     }
 
@@ -137,7 +168,7 @@ public final class DHCPClientFleet {
         handler(.frame(frame, sent: false))
         let answer = ARPPacket(operation: ARPPacket.reply, senderMAC: mac, senderIP: arp.targetIP,
                                targetMAC: arp.senderMAC, targetIP: arp.senderIP)
-        send(answer.frame(to: arp.senderMAC), index: index, handler)
+        send(answer.frame(to: arp.senderMAC, vlan: vlan), index: index, handler)
     }
 
     // MARK: carrying out actions
@@ -153,7 +184,8 @@ public final class DHCPClientFleet {
                 if held[lease.address] == index { held[lease.address] = nil }
             case .checkAddress(let address):
                 checks[address] = (index, now + addressCheckWait)
-                send(ARPPacket.probe(for: address, from: clients[index].settings.hardwareAddress).frame(), index: index, handler)
+                send(ARPPacket.probe(for: address, from: clients[index].settings.hardwareAddress).frame(vlan: vlan), index: index,
+                     handler)
             case .transition, .informed, .problem:
                 break
             }
@@ -183,13 +215,13 @@ public final class DHCPClientFleet {
         let bytes = message.serialize()
         switch destination {
         case .broadcast:
-            return FrameBuilder.udp(sourceMAC: mac, destinationMAC: .broadcast, sourceIP: message.clientAddress,
+            return FrameBuilder.udp(sourceMAC: mac, destinationMAC: .broadcast, vlan: vlan, sourceIP: message.clientAddress,
                                     destinationIP: .broadcast, sourcePort: 68, destinationPort: 67, payload: bytes)
         case .server(let server, let source):
-            return FrameBuilder.udp(sourceMAC: mac, destinationMAC: serverMAC[index] ?? .broadcast, sourceIP: source,
+            return FrameBuilder.udp(sourceMAC: mac, destinationMAC: serverMAC[index] ?? .broadcast, vlan: vlan, sourceIP: source,
                                     destinationIP: server, sourcePort: 68, destinationPort: 67, payload: bytes)
         case .relay(let server, let giaddr):
-            return FrameBuilder.udp(sourceMAC: mac, destinationMAC: serverMAC[index] ?? .broadcast, sourceIP: giaddr,
+            return FrameBuilder.udp(sourceMAC: mac, destinationMAC: serverMAC[index] ?? .broadcast, vlan: vlan, sourceIP: giaddr,
                                     destinationIP: server, sourcePort: 67, destinationPort: 67, payload: bytes)
         }
     }

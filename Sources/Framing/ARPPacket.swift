@@ -38,10 +38,12 @@ public struct ARPPacket: Hashable, Sendable {
                   targetMAC: mac(32), targetIP: ip(38))
     }
 
-    /// The whole Ethernet frame: to `destination` (broadcast for a request), from the sender's MAC.
-    public func frame(to destination: MACAddress = .broadcast) -> [UInt8] {
+    /// The whole Ethernet frame: to `destination` (broadcast for a request), from the sender's MAC, tagged with
+    /// `vlan` when given.
+    public func frame(to destination: MACAddress = .broadcast, vlan: UInt16? = nil) -> [UInt8] {
         var payload: [UInt8] = [0, 1, 0x08, 0, 6, 4, UInt8(operation >> 8), UInt8(operation & 0xFF)]
         payload += senderMAC.bytes + senderIP.octets + targetMAC.bytes + targetIP.octets
-        return FrameBuilder.ethernet(source: senderMAC, destination: destination, etherType: Self.etherType, payload: payload)
+        return FrameBuilder.ethernet(source: senderMAC, destination: destination, vlan: vlan, etherType: Self.etherType,
+                                     payload: payload)
     }
 }

@@ -11,6 +11,22 @@ struct DHCPScope: ParsableCommand {
             See dhcpscope(1) for the JSON Lines events and every diagnostic code.
             """,
         version: "0.1.0",
-        subcommands: [Decode.self, Analyse.self, Sniff.self, MockServer.self, MockClient.self, Relay.self]
+        subcommands: [Decode.self, Analyse.self, Sniff.self, MockServer.self, MockClient.self, Relay.self, Probe.self]
     )
+
+    /// argument-parser's main, except that probe's usage errors exit 3 (UNKNOWN), as a Nagios plugin must.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            if arguments.first == "probe", exitCode(for: error) == .validationFailure {
+                Diagnostics.error(message(for: error))
+                Diagnostics.error("usage: see 'dhcpscope probe --help'")
+                exit(withError: ExitCode(3))
+            }
+            exit(withError: error)
+        }
+    }
 }

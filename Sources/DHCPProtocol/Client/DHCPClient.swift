@@ -62,6 +62,43 @@ public struct DHCPClient: Sendable {
         return out
     }
 
+    /// Starts a probe (what dhcp_probe sends to find servers): the message a client sends in that state, with
+    /// the client's identity and options. A client that probes pretends to be where the message says — SELECTING
+    /// for a REQUEST naming `server`, REBINDING for a lease on `address`, INIT-REBOOT for a remembered
+    /// `address` — so the answers move it along Figure 5 as they would a real client.
+    public mutating func probe(_ probe: DHCPProbe, now: Double) -> [DHCPClientAction] {
+        var out = [DHCPClientAction]()
+        func pretend(_ address: IPv4Address, server: IPv4Address) -> DHCPClientLease {
+            DHCPClientLease(address: address, serverIdentifier: server, leaseTime: 3600, renewalTime: 1800,
+                            rebindingTime: 3150, obtained: now - 3150 / scale, timeScale: scale)
+        }
+        switch probe {
+        case .discover:
+            sendDiscover(now: now, hint: nil, &out)
+        case .bootp:
+            newExchange(now: now)
+            var message = request(type: .discover, now: now)
+            message.setOptions(message.options.filter { $0.code != .messageType })
+            out.append(.send(message, to: broadcastDestination(server: nil)))
+        case .selecting(let server, let address):
+            sendDiscover(now: now, hint: nil, &out)
+            out.removeAll { if case .send = $0 { true } else { false } }
+            let offer = DHCPMessage(op: DHCPMessage.bootReply, xid: xid, yourAddress: address,
+                                    chaddr: settings.hardwareAddress.bytes,
+                                    options: [DHCPOption(.messageType, [DHCPMessageType.offer.rawValue]),
+                                              DHCPOption(.serverIdentifier, server.octets)])
+            select(offer, now: now, &out)
+        case .initReboot(let address):
+            return start(remembering: pretend(address, server: .any), now: now)
+        case .rebinding(let address):
+            lease = pretend(address, server: .broadcast)
+            machine.force(.renewing)
+            step(.t2Expired, &out)
+            sendRequest(.rebinding, now: now, &out)
+        }
+        return out
+    }
+
     /// Starts an INFORM exchange (RFC 2131 §4.4.3) for a client configured with `address` by other means.
     public mutating func inform(address: IPv4Address, now: Double) -> [DHCPClientAction] {
         var out = [DHCPClientAction]()
@@ -90,6 +127,16 @@ public struct DHCPClient: Sendable {
         out.append(.leaseEnded(lease, .released))
         self.lease = nil
         clearTimers()
+        return out
+    }
+
+    /// Renews the lease now rather than at T1 (a client may extend its lease at any time, RFC 2131 §4.4.5):
+    /// RENEWING and a REQUEST unicast to the server. Nothing unless BOUND.
+    public mutating func renew(now: Double) -> [DHCPClientAction] {
+        guard state == .bound, lease != nil else { return [] }
+        var out = [DHCPClientAction]()
+        step(.t1Expired, &out)
+        sendRequest(.renewing, now: now, &out)
         return out
     }
 
@@ -496,7 +543,8 @@ public struct DHCPClient: Sendable {
         return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
     }
 
-    static func addresses(_ value: DHCPOptionValue?) -> [IPv4Address] {
+    /// The addresses of an option value (one address or a list).
+    public static func addresses(_ value: DHCPOptionValue?) -> [IPv4Address] {
         switch value {
         case .ipv4(let address)?: [address]
         case .list(let items)?: items.compactMap { if case .ipv4(let address) = $0 { address } else { nil } }

@@ -156,3 +156,17 @@ public enum DHCPClientAction: Hashable, Sendable {
     case checkAddress(IPv4Address)
     case problem(DHCPClientProblem)
 }
+
+/// The messages a probe sends to find servers (dhcp_probe's set): some servers answer only some of them.
+public enum DHCPProbe: Hashable, Sendable {
+    /// DISCOVER, as a client in INIT.
+    case discover
+    /// A BOOTP request: a DISCOVER without option 53, which only BOOTP servers answer.
+    case bootp
+    /// REQUEST as in SELECTING: naming `server` (option 54) and `address` (option 50).
+    case selecting(server: IPv4Address, address: IPv4Address)
+    /// REQUEST as in INIT-REBOOT for `address` (option 50, no option 54).
+    case initReboot(IPv4Address)
+    /// REQUEST as in REBINDING: ciaddr `address`, broadcast.
+    case rebinding(IPv4Address)
+}

@@ -208,7 +208,7 @@ struct MockClient: ParsableCommand {
             case .frame(let frame, let sent):
                 log.counted(sent: sent)
                 tap.record(frame, now: now)
-                if verboseText { log.frameLine(frame, sent: sent) }
+                if verboseText { MockClientLog.frameLine(frame, sent: sent, to: out) }
             case .problem(let index, let problem):
                 log.problem(problem, client: index.map { all[$0] })
             case .action(let index, let action):

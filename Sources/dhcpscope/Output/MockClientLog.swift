@@ -165,7 +165,7 @@ struct MockClientLog {
     }
 
     /// -v in text: a line per frame sent or received, DHCP or ARP.
-    func frameLine(_ frame: [UInt8], sent: Bool) {
+    static func frameLine(_ frame: [UInt8], sent: Bool, to output: OutputStream) {
         let direction = sent ? "sent" : "received"
         if let arp = ARPPacket(frame: frame) {
             let what = arp.operation == ARPPacket.request

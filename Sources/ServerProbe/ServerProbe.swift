@@ -1,0 +1,209 @@
+import DHCPAnalysis
+import DHCPClients
+import DHCPNetwork
+import DHCPCore
+import DHCPProtocol
+import Framing
+
+/// One probe of a segment: client machines send the probe messages (one machine per probe type, all with one
+/// chaddr), every answer until the timeout is collected per server, and the servers are judged against the
+/// expectation — `ServerExpectation`, the one `analyse --expect` and `sniff --expect` use.
+public struct ServerProbe {
+    public enum Kind: String, CaseIterable, Sendable {
+        case discover, bootp, request
+        case initReboot = "init-reboot"
+        case rebinding
+    }
+
+    public struct Settings: Sendable {
+        public var kinds: [Kind] = [.discover]
+        public var client: DHCPClientSettings
+        /// Total seconds to wait for answers.
+        public var timeout: Double = 3
+        /// Probes sent again, evenly within the timeout.
+        public var retries = 0
+        /// Address named in REQUEST, INIT-REBOOT and REBINDING probes.
+        public var probeAddress = IPv4Address(198, 18, 255, 254)
+        /// Server named by the REQUEST probe.
+        public var probeServer = IPv4Address(198, 18, 255, 253)
+        /// Also send INFORM as a client holding this address (the interface's).
+        public var informAddress: IPv4Address?
+        /// DORA then RELEASE instead of only asking.
+        public var full = false
+        public var expectation = ServerExpectation()
+        /// An expected server slower than this is a WARNING.
+        public var warnMilliseconds: Double?
+
+        public init(client: DHCPClientSettings) { self.client = client }
+    }
+
+    /// Everything one server said.
+    public struct Server: Sendable {
+        public var id: IPv4Address
+        public var sourceIP: IPv4Address
+        public var mac: MACAddress?
+        public var giaddr: IPv4Address?
+        public var offered: IPv4Address?
+        public var leaseTime: UInt32?
+        public var subnetMask: IPv4Address?
+        public var routers: [IPv4Address] = []
+        public var dns: [IPv4Address] = []
+        public var domain: String?
+        /// The options of its first answer.
+        public var options: [DHCPOption] = []
+        /// Milliseconds from the probe to each answer.
+        public var responseTimes: [Double] = []
+        /// Message types of its answers, and which probe kinds they answered.
+        public var answers: [String: Int] = [:]
+        public var kinds: Set<String> = []
+        public var expected = true
+    }
+
+    public enum Status: Int, Sendable, Comparable {
+        case ok = 0, warning = 1, critical = 2, unknown = 3
+
+        public var name: String { ["OK", "WARNING", "CRITICAL", "UNKNOWN"][rawValue] }
+        public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    public struct Result: Sendable {
+        public var servers: [Server]
+        public var status: Status
+        public var statusText: String
+        /// Expected servers (by address) that did not answer.
+        public var missing: [IPv4Address]
+        public var elapsed: Double
+    }
+
+    public enum Event {
+        case fleet(DHCPClientFleet.Event)
+        /// A server's first answer.
+        case answered(Server)
+    }
+
+    public let settings: Settings
+    public init(settings: Settings) { self.settings = settings }
+
+    /// The client machines a probe runs: one per kind, and one for INFORM.
+    public var clientSettings: [DHCPClientSettings] {
+        var client = settings.client
+        // A probe only asks: the machine never chooses an offer before the probe ends, unless --full.
+        client.offerWindow = settings.full ? 0 : settings.timeout + 60
+        return Array(repeating: client, count: settings.kinds.count + (settings.informAddress == nil ? 0 : 1))
+    }
+
+    /// Sends the probes on `fleet` (made from `clientSettings`), collects answers until the timeout, then gives
+    /// back any lease a probe was handed (a client BOUND by an ACK; one still pretending to rebind holds nothing).
+    public func run(on fleet: DHCPClientFleet, _ handler: (Event) -> Void) throws(DHCPNetworkError) -> Result {
+        let started = DHCPClientFleet.now()
+        let end = started + settings.timeout
+        var sentAt: [UInt32: (time: Double, kind: String)] = [:]
+        var servers: [IPv4Address: Server] = [:]
+        var order: [IPv4Address] = []
+        let mac = settings.client.hardwareAddress
+
+        func observe(_ event: DHCPClientFleet.Event) {
+            switch event {
+            case .action(let index, .send(let message, _)):
+                let kind = index < settings.kinds.count ? settings.kinds[index].rawValue : "inform"
+                if sentAt[message.xid] == nil { sentAt[message.xid] = (DHCPClientFleet.now(), kind) }
+            case .frame(let frame, sent: false):
+                record(frame)
+            case .action(_, .problem(let problem)) where problem.code == "unexpected-xid":
+                return  // an answer to an earlier retry: counted from the frame, not a problem
+            default:
+                break
+            }
+            handler(.fleet(event))
+        }
+
+        func record(_ frame: [UInt8]) {
+            let parsed = frame.withUnsafeBytes { FrameParser.parse($0, linkType: .ethernet) }
+            guard case .udp(let ip, let udp, _) = parsed.payload, udp.sourcePort == 67,
+                  let reply = DHCPMessage.parse(Array(frame[udp.payload])).message, reply.op == DHCPMessage.bootReply,
+                  reply.clientMAC == mac, let probe = sentAt[reply.xid] else { return }
+            let id = reply.serverIdentifier ?? ip.source
+            var server = servers[id] ?? Server(id: id, sourceIP: ip.source)
+            let isNew = servers[id] == nil
+            if isNew {
+                server.mac = parsed.link.source
+                server.giaddr = reply.relayAddress == .any ? nil : reply.relayAddress
+                server.options = reply.options
+                server.expected = settings.expectation.isExpected(serverID: reply.serverIdentifier, sourceIP: ip.source,
+                                                                   sourceMAC: parsed.link.source)
+            }
+            if server.offered == nil, reply.yourAddress != .any {
+                server.offered = reply.yourAddress
+                server.leaseTime = reply.leaseTime
+                if case .ipv4(let mask)? = reply.value(.subnetMask) { server.subnetMask = mask }
+                server.routers = DHCPClient.addresses(reply.value(.routers))
+                server.dns = DHCPClient.addresses(reply.value(.domainNameServers))
+                if case .text(let name)? = reply.value(.domainName) { server.domain = name }
+            }
+            server.responseTimes.append((DHCPClientFleet.now() - probe.time) * 1000)
+            server.answers[reply.typeName, default: 0] += 1
+            server.kinds.insert(probe.kind)
+            servers[id] = server
+            if isNew {
+                order.append(id)
+                handler(.answered(server))
+            }
+        }
+
+        let rounds = settings.retries + 1
+        for round in 0..<rounds {
+            let now = DHCPClientFleet.now()
+            for (index, kind) in settings.kinds.enumerated() { fleet.probe(index, probe(kind), now: now, observe) }
+            if let address = settings.informAddress {
+                fleet.inform(settings.kinds.count, address: address, now: now, observe)
+            }
+            let roundEnd = started + settings.timeout * Double(round + 1) / Double(rounds)
+            while DHCPClientFleet.now() < min(roundEnd, end) {
+                guard try fleet.step(until: min(roundEnd, end), observe) else { return judge(servers, order, started) }
+            }
+        }
+        // A probe leaves no lease behind: what a probe was given (--full, or an ACK to a REQUEST) is released.
+        let now = DHCPClientFleet.now()
+        for index in fleet.clients.indices where fleet.clients[index].state == .bound {
+            fleet.release(index, now: now, observe)
+        }
+        return judge(servers, order, started)
+    }
+
+    private func probe(_ kind: Kind) -> DHCPProbe {
+        switch kind {
+        case .discover: .discover
+        case .bootp: .bootp
+        case .request: .selecting(server: settings.probeServer, address: settings.probeAddress)
+        case .initReboot: .initReboot(settings.probeAddress)
+        case .rebinding: .rebinding(settings.probeAddress)
+        }
+    }
+
+    /// The Nagios plugin verdict (as check_dhcp): CRITICAL when nobody answered or a rogue did, WARNING when an
+    /// expected server is missing or slower than the warning threshold, else OK.
+    func judge(_ servers: [IPv4Address: Server], _ order: [IPv4Address], _ started: Double) -> Result {
+        let list = order.compactMap { servers[$0] }
+        let elapsed = DHCPClientFleet.now() - started
+        let missing = settings.expectation.addresses.sorted().filter { address in
+            !list.contains { $0.id == address || $0.sourceIP == address }
+        }
+        let rogues = list.filter { !$0.expected }
+        let slow = settings.warnMilliseconds.map { limit in
+            list.filter { $0.expected && ($0.responseTimes.min() ?? 0) > limit }
+        } ?? []
+        let (status, text): (Status, String)
+        if list.isEmpty {
+            (status, text) = (.critical, "no DHCP server answered")
+        } else if !rogues.isEmpty {
+            (status, text) = (.critical, "rogue server\(rogues.count == 1 ? "" : "s") \(rogues.map(\.id.description).joined(separator: ", ")) answered")
+        } else if !missing.isEmpty {
+            (status, text) = (.warning, "expected server\(missing.count == 1 ? "" : "s") \(missing.map(\.description).joined(separator: ", ")) did not answer")
+        } else if !slow.isEmpty {
+            (status, text) = (.warning, "\(slow.map(\.id.description).joined(separator: ", ")) slower than \(settings.warnMilliseconds ?? 0) ms")
+        } else {
+            (status, text) = (.ok, "\(list.count) server\(list.count == 1 ? "" : "s") answered: \(list.map(\.id.description).joined(separator: ", "))")
+        }
+        return Result(servers: list, status: status, statusText: text, missing: missing, elapsed: elapsed)
+    }
+}
