@@ -1,0 +1,1 @@
+../../../Tests/DHCPCoreTests/RoundTripProperties.swift
