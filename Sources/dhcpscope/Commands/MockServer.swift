@@ -192,13 +192,11 @@ struct MockServer: ParsableCommand {
         }
         let configuration = try self.configuration(serverAddress: address.address,
                                                    interfaceSubnet: (address.network, address.prefixLength), fileText: fileText)
-        let socket: UDPSocket
-        let raw: RawFrameSocket
+        let link: ClientLink
         let tap: MessageTap
         let engine: ServerEngine
         do {
-            socket = try UDPSocket(port: 67, interface: interface)
-            raw = try RawFrameSocket(interface: network)
+            link = try ClientLink(network)
             tap = try MessageTap(interface: interface, mac: mac, address: address.address, output: output,
                                  events: json && verbose, path: write)
             let random = DHCPRandom(seed: UInt64(truncatingIfNeeded: Int(getpid())))
@@ -214,6 +212,7 @@ struct MockServer: ParsableCommand {
         } catch let error as DHCPLeaseDatabaseError {
             throw Diagnostics.failure(error.description)
         }
+        let socket = link.socket
         let signals = StopSignals { _ in socket.stop() }
         defer { signals.cancel() }
         var log = MockServerLog(output: output, json: json, server: configuration.serverIdentifier)
@@ -234,10 +233,9 @@ struct MockServer: ParsableCommand {
                     if delay > 0 { usleep(UInt32(min(delay, 60) * 1_000_000)) }
                     do {
                         let bytes = message.serialize()
-                        let frame = try send(bytes, to: destination, socket: socket, raw: raw, source: address.address, mac: mac,
-                                             interfaceIndex: network.index)
+                        let frame = try link.send(bytes, to: destination)
                         log.sent(message, to: destination)
-                        if tap.isActive { tap.sent(bytes, to: destination, frame: frame, now: Self.now()) }
+                        if tap.isActive { tap.record(frame ?? link.frame(bytes, to: destination), now: Self.now()) }
                     } catch {
                         log.problem("send", "\(message.typeName) to \(destination): \(error.description)")
                     }
@@ -322,24 +320,6 @@ struct MockServer: ParsableCommand {
                                       clientID: lease.client.kind == .clientIdentifier ? lease.client.bytes : nil,
                                       hostname: lease.hostName, start: MockServerLog.timestamp(lease.start),
                                       end: MockServerLog.timestamp(lease.expires), state: state)
-    }
-
-    /// RFC 2131 §4.1 addressing: relay and ciaddr by UDP, broadcast out of the interface, and a raw frame to the
-    /// client's MAC for an address it does not have yet.
-    /// Returns the frame when the reply went out as a raw frame.
-    private func send(_ bytes: [UInt8], to destination: DHCPServerDestination, socket: UDPSocket, raw: RawFrameSocket,
-                      source: IPv4Address, mac: MACAddress, interfaceIndex: Int32) throws(DHCPNetworkError) -> [UInt8]? {
-        switch destination {
-        case .relay(let relay): try socket.send(bytes, to: relay, port: 67)
-        case .unicast(let client): try socket.send(bytes, to: client, port: 68)
-        case .broadcast: try socket.send(bytes, to: .broadcast, port: 68, interfaceIndex: interfaceIndex)
-        case .hardware(let address, let clientMAC):
-            let frame = FrameBuilder.udp(sourceMAC: mac, destinationMAC: clientMAC, sourceIP: source,
-                                         destinationIP: address, sourcePort: 67, destinationPort: 68, payload: bytes)
-            try raw.send(frame: frame)
-            return frame
-        }
-        return nil
     }
 
     static func now() -> Double {

@@ -194,7 +194,13 @@ struct Relay: ParsableCommand {
                         if position == links.count, upstream == nil, let index = datagram.interfaceIndex,
                            clientIndexes.contains(index) { continue }
                         log.receivedMessage()
-                        if tap.isActive { tap.record(Self.frame(of: datagram, links: links, upstream: upstreamInterface), now: MockServer.now()) }
+                        if tap.isActive {
+                            let link = links.first { $0.interface.index == datagram.interfaceIndex }
+                            tap.record(MessageTap.frame(of: datagram, broadcast: datagram.isLimitedBroadcast,
+                                                        mac: link?.mac ?? upstreamInterface?.mac ?? MACAddress(rawValue: 0),
+                                                        address: link?.address ?? upstreamInterface?.primaryIPv4 ?? .any),
+                                       now: MockServer.now())
+                        }
                         perform(agent.handle(bytes: datagram.bytes, from: DHCPRelayReceipt(
                             interfaceIndex: datagram.interfaceIndex, sourceAddress: datagram.source, sourcePort: datagram.sourcePort)))
                         if let count, log.toServers + log.toClients >= count { break relaying }
@@ -208,16 +214,5 @@ struct Relay: ParsableCommand {
         }
         log.summary()
         if failed { throw ExitCode(2) }
-    }
-
-    /// A received datagram as the frame that carried it, for -w and message events: the sender's MAC is unknown
-    /// (zero); the receiving interface's MAC and address stand for the destination.
-    static func frame(of datagram: UDPDatagram, links: [ClientLink], upstream: NetworkInterface?) -> [UInt8] {
-        let link = links.first { $0.interface.index == datagram.interfaceIndex }
-        let mac = link?.mac ?? upstream?.mac ?? MACAddress(rawValue: 0)
-        let local = datagram.destination ?? link?.address ?? upstream?.primaryIPv4 ?? .any
-        return FrameBuilder.udp(sourceMAC: MACAddress(rawValue: 0), destinationMAC: datagram.isLimitedBroadcast ? .broadcast : mac,
-                                sourceIP: datagram.source, destinationIP: local, sourcePort: datagram.sourcePort,
-                                destinationPort: 67, payload: datagram.bytes)
     }
 }

@@ -194,25 +194,15 @@ final class MessageTap {
 
     func received(_ datagram: UDPDatagram, broadcast: Bool, now: Double) {
         guard isActive else { return }
-        let frame = FrameBuilder.udp(sourceMAC: MACAddress(rawValue: 0), destinationMAC: broadcast ? .broadcast : mac,
-                                     sourceIP: datagram.source, destinationIP: datagram.destination ?? address,
-                                     sourcePort: datagram.sourcePort, destinationPort: 67, payload: datagram.bytes)
-        record(frame, now: now)
+        record(Self.frame(of: datagram, broadcast: broadcast, mac: mac, address: address), now: now)
     }
 
-    /// `frame`: the raw frame when the reply went out as one; otherwise it is built from the UDP destination.
-    func sent(_ bytes: [UInt8], to destination: DHCPServerDestination, frame: [UInt8]?, now: Double) {
-        guard isActive else { return }
-        if let frame { return record(frame, now: now) }
-        let unknown = MACAddress(rawValue: 0)
-        let (ip, port, destinationMAC): (IPv4Address, UInt16, MACAddress) = switch destination {
-        case .relay(let relay): (relay, 67, unknown)
-        case .unicast(let client): (client, 68, unknown)
-        case .broadcast: (.broadcast, 68, .broadcast)
-        case .hardware(let client, let clientMAC): (client, 68, clientMAC)
-        }
-        record(FrameBuilder.udp(sourceMAC: mac, destinationMAC: destinationMAC, sourceIP: address, destinationIP: ip,
-                                sourcePort: 67, destinationPort: port, payload: bytes), now: now)
+    /// A datagram received on port 67 as the frame that carried it: the sender's MAC unknown (zero), `mac` (or the
+    /// broadcast MAC) and the IP destination (`address` when IP_PKTINFO gave none) for the receiver.
+    static func frame(of datagram: UDPDatagram, broadcast: Bool, mac: MACAddress, address: IPv4Address) -> [UInt8] {
+        FrameBuilder.udp(sourceMAC: MACAddress(rawValue: 0), destinationMAC: broadcast ? .broadcast : mac,
+                         sourceIP: datagram.source, destinationIP: datagram.destination ?? address,
+                         sourcePort: datagram.sourcePort, destinationPort: 67, payload: datagram.bytes)
     }
 
     func record(_ frame: [UInt8], now: Double) {
