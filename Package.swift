@@ -40,6 +40,11 @@ let package = Package(
         .target(name: "DHCPClients", dependencies: ["DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing"]),
         // probe: client machines that ask, every answer per server, judged against the expected servers.
         .target(name: "ServerProbe", dependencies: ["DHCPClients", "DHCPAnalysis", "DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing"]),
+        // perf: the open-loop load generator over the client fleet, its statistics (HDR histograms) and plans.
+        .target(name: "DHCPPerf", dependencies: [
+            "DHCPClients", "DHCPProtocol", "DHCPNetwork", "DHCPCore",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         // Frames to DHCP records, transactions, client state, leases, findings. Pure, streaming.
         .target(name: "DHCPAnalysis", dependencies: [
             "DHCPCore", "DHCPProtocol", "Framing", "NetworkPrimitives",
@@ -50,7 +55,7 @@ let package = Package(
             name: "dhcpscope",
             dependencies: [
                 "DHCPCore", "DHCPProtocol", "DHCPNetwork", "Framing", "Capture", "DHCPAnalysis", "NetworkPrimitives",
-                "DHCPLeaseDatabase", "DHCPClients", "ServerProbe",
+                "DHCPLeaseDatabase", "DHCPClients", "DHCPPerf", "ServerProbe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,6 +68,9 @@ let package = Package(
         ]),
         .testTarget(name: "DHCPNetworkTests", dependencies: ["DHCPNetwork", "Framing", "NetworkPrimitives"]),
         .testTarget(name: "ServerProbeTests", dependencies: ["ServerProbe", "DHCPAnalysis", "DHCPCore"]),
+        .testTarget(name: "DHCPPerfTests", dependencies: [
+            "DHCPPerf", "DHCPClients", "DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing",
+        ]),
         .testTarget(name: "DHCPAnalysisTests", dependencies: ["DHCPAnalysis", "DHCPCore", "Framing"]),
         .testTarget(
             name: "ConformanceTests",

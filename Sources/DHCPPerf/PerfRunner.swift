@@ -1,0 +1,322 @@
+import DHCPClients
+import DHCPCore
+import DHCPNetwork
+import DHCPProtocol
+
+/// What `run` reports once a second.
+public struct PerfProgress: Sendable, Equatable {
+    public var elapsed: Double
+    public var sent: UInt64
+    public var completed: UInt64
+    public var drops: UInt64
+    public var naks: UInt64
+    public var inFlight: Int
+    /// Exchanges started and completed per second over the last interval.
+    public var sendRate: Double
+    public var achievedRate: Double
+}
+
+/// perf's load generator: synthetic clients — each one `DHCPClient` machine in a `DHCPClientFleet`, the same
+/// machine mock-client runs — started on exchanges by the clock at `plan.rate` (open loop: a late or missing reply
+/// never delays the next start, so slow answers show as latency and drops instead of being hidden by coordinated
+/// omission), measured at the replies, and given up on after `plan.dropTime`.
+///
+/// A client is either free without a lease, free with one, or in an exchange. A DORA or 2-way exchange takes a
+/// free client without a lease (else the longest-free client with one, whose lease is forgotten); renew, release
+/// and init-reboot take a client with a lease (else they run as DORA). The clock is the fleet's, so that tests
+/// run the whole thing on a fake one.
+///
+/// Memory: each client costs its `DHCPClient` machine (settings, lease, the message kept for retransmission), the
+/// fleet's bookkeeping and 40 bytes here; `perf --help` and the man page state the measured total.
+public final class PerfRunner {
+    enum Phase: UInt8 { case idle, awaitingOffer, awaitingAck }
+
+    struct Client {
+        var phase = Phase.idle
+        var kind = PerfExchangeKind.dora
+        var measured = false
+        /// Reply types seen for `xid` (1 OFFER, 2 ACK, 4 NAK, 8 other): a second one is a duplicate.
+        var seen: UInt8 = 0
+        var xid: UInt32 = 0
+        /// The xid of the last exchange given up on: a reply to it is late.
+        var lateXid: UInt32 = 0
+        /// Counts the client's exchanges, so that the timeout of a finished one is recognised as stale.
+        var token: UInt32 = 0
+        var started = 0.0
+        var stepStarted = 0.0
+    }
+
+    public let fleet: DHCPClientFleet
+    public let plan: PerfPlan
+    private var mix: PerfMix
+    private var clients: [Client]
+    private var withoutLease = PerfQueue<Int32>()
+    private var withLease = PerfQueue<Int32>()
+    /// Exchanges waiting for a reply, in the order their deadlines come (the drop time is the same for all).
+    private var deadlines = PerfQueue<(deadline: Double, index: Int32, token: UInt32)>()
+    /// Clients to put back in INIT once the fleet has finished with the reply that ended their exchange.
+    private var resets: [Int32] = []
+    private var inFlight = 0
+    private var measuring = false
+    public private(set) var summary = PerfSummary()
+
+    /// - Parameters:
+    ///   - clock: seconds, monotonic; the fleet's clock is set to it.
+    public init(link: any DHCPClientLink, clients settings: [DHCPClientSettings], plan: PerfPlan, seed: UInt64,
+                clock: @escaping () -> Double) {
+        fleet = DHCPClientFleet(socket: link, clients: settings, seed: seed)
+        fleet.clock = clock
+        self.plan = plan
+        mix = plan.mix
+        clients = Array(repeating: Client(), count: settings.count)
+        for index in settings.indices { withoutLease.push(Int32(index)) }
+        summary.clients = settings.count
+        summary.offeredRate = plan.rate
+        fleet.replyGate = { [unowned self] index, reply, now in self.gate(index, reply, now: now) }
+    }
+
+    /// Runs the plan: starts exchanges until `duration` or `count`, then waits for the last answers (at most the
+    /// drop time). `shouldStop` is asked between steps; `frame` sees every frame sent and received (for -w).
+    public func run(progress: (PerfProgress) -> Void, frame: ([UInt8], _ sent: Bool, _ now: Double) -> Void)
+        throws(DHCPNetworkError) -> PerfSummary {
+        let clock = fleet.clock
+        let start = clock()
+        let countedFrom = start + plan.warmup
+        let interval = 1 / plan.rate
+        let end = plan.duration.map { start + $0 } ?? .infinity
+        let total = plan.count ?? .max
+        var started = 0
+        var sending = true
+        var sendingStopped = start
+        var stoppedBySignal = false
+        var last = (time: start, sent: UInt64(0), completed: UInt64(0))
+        var nextProgress = start + 1
+        let handler: (DHCPClientFleet.Event) -> Void = { [unowned self] event in
+            self.handle(event, frame: frame)
+        }
+        while true {
+            let now = clock()
+            // Every exchange whose time has come, late ones included (open loop); a burst is capped so that
+            // replies are still read while catching up.
+            var burst = 0
+            while sending, burst < 256 {
+                let due = start + Double(started) * interval
+                if due >= end || started >= total { sending = false; sendingStopped = max(now, due); break }
+                guard due <= now else { break }
+                if now >= countedFrom, !measuring { measuring = true }
+                let delay = now - due
+                if measuring {
+                    if delay > 0.010 { summary.lateStarts += 1 }
+                    summary.maxStartDelayMs = max(summary.maxStartDelayMs, delay * 1000)
+                }
+                launch(mix.next(), now: now, measured: due >= countedFrom, handler)
+                started += 1
+                burst += 1
+            }
+            expire(now: now)
+            applyResets()
+            if now >= nextProgress {
+                progress(PerfProgress(elapsed: now - start, sent: summary.sent, completed: summary.completed,
+                                      drops: summary.drops, naks: summary.naks, inFlight: inFlight,
+                                      sendRate: Double(summary.sent - last.sent) / (now - last.time),
+                                      achievedRate: Double(summary.completed - last.completed) / (now - last.time)))
+                last = (now, summary.sent, summary.completed)
+                while nextProgress <= now { nextProgress += 1 }
+            }
+            if !sending, inFlight == 0 { break }
+            var wake = min(nextProgress, deadlines.first?.deadline ?? .infinity)
+            if sending { wake = min(wake, start + Double(started) * interval) }
+            guard try fleet.step(until: wake, handler) else { stoppedBySignal = true; break }
+            applyResets()
+        }
+        if stoppedBySignal {
+            summary.unfinished = UInt64(inFlight)
+            sendingStopped = sending ? clock() : sendingStopped
+        }
+        let window = max(sendingStopped - countedFrom, interval)
+        summary.duration = window
+        summary.sendRate = Double(summary.sent) / window
+        summary.achievedRate = Double(summary.completed) / window
+        summary.generatorLimited = summary.sendRate < plan.rate * 0.97 || summary.lateStarts * 100 > summary.sent
+        return summary
+    }
+
+    // MARK: starting exchanges
+
+    private func launch(_ wanted: PerfExchangeKind, now: Double, measured: Bool, _ handler: (DHCPClientFleet.Event) -> Void) {
+        var kind = wanted
+        let picked: Int32?
+        if kind.needsLease, let index = withLease.pop() {
+            picked = index
+        } else {
+            if kind.needsLease { kind = .dora }
+            picked = withoutLease.pop() ?? withLease.pop()
+        }
+        guard let picked else {
+            if measured { summary.noFreeClient += 1 }
+            return
+        }
+        let index = Int(picked)
+        var client = clients[index]
+        client.kind = kind
+        client.measured = measured
+        client.seen = 0
+        client.token &+= 1
+        client.started = now
+        client.stepStarted = now
+        if measured { summary.sent += 1; summary.kinds[kind.rawValue, default: PerfKindCounts()].sent += 1 }
+        switch kind {
+        case .dora, .discoverOffer:
+            if fleet.clients[index].state != .initial { fleet.reset(index) }
+            client.phase = .awaitingOffer
+            clients[index] = client
+            fleet.start(index, remembering: nil, now: now, handler)
+        case .renew:
+            client.phase = .awaitingAck
+            clients[index] = client
+            fleet.renew(index, now: now, handler)
+        case .initReboot:
+            let lease = fleet.clients[index].lease
+            fleet.reset(index)
+            client.phase = .awaitingAck
+            clients[index] = client
+            fleet.start(index, remembering: lease, now: now, handler)
+        case .release:
+            clients[index] = client
+            fleet.release(index, now: now, handler)
+            clients[index].xid = fleet.clients[index].xid
+            if measured { summary.completed += 1; summary.kinds[kind.rawValue, default: PerfKindCounts()].completed += 1 }
+            withoutLease.push(picked)
+            return
+        }
+        clients[index].xid = fleet.clients[index].xid
+        inFlight += 1
+        deadlines.push((now + plan.dropTime, picked, client.token))
+    }
+
+    // MARK: replies
+
+    /// Every reply for a client, before its machine sees it. Returns whether the machine should.
+    private func gate(_ index: Int, _ reply: DHCPMessage, now: Double) -> Bool {
+        var client = clients[index]
+        defer { clients[index] = client }
+        guard reply.xid == client.xid, client.xid != 0 else {
+            if client.measured {
+                if reply.xid == client.lateXid, client.lateXid != 0 { summary.lateReplies += 1 } else { summary.unexpectedReplies += 1 }
+            }
+            return false
+        }
+        let type = reply.messageType
+        let bit: UInt8 = switch type { case .offer?: 1; case .ack?: 2; case .nak?: 4; default: 8 }
+        if client.seen & bit != 0 {
+            if client.measured { summary.duplicates += 1 }
+            return false
+        }
+        client.seen |= bit
+        switch (client.phase, type) {
+        case (.awaitingOffer, .offer?):
+            if client.measured { summary.discoverOffer.record(seconds: now - client.stepStarted) }
+            if client.kind == .discoverOffer {
+                finish(&client, now: now, completed: true)
+                resets.append(Int32(index))
+                return false
+            }
+            client.phase = .awaitingAck
+            client.stepStarted = now
+            return true
+        case (.awaitingAck, .ack?):
+            return true  // counted when the machine binds the lease (`leaseBound`)
+        case (.awaitingAck, .nak?):
+            if client.measured { summary.naks += 1; summary.kinds[client.kind.rawValue, default: PerfKindCounts()].naks += 1 }
+            finish(&client, now: now, completed: false)
+            resets.append(Int32(index))
+            return false
+        default:
+            return false
+        }
+    }
+
+    private func handle(_ event: DHCPClientFleet.Event, frame: ([UInt8], Bool, Double) -> Void) {
+        switch event {
+        case .frame(let bytes, let sent):
+            if sent { summary.messagesSent += 1 } else { summary.messagesReceived += 1 }
+            frame(bytes, sent, fleet.clock())
+        case .problem(_, let problem):
+            summary.problems[problem.code, default: 0] += 1
+            if problem.code == "send-failed" {
+                summary.sendErrors += 1
+                summary.firstSendError = summary.firstSendError ?? problem.text
+            }
+        case .action(let index, .leaseBound):
+            guard clients[index].phase == .awaitingAck else { return }
+            let now = fleet.clock()
+            if clients[index].measured { summary.requestAck.record(seconds: now - clients[index].stepStarted) }
+            finish(&clients[index], now: now, completed: true)
+            withLease.push(Int32(index))
+        case .action(_, .problem(let problem)):
+            summary.problems[problem.code, default: 0] += 1
+        case .action:
+            break
+        }
+    }
+
+    /// Ends the client's exchange: completed (its whole time recorded) or failed.
+    private func finish(_ client: inout Client, now: Double, completed: Bool) {
+        client.phase = .idle
+        inFlight -= 1
+        guard completed, client.measured else { return }
+        summary.completed += 1
+        summary.kinds[client.kind.rawValue, default: PerfKindCounts()].completed += 1
+        summary.exchange.record(seconds: now - client.started)
+    }
+
+    /// Exchanges whose step went unanswered for the drop time: dropped, and the client back in INIT.
+    private func expire(now: Double) {
+        while let first = deadlines.first, first.deadline <= now {
+            _ = deadlines.pop()
+            let index = Int(first.index)
+            var client = clients[index]
+            guard client.token == first.token, client.phase != .idle else { continue }
+            if client.measured {
+                summary.drops += 1
+                summary.kinds[client.kind.rawValue, default: PerfKindCounts()].drops += 1
+                if client.phase == .awaitingOffer { summary.dropsDiscoverOffer += 1 } else { summary.dropsRequestAck += 1 }
+            }
+            client.lateXid = client.xid
+            client.xid = 0
+            finish(&client, now: now, completed: false)
+            clients[index] = client
+            fleet.reset(index)
+            withoutLease.push(first.index)
+        }
+    }
+
+    private func applyResets() {
+        for index in resets {
+            fleet.reset(Int(index))
+            withoutLease.push(index)
+        }
+        resets.removeAll(keepingCapacity: true)
+    }
+}
+
+/// A FIFO queue over an array: pushes at the end, pops from a moving head, compacted when half is dead.
+struct PerfQueue<Element> {
+    private var items: [Element] = []
+    private var head = 0
+
+    var first: Element? { head < items.count ? items[head] : nil }
+
+    mutating func push(_ element: Element) { items.append(element) }
+
+    mutating func pop() -> Element? {
+        guard head < items.count else { return nil }
+        let element = items[head]
+        head += 1
+        if head >= 1024, head * 2 >= items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+        return element
+    }
+}
