@@ -11,7 +11,7 @@ struct DHCPScope: ParsableCommand {
             See dhcpscope(1) for the JSON Lines events and every diagnostic code.
             """,
         version: "0.1.0",
-        subcommands: [Decode.self, Analyse.self, Sniff.self, MockServer.self, MockClient.self, Relay.self, Probe.self]
+        subcommands: [Decode.self, Analyse.self, Sniff.self, MockServer.self, MockClient.self, Relay.self, Probe.self, Perf.self]
     )
 
     /// argument-parser's main, except that probe's usage errors exit 3 (UNKNOWN), as a Nagios plugin must.
