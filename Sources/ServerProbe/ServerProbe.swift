@@ -73,6 +73,8 @@ public struct ServerProbe {
         /// Expected servers (by address) that did not answer.
         public var missing: [IPv4Address]
         public var elapsed: Double
+        /// The socket was stopped (a signal) before the timeout.
+        public var stopped = false
     }
 
     public enum Event {
@@ -126,7 +128,7 @@ public struct ServerProbe {
             var server = servers[id] ?? Server(id: id, sourceIP: ip.source)
             let isNew = servers[id] == nil
             if isNew {
-                server.mac = parsed.link.source
+                server.mac = parsed.link.source.flatMap { $0.rawValue == 0 ? nil : $0 }  // zero: came by UDP (relay mode)
                 server.giaddr = reply.relayAddress == .any ? nil : reply.relayAddress
                 server.options = reply.options
                 server.expected = settings.expectation.isExpected(serverID: reply.serverIdentifier, sourceIP: ip.source,
@@ -159,7 +161,11 @@ public struct ServerProbe {
             }
             let roundEnd = started + settings.timeout * Double(round + 1) / Double(rounds)
             while DHCPClientFleet.now() < min(roundEnd, end) {
-                guard try fleet.step(until: min(roundEnd, end), observe) else { return judge(servers, order, started) }
+                guard try fleet.step(until: min(roundEnd, end), observe) else {
+                    var result = judge(servers, order, started)
+                    result.stopped = true
+                    return result
+                }
             }
         }
         // A probe leaves no lease behind: what a probe was given (--full, or an ACK to a REQUEST) is released.

@@ -7,7 +7,7 @@ struct ProbeCommandTests {
         let result = try CLI.run(["probe", "--help"])
         #expect(result.status == 0)
         for option in ["-i <iface>", "--type <type,…>", "--mac <mac>", "--broadcast", "--vlan <id>", "--option <code=hex>",
-                       "--request <codes>", "--address <ip>", "--timeout <seconds>", "--retries <n>", "--inform", "--full",
+                       "--request <codes>", "--address <ip>", "--giaddr <ip>", "--server <ip>", "--timeout <seconds>", "--retries <n>", "--inform", "--full",
                        "--expect <ip,…>", "--expect-mac <mac,…>", "--warn-ms <ms>", "--nagios", "--watch <seconds>",
                        "--count <n>", "-w <file>", "--json", "-v, --verbose", "3 UNKNOWN"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
@@ -27,6 +27,7 @@ struct ProbeCommandTests {
         (["-i", "nosuchif0", "--timeout", "0"], "--timeout"),
         (["-i", "nosuchif0", "--count", "3"], "--count"),
         (["-i", "nosuchif0", "--nagios", "--json"], "--nagios"),
+        (["-i", "nosuchif0", "--giaddr", "198.18.0.9"], "--giaddr"),
     ])
     func usageErrorsExit3(arguments: [String], mention: String) throws {
         let result = try CLI.run(["probe"] + arguments)

@@ -308,4 +308,14 @@ struct ClientTests {
         let actions = client.handle(offer(xid: discover.xid, mac: mine, server: serverID), now: 1)
         #expect(codes(actions).isEmpty && client.state == .requesting)
     }
+
+    @Test("A relay-mode client sends everything to its relay's server from giaddr; the server answers the relay")
+    func relayMode() throws {
+        var link = SimulatedLink(settings { $0.relayAddress = remoteRelay; $0.relayServer = serverID })
+        link.start()
+        #expect(link.sent.map(\.destination) == [.relay(server: serverID, giaddr: remoteRelay), .relay(server: serverID, giaddr: remoteRelay)])
+        #expect(link.sent.allSatisfy { $0.message.relayAddress == remoteRelay })
+        let lease = try #require(link.client.lease)
+        #expect(lease.address.octets[2] == 1)  // the relay's subnet, chosen by giaddr
+    }
 }

@@ -88,7 +88,7 @@ struct ProbeLabTests: MockServerScenario {
         }
     }
 
-    @Test("probe: a server that answers only INIT-REBOOT is found by --type init-reboot, not by DISCOVER")
+    @Test("probe: a server that answers only INIT-REBOOT is found by --type init-reboot, not by DISCOVER; also as a relay agent")
     func answerOnlyInitReboot() async throws {
         try await Lab.run("probe-answer-only", index: 71) { lab in
             let (client, server, _) = try Self.pair(lab, link: 0, serverAddress: lab.subnet.host(1))
@@ -103,6 +103,16 @@ struct ProbeLabTests: MockServerScenario {
                           "INIT-REBOOT probe: \(reboot.status) \(Self.servers(reboot.events))")
             let event = try #require(reboot.events.first { $0.name == "server" })
             try lab.check(event["naks"] as? Int == 1 && (event["types"] as? [String]) == ["init-reboot"], "server event: \(event.object)")
+            // The same probe as a relay agent (UDP from giaddr:67 to the server): the NAK comes back to the relay.
+            let giaddr = lab.subnet.host(250)
+            try lab.ip(client, "addr", "add", "\(giaddr)/24", "dev", "cli0")
+            let relayed = try Self.probe(lab, in: client, "probe-relayed", ["--timeout", "1.5", "--type", "init-reboot",
+                                                                            "--address", "198.19.200.7", "--giaddr", giaddr,
+                                                                            "--server", lab.subnet.host(1)])
+            let relayedEvent = try #require(relayed.events.first { $0.name == "server" }, "relayed probe: \(relayed.status)")
+            try lab.check(relayed.status == 0 && relayedEvent.string("giaddr") == giaddr && relayedEvent["naks"] as? Int == 1
+                              && relayedEvent["mac"] is NSNull,
+                          "relayed probe's server event: \(relayedEvent.object)")
             try Self.stopMock(lab, mock)
         }
     }

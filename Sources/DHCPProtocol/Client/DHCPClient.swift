@@ -415,7 +415,7 @@ public struct DHCPClient: Sendable {
     /// Broadcast, or for a relay-mode client the server it talks to (the chosen or remembered server).
     private func broadcastDestination(server: IPv4Address?) -> DHCPClientDestination {
         guard let giaddr = settings.relayAddress else { return .broadcast }
-        return .relay(server: server ?? settings.preferredServer ?? .broadcast, giaddr: giaddr)
+        return .relay(server: settings.relayServer ?? server ?? settings.preferredServer ?? .broadcast, giaddr: giaddr)
     }
 
     /// Sends `message` now and schedules its retransmission.

@@ -36,6 +36,8 @@ public struct DHCPClientSettings: Hashable, Sendable {
     public var requestedAddress: IPv4Address?
     /// giaddr: set by a client that acts as its own relay agent (perf's relay mode); replies come to port 67.
     public var relayAddress: IPv4Address?
+    /// For a relay-mode client: the server its relay agent sends everything to (nil: the server it talks to).
+    public var relayServer: IPv4Address?
     /// Appended to every message the client sends (for example option 82 from a relay-mode client).
     public var extraOptions: [DHCPOption]
     /// REQUEST retransmissions in REQUESTING or REBOOTING before the client starts again from INIT.

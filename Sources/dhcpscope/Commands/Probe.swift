@@ -55,6 +55,13 @@ struct Probe: ParsableCommand {
     @Option(help: ArgumentHelp("Send the probes again this many times within the timeout.", valueName: "n"))
     var retries = 0
 
+    @Option(help: ArgumentHelp("Probe as a relay agent with this address (one of this host's): giaddr set, UDP from port 67 to --server.",
+                               valueName: "ip"))
+    var giaddr: String?
+
+    @Option(help: ArgumentHelp("With --giaddr: the server to send the relayed probes to.", valueName: "ip"))
+    var server: String?
+
     @Flag(help: "Also send INFORM as the interface's address, when it has one.")
     var inform = false
 
@@ -85,6 +92,10 @@ struct Probe: ParsableCommand {
         _ = try extraOptions()
         if let mac, MACAddress(mac) == nil { throw ValidationError("--mac: '\(mac)' is not a MAC address") }
         if let vlan, vlan > 4094 || vlan == 0 { throw ValidationError("--vlan must be within 1…4094") }
+        if (giaddr == nil) != (server == nil) { throw ValidationError("--giaddr and --server go together: a relay agent sends to a server") }
+        if let giaddr, IPv4Address(giaddr) == nil { throw ValidationError("--giaddr: '\(giaddr)' is not an IPv4 address") }
+        if let server, IPv4Address(server) == nil { throw ValidationError("--server: '\(server)' is not an IPv4 address") }
+        if giaddr != nil, inform || vlan != nil { throw ValidationError("--giaddr probes over UDP: --inform and --vlan are for the link") }
         if let address, IPv4Address(address) == nil { throw ValidationError("--address: '\(address)' is not an IPv4 address") }
         guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be within 0…3600 seconds") }
         guard (0...100).contains(retries) else { throw ValidationError("--retries must be within 0…100") }
@@ -133,13 +144,17 @@ struct Probe: ParsableCommand {
         let out = OutputStream.standardOutput(flushEachLine: true)
         let network: NetworkInterface
         do { network = try NetworkInterface.named(interface) } catch { throw Self.unknown(error.description) }
-        guard network.hardwareType == 1, let interfaceMAC = network.mac, interfaceMAC.rawValue != 0 else {
+        let relay = giaddr.flatMap { IPv4Address($0) }
+        let interfaceMAC = network.mac ?? MACAddress(rawValue: 0)
+        guard relay != nil || (network.hardwareType == 1 && interfaceMAC.rawValue != 0) else {
             throw Self.unknown("\(interface) is not an Ethernet interface: probes need one to send frames on")
         }
-        let chaddr = mac.flatMap { MACAddress($0) } ?? interfaceMAC
+        let chaddr = mac.flatMap { MACAddress($0) } ?? (interfaceMAC.rawValue == 0 ? MACAddress(rawValue: 0x0600_0000_0001) : interfaceMAC)
         var client = DHCPClientSettings(hardwareAddress: chaddr, parameterRequestList: try parameterRequestList(),
                                         broadcastFlag: broadcast, extraOptions: try extraOptions())
         client.requestAttempts = 1_000
+        client.relayAddress = relay
+        client.relayServer = server.flatMap { IPv4Address($0) }
         var settings = ServerProbe.Settings(client: client)
         settings.kinds = try kinds()
         settings.timeout = timeout
@@ -151,10 +166,11 @@ struct Probe: ParsableCommand {
         if inform { settings.informAddress = network.primaryIPv4 }
         let probe = ServerProbe(settings: settings)
         let tap: MessageTap
-        let socket: RawFrameSocket
+        let socket: any DHCPClientLink
         do {
-            socket = try RawFrameSocket(interface: network, receiveUDPPorts: [68], receiveARP: true,
-                                        promiscuous: chaddr != interfaceMAC)
+            // A relay agent's probes go by UDP from port 67 (answers come back there); a client's as raw frames.
+            socket = relay != nil ? try DHCPRelayLink()
+                : try RawFrameSocket(interface: network, receiveUDPPorts: [68], receiveARP: true, promiscuous: chaddr != interfaceMAC)
             tap = try MessageTap(interface: interface, mac: interfaceMAC, address: .any, output: out,
                                  events: output.json && output.verbose, path: write)
         } catch let error as DHCPNetworkError {
@@ -170,6 +186,7 @@ struct Probe: ParsableCommand {
         var previous: [ServerProbe.Server]?
         var last: ServerProbe.Result?
         var round = 0
+        var stopped = false
         while true {
             round += 1
             let fleet = DHCPClientFleet(socket: socket, clients: probe.clientSettings,
@@ -193,14 +210,15 @@ struct Probe: ParsableCommand {
             if let previous { log.changes(from: previous, to: result.servers) }
             previous = result.servers
             last = result
+            stopped = result.stopped
             log.summary(result, round: round)
-            guard let watch, !socket.isStopped, count.map({ round < $0 }) ?? true else { break }
+            guard let watch, !stopped, count.map({ round < $0 }) ?? true else { break }
             // The pause between rounds: frames that come are not answers to anything, and a signal ends it.
             let next = DHCPClientFleet.now() + watch
-            while DHCPClientFleet.now() < next {
-                if case .stopped = try? socket.receive(timeout: .nanoseconds(Int64((next - DHCPClientFleet.now()) * 1e9))) { break }
+            while !stopped, DHCPClientFleet.now() < next {
+                if case .stopped = try? socket.receive(timeout: .nanoseconds(Int64((next - DHCPClientFleet.now()) * 1e9))) { stopped = true }
             }
-            if socket.isStopped { break }
+            if stopped { break }
         }
         throw ExitCode(Int32(last?.status.rawValue ?? 3))
     }
