@@ -4,7 +4,7 @@ import Testing
 
 /// dhcpscope probe on a bridged segment with real servers: dnsmasq as the expected server, mock-server --rogue as
 /// the rogue; the Nagios verdicts as servers come and go; nmap's broadcast-dhcp-discover on the same segment finds the
-/// same servers; a server that answers only INIT-REBOOT is found only by that probe type.
+/// same servers, and dhcp_probe the same rogue; a server that answers only INIT-REBOOT is found only by that probe type.
 @Suite("probe lab", .serialized)
 struct ProbeLabTests: MockServerScenario {
     /// Runs probe in `namespace` to its end: its exit status and JSON events.
@@ -26,7 +26,7 @@ struct ProbeLabTests: MockServerScenario {
 
     static func status(_ events: [Event]) -> String? { events.last { $0.name == "summary" }?.string("status") }
 
-    @Test("probe: expected dnsmasq and a rogue mock-server; OK, WARNING, CRITICAL as they come and go; nmap agrees")
+    @Test("probe: expected dnsmasq and a rogue mock-server; OK, WARNING, CRITICAL as they come and go; nmap and dhcp_probe agree")
     func rogueAndExpected() async throws {
         try await Lab.run("probe-rogue", index: 70) { lab in
             let server = try lab.namespace("srv"), client = try lab.namespace("cli"), rogue = try lab.namespace("rogue")
@@ -67,6 +67,19 @@ struct ProbeLabTests: MockServerScenario {
                 return String(line[range.upperBound...]).trimmingCharacters(in: .whitespaces)
             })
             try lab.check(found == Set(Self.servers(both.events).keys), "nmap found \(found.sorted()), probe \(Self.servers(both.events).keys.sorted())")
+
+            // dhcp_probe (-T: its socket receive timeout; without it, it blocks in libpcap on Linux) with dnsmasq as the
+            // legal server reports the same rogue, by source address. It probes until killed: one cycle is enough.
+            let configuration = try lab.write("dhcp_probe.cf", "legal_server \(real)\nresponse_wait_time 1500\ncycle_time 60\n")
+            let dhcpProbe = try lab.run("dhcp_probe", in: client, ["/usr/bin/timeout", "-s", "KILL", "6", "/usr/sbin/dhcp_probe", "-T",
+                                                                   "-f", "-c", configuration, "-p", lab.path("dhcp_probe.pid"), "cli0"],
+                                        timeout: 15, allowFailure: true)
+            let unexpectedSources = Set(dhcpProbe.split(separator: "\n").compactMap { line -> String? in
+                guard line.contains("received unexpected response"), let range = line.range(of: "IP source ") else { return nil }
+                return line[range.upperBound...].split(separator: " ").first.map(String.init)
+            })
+            let rogueSources = Set(both.events.filter { $0.name == "server" && $0["expected"] as? Bool == false }.compactMap { $0.string("ip") })
+            try lab.check(unexpectedSources == rogueSources, "dhcp_probe's unexpected servers \(unexpectedSources.sorted()), probe's rogues \(rogueSources.sorted())")
 
             // Only the expected server: OK (0). An expected server missing: WARNING (1).
             try Self.stopMock(lab, rogueMock)
