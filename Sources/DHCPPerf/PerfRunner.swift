@@ -113,6 +113,9 @@ public final class PerfRunner {
                 started += 1
                 burst += 1
             }
+            if let first = deadlines.first, first.deadline <= now {
+                guard try drainQueuedReplies(handler) else { stoppedBySignal = true; break }
+            }
             expire(now: now)
             applyResets()
             if now >= nextProgress {
@@ -268,6 +271,19 @@ public final class PerfRunner {
         summary.completed += 1
         summary.kinds[client.kind.rawValue, default: PerfKindCounts()].completed += 1
         summary.exchange.record(seconds: now - client.started)
+    }
+
+    /// Reads every reply already waiting in the socket (up to a bound) before any exchange is judged dropped: under
+    /// load a reply that came in time may still be queued, and is the server's success, not its drop. False once
+    /// the link was stopped.
+    private func drainQueuedReplies(_ handler: (DHCPClientFleet.Event) -> Void) throws(DHCPNetworkError) -> Bool {
+        for _ in 0..<4096 {
+            let received = summary.messagesReceived
+            guard try fleet.step(until: -.infinity, handler) else { return false }
+            applyResets()
+            if summary.messagesReceived == received { break }
+        }
+        return true
     }
 
     /// Exchanges whose step went unanswered for the drop time: dropped, and the client back in INIT.
