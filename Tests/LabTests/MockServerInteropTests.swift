@@ -147,7 +147,10 @@ struct MockServerInteropTests: MockServerScenario {
             let ignored = Self.problems(mock).filter { $0.string("text")?.contains("(ignore-renew)") == true }
             try lab.check(!ignored.isEmpty, "the mock reports no ignored renewal")
             let acks = Self.replies(mock).filter { $0.string("type") == "ACK" }
-            try lab.check(acks.count == 2 && acks[1].string("destination") == "\(address):68", "the mock's ACKs: \(acks.map(\.object))")
+            // Two ACKs at least (a loaded machine may see the next rebinding answered before the wait ends): every one
+            // after the first answers a broadcast REQUEST with ciaddr, so it goes to the address, not in a raw frame.
+            try lab.check(acks.count >= 2 && acks.dropFirst().allSatisfy { $0.string("destination") == "\(address):68" },
+                          "the mock's ACKs: \(acks.map(\.object))")
             try Self.stopMock(lab, mock)
 
             let messages = try lab.decodedMessages(["client.pcap"])
@@ -164,14 +167,14 @@ struct MockServerInteropTests: MockServerScenario {
             try lab.check(rebind.messageType == "REQUEST" && rebind.string("dst") == "255.255.255.255:67"
                           && rebind.dhcp["ciaddr"] as? String == address && !rebind.optionCodes.contains(54)
                           && !rebind.optionCodes.contains(50), "rebinding REQUEST: \(rebind.object)")
-            try lab.check(afterDORA.filter { $0.messageType == "ACK" }.count == 1, "after the DORA: \(summary)")
+            try lab.check(afterDORA.filter { $0.messageType == "ACK" }.count >= 1, "after the DORA: \(summary)")
             let events = try lab.analysed(["client.pcap"])
             try lab.checkOneDORA(events, mac: pair.mac, address: address)
             let extensions = events.filter { $0.name == "transaction" && ["renew", "rebind"].contains($0.string("kind") ?? "") }
             // One renew-then-rebind exchange ends in the ACK; the capture may also hold the start of the next T1
-            // renewal (ignored again), a renew transaction of its own.
+            // renewal (ignored again), a renew transaction of its own, or on a loaded machine that one's rebinding ACK.
             try lab.check(extensions.first?.string("outcome") == "ack" && extensions.first?.string("ip") == address
-                              && extensions.dropFirst().allSatisfy { $0.string("kind") == "renew" && $0.string("outcome") != "ack" },
+                              && extensions.dropFirst().allSatisfy { $0.string("outcome") != "ack" || $0.string("kind") == "rebind" },
                           "renew/rebind transactions: \(extensions.map(\.object))")
             try lab.checkStates(events, mac: pair.mac, ["BOUND", "RENEWING", "REBINDING", "BOUND"])
             let toRebinding = events.first { $0.name == "transition" && $0.string("to") == "REBINDING" }
