@@ -30,7 +30,9 @@ struct PerfInteropTests: MockClientScenario {
                 let run = try Self.startPerf(lab, "perf-\(name)", in: client, ["-i", "cli0", "--mac", prefix + "01"])
                 runs.append((name, run, prefix, leases))
             }
-            try await Self.finish(lab, runs.map(\.run), seconds: 30)
+            // On a loaded machine (the lab runs its scenarios at once) perf may not keep its rate: that is the generator's
+            // limit, reported as such, not a failure of the server.
+            try await Self.finish(lab, runs.map(\.run), allowed: ["generator-limit"], seconds: 30)
             for (name, run, prefix, leases) in runs {
                 let summary = try Self.summary(lab, run)
                 try lab.check(summary["completed"] as? Int == Self.clients && summary["drops"] as? Int == 0
@@ -62,7 +64,7 @@ struct PerfInteropTests: MockClientScenario {
             let run = try Self.startPerf(lab, "perf-relay", in: agent, ["--server", lab.subnet.host(1), "--relay",
                                                                         "\(lab.subnet.host(2)),\(second.host(1))",
                                                                         "--clients", "40", "--count", "40", "--rate", "40"])
-            try await Self.finish(lab, [run], seconds: 30)
+            try await Self.finish(lab, [run], allowed: ["generator-limit"], seconds: 30)
             let summary = try Self.summary(lab, run)
             try lab.check(summary["completed"] as? Int == 40 && summary["drops"] as? Int == 0, "perf's summary \(summary)")
             try await lab.wait(for: "Kea's CSV to hold 40 leases", seconds: 5) {
