@@ -29,11 +29,11 @@ public struct PerfClients: Hashable, Sendable {
     public func settings() -> [DHCPClientSettings] {
         shard.clientNumbers(of: total).map { number in
             let mac = MACAddress(rawValue: firstMAC.rawValue &+ UInt64(number))
-            var settings = DHCPClientSettings(hardwareAddress: mac, parameterRequestList: Self.parameterRequestList,
-                                              preferredServer: server)
+            var settings = DHCPClientSettings(hardwareAddress: mac, parameterRequestList: Self.parameterRequestList)
             if clientIdentifier { settings.clientIdentifier = [1] + mac.bytes }
             if !relays.isEmpty {
                 settings.relayAddress = relays[number % relays.count]
+                settings.relayServer = server
                 let circuit = RelayAgentInformation.Suboption(1, Array("perf-\(number)".utf8))
                 let remote = RelayAgentInformation.Suboption(2, mac.bytes)
                 settings.extraOptions = [DHCPOption(.relayAgentInformation, RelayAgentInformation.join([circuit, remote]))]
