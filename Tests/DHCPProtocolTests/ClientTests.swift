@@ -318,4 +318,28 @@ struct ClientTests {
         let lease = try #require(link.client.lease)
         #expect(lease.address.octets[2] == 1)  // the relay's subnet, chosen by giaddr
     }
+
+    @Test("Probes: each sends the message of the state it pretends to be in, and answers move it along Figure 5")
+    func probes() throws {
+        let address = IPv4Address(198, 18, 0, 150), server = IPv4Address(198, 18, 0, 99)
+        func first(_ probe: DHCPProbe) -> (DHCPMessage, DHCPClientState) {
+            var client = DHCPClient(settings: settings(), random: DHCPRandom(seed: 3))
+            let sent = client.probe(probe, now: 0).compactMap { if case .send(let m, _) = $0 { m } else { nil } }
+            return (sent[0], client.state)
+        }
+        let (bootp, _) = first(.bootp)
+        #expect(bootp.messageType == nil && bootp.option(.parameterRequestList) != nil)
+        let (select, selecting) = first(.selecting(server: server, address: address))
+        #expect(select.messageType == .request && select.serverIdentifier == server && select.requestedAddress == address
+                && select.clientAddress == .any && selecting == .requesting)
+        let (reboot, rebooting) = first(.initReboot(address))
+        #expect(reboot.requestedAddress == address && reboot.serverIdentifier == nil && rebooting == .rebooting)
+        let (rebind, rebinding) = first(.rebinding(address))
+        #expect(rebind.clientAddress == address && rebind.requestedAddress == nil && rebind.serverIdentifier == nil
+                && rebinding == .rebinding)
+        // The REQUEST probe naming another server: a server that did not offer keeps silent (RFC 2131 §4.3.2).
+        var link = SimulatedLink(settings())
+        link.deliver(link.client.probe(.selecting(server: server, address: address), now: link.now))
+        #expect(link.sentTypes() == ["REQUEST"] && link.client.state == .requesting)
+    }
 }

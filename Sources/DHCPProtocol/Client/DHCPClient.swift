@@ -81,8 +81,8 @@ public struct DHCPClient: Sendable {
             message.setOptions(message.options.filter { $0.code != .messageType })
             out.append(.send(message, to: broadcastDestination(server: nil)))
         case .selecting(let server, let address):
-            sendDiscover(now: now, hint: nil, &out)
-            out.removeAll { if case .send = $0 { true } else { false } }
+            newExchange(now: now)
+            machine.force(.selecting)
             let offer = DHCPMessage(op: DHCPMessage.bootReply, xid: xid, yourAddress: address,
                                     chaddr: settings.hardwareAddress.bytes,
                                     options: [DHCPOption(.messageType, [DHCPMessageType.offer.rawValue]),
