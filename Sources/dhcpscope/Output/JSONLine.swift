@@ -157,6 +157,22 @@ struct JSONLine {
 extension JSONLine {
     /// An option value as JSON: numbers as numbers, addresses and text as strings, bytes as colon hex,
     /// lists as arrays, records (option 82 suboptions, routes …) as objects.
+    /// An array of options, each {code, name, hex, value}: the value decoded as in the message event, null when the
+    /// data does not fit the option's shape.
+    mutating func options(_ name: String, _ options: [DHCPOption]) {
+        beginArray(name)
+        for option in options {
+            beginObject()
+            field("code", Int(option.code.rawValue))
+            field("name", option.name)
+            key("hex"); hex(option.data, colons: false)
+            key("value")
+            if let decoded = (try? option.value()) ?? nil { value(decoded) } else { null() }
+            endObject()
+        }
+        endArray()
+    }
+
     mutating func value(_ value: DHCPOptionValue) {
         switch value {
         case .unsigned(let number): unsigned(number)

@@ -103,15 +103,7 @@ struct MockClientLog {
             if let address { line.address(address) } else { line.null() }
             line.key("server")
             if let server = ack.serverIdentifier { line.address(server) } else { line.null() }
-            line.beginArray("options")
-            for option in options {
-                line.beginObject()
-                line.field("code", Int(option.code.rawValue))
-                line.field("name", option.name)
-                line.key("hex"); line.hex(option.data, colons: false)
-                line.endObject()
-            }
-            line.endArray()
+            line.options("options", options)
             emit(line)
         } else {
             output.write(line: "inform \(address?.description ?? "?") answered by \(ack.serverIdentifier?.description ?? "?"): "

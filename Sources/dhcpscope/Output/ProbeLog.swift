@@ -150,15 +150,7 @@ struct ProbeLog {
         line.beginArray("types")
         for kind in server.kinds.sorted() { line.string(kind) }
         line.endArray()
-        line.beginArray("options")
-        for option in server.options {
-            line.beginObject()
-            line.field("code", Int(option.code.rawValue))
-            line.field("name", option.name)
-            line.key("hex"); line.hex(option.data, colons: false)
-            line.endObject()
-        }
-        line.endArray()
+        line.options("options", server.options)
         return line
     }
 
