@@ -126,16 +126,7 @@ struct MockClient: ParsableCommand {
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
     }
 
-    private func parameterRequestList() throws -> [UInt8] {
-        guard let requestList else { return DHCPClientSettings.defaultParameterRequestList }
-        if requestList == "none" { return [] }
-        return try requestList.split(separator: ",").map { item throws(ValidationError) in
-            guard let code = UInt8(item.trimmingPrefix(" ")), code != 0, code != 255 else {
-                throw ValidationError("--request-list: '\(item)' is not an option code 1…254")
-            }
-            return code
-        }
-    }
+    private func parameterRequestList() throws -> [UInt8] { try ParameterRequestList.parse(requestList, flag: "--request-list") }
 
     /// Each client's settings: consecutive MACs from the first.
     private func settings(first: MACAddress) throws -> [DHCPClientSettings] {

@@ -43,7 +43,8 @@ struct Probe: ParsableCommand {
     @Option(help: ArgumentHelp("Add an option to every probe: CODE=HEX (repeatable).", valueName: "code=hex"))
     var option: [String] = []
 
-    @Option(help: ArgumentHelp("Parameter request list (option 55), comma-separated codes.", valueName: "codes"))
+    @Option(help: ArgumentHelp("Parameter request list (option 55), comma-separated codes; 'none' sends no option 55.",
+                               valueName: "codes"))
     var request: String?
 
     @Option(help: ArgumentHelp("Address named by REQUEST, INIT-REBOOT and REBINDING probes (default 198.18.255.254).", valueName: "ip"))
@@ -130,24 +131,16 @@ struct Probe: ParsableCommand {
         }
     }
 
-    private func parameterRequestList() throws -> [UInt8] {
-        guard let request else { return DHCPClientSettings.defaultParameterRequestList }
-        return try request.split(separator: ",").map { item throws(ValidationError) in
-            guard let code = UInt8(item), code != 0, code != 255 else {
-                throw ValidationError("--request: '\(item)' is not an option code 1…254")
-            }
-            return code
-        }
-    }
+    private func parameterRequestList() throws -> [UInt8] { try ParameterRequestList.parse(request, flag: "--request") }
 
     func run() throws {
         let out = OutputStream.standardOutput(flushEachLine: true)
         let network: NetworkInterface
-        do { network = try NetworkInterface.named(interface) } catch { throw Self.unknown(error.description) }
+        do { network = try NetworkInterface.named(interface) } catch { throw Diagnostics.failure(error.description, status: 3) }
         let relay = giaddr.flatMap { IPv4Address($0) }
         let interfaceMAC = network.mac ?? MACAddress(rawValue: 0)
         guard relay != nil || (network.hardwareType == 1 && interfaceMAC.rawValue != 0) else {
-            throw Self.unknown("\(interface) is not an Ethernet interface: probes need one to send frames on")
+            throw Diagnostics.failure("\(interface) is not an Ethernet interface: probes need one to send frames on", status: 3)
         }
         let chaddr = mac.flatMap { MACAddress($0) } ?? (interfaceMAC.rawValue == 0 ? MACAddress(rawValue: 0x0600_0000_0001) : interfaceMAC)
         var client = DHCPClientSettings(hardwareAddress: chaddr, parameterRequestList: try parameterRequestList(),
@@ -174,9 +167,9 @@ struct Probe: ParsableCommand {
             tap = try MessageTap(interface: interface, mac: interfaceMAC, address: .any, output: out,
                                  events: output.json && output.verbose, path: write)
         } catch let error as DHCPNetworkError {
-            throw Self.unknown(error.description)
+            throw Diagnostics.failure(error.description, status: 3)
         } catch let error as CaptureError {
-            throw Self.unknown(error.description)
+            throw Diagnostics.failure(error.description, status: 3)
         }
         let signals = StopSignals { _ in socket.stop() }
         defer { signals.cancel() }
@@ -205,7 +198,7 @@ struct Probe: ParsableCommand {
                     }
                 }
             } catch {
-                throw Self.unknown(error.description)
+                throw Diagnostics.failure(error.description, status: 3)
             }
             if let previous { log.changes(from: previous, to: result.servers) }
             previous = result.servers
@@ -221,11 +214,5 @@ struct Probe: ParsableCommand {
             if stopped { break }
         }
         throw ExitCode(Int32(last?.status.rawValue ?? 3))
-    }
-
-    /// One line on standard error, and the Nagios UNKNOWN status (3) probe exits with for runtime errors.
-    static func unknown(_ text: String) -> ExitCode {
-        Diagnostics.error(text)
-        return ExitCode(3)
     }
 }

@@ -62,10 +62,11 @@ enum Diagnostics {
         _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
     }
 
-    /// One line on standard error, and exit status 2 to throw (CONTRACT.md: the work could not run).
-    static func failure(_ text: String) -> ExitCode {
+    /// One line on standard error, and the exit status to throw: 2, the work could not run (CONTRACT.md); probe
+    /// passes 3, a Nagios plugin's UNKNOWN.
+    static func failure(_ text: String, status: Int32 = 2) -> ExitCode {
         error(text)
-        return ExitCode(2)
+        return ExitCode(status)
     }
 
     static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
