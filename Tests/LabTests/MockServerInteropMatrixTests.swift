@@ -53,12 +53,7 @@ struct MockServerInteropMatrixTests: MockServerScenario {
                 try lab.check(run.client.renewsAt.contains(after),
                               "\(run.client) renewed \(String(format: "%.1f", after)) s after its ACK, expected \(run.client.renewsAt)")
                 let events = try lab.analysed([run.capture])
-                try lab.checkOneDORA(events, mac: run.mac, address: address)
-                let renews = Self.transactions(events, "renew")
-                try lab.check(!renews.isEmpty && renews.allSatisfy { $0.string("outcome") == "ack" && $0.string("ip") == address },
-                              "\(run.client) renew transactions: \(renews.map(\.object))")
-                try lab.checkStates(events, mac: run.mac, ["BOUND", "RENEWING", "BOUND"])
-                try lab.checkLease(events, address: address, mac: run.mac, state: "renewed")
+                try lab.checkRenewed(events, mac: run.mac, address: address, who: "\(run.client)")
             }
         }
     }

@@ -111,12 +111,7 @@ struct MockServerInteropTests: MockServerScenario {
             try lab.check(renewACK.string("dst") == "\(address):68" && renewACK.dhcp["yiaddr"] as? String == address,
                           "renewal ACK to \(renewACK.string("dst") ?? "nil"), yiaddr \(renewACK.dhcp["yiaddr"] ?? "nil")")
             let events = try lab.analysed(["client.pcap"])
-            try lab.checkOneDORA(events, mac: pair.mac, address: address)
-            let renews = Self.transactions(events, "renew")
-            try lab.check(!renews.isEmpty && renews.allSatisfy { $0.string("outcome") == "ack" && $0.string("ip") == address },
-                          "renew transactions: \(renews.map(\.object))")
-            try lab.checkStates(events, mac: pair.mac, ["BOUND", "RENEWING", "BOUND"])
-            try lab.checkLease(events, address: address, mac: pair.mac, state: "renewed")
+            try lab.checkRenewed(events, mac: pair.mac, address: address)
         }
     }
 

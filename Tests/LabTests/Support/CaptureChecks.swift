@@ -77,6 +77,17 @@ extension Lab {
         return dora
     }
 
+    /// analyse's view of a client that renewed its lease at T1: one DORA, renew transactions all ACKed for
+    /// `address`, BOUND → RENEWING → BOUND, the lease `renewed`. `who` names the client in failures.
+    func checkRenewed(_ events: [Event], mac: String, address: String, who: String = "the client") throws {
+        try checkOneDORA(events, mac: mac, address: address)
+        let renews = events.filter { $0.name == "transaction" && $0.string("kind") == "renew" }
+        try check(!renews.isEmpty && renews.allSatisfy { $0.string("outcome") == "ack" && $0.string("ip") == address },
+                  "\(who) renew transactions: \(renews.map(\.object))")
+        try checkStates(events, mac: mac, ["BOUND", "RENEWING", "BOUND"])
+        try checkLease(events, address: address, mac: mac, state: "renewed")
+    }
+
     /// The client's state transitions (`to` states) in order.
     func states(_ events: [Event], mac: String) -> [String] {
         events.filter { $0.name == "transition" && $0.string("mac") == mac }.compactMap { $0.string("to") }
