@@ -692,6 +692,23 @@ struct ServerLimitTests {
         #expect(!server.handle(TestClient(1, clientID: [0, 99]).discover(), from: onLAN, now: 61).sent.isEmpty)
     }
 
+    @Test("Per-MAC limit: DISCOVERs met by a full pool cost the client none of its budget")
+    func fullPoolCostsNothing() throws {
+        var server = makeServer(pool: 100...100) {
+            $0.rateLimit = DHCPRateLimit(allocationsPerSecond: 1000, burst: 1000, perClientAllocations: 2, perClientWindow: 60)
+            $0.offerHoldTime = 30
+        }
+        #expect(server.handle(TestClient(1).discover(), from: onLAN, now: 0).reply?.yourAddress == address(100))
+        // The pool's one address is held for client 1: client 2 retries every second and is refused for the pool.
+        for second in 1...10 {
+            let refused = server.handle(TestClient(2).discover(), from: onLAN, now: Double(second))
+            #expect(refused.sent.isEmpty && refused.problems(.limit).allSatisfy { $0.text.contains("no free address") })
+        }
+        // The hold expires: client 2, well within its window, still has its whole budget.
+        _ = server.expire(now: 31)
+        #expect(server.handle(TestClient(2).discover(), from: onLAN, now: 31).reply?.yourAddress == address(100))
+    }
+
     @Test("The hold table is bounded: past its size new clients get no OFFER until holds expire")
     func holdBound() {
         var server = makeServer { $0.maximumHeldOffers = 5; $0.offerHoldTime = 30 }

@@ -186,8 +186,18 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
         }
         if let hold = holds.hold(of: client, now: now), subnet.contains(hold.address) { return hold.address }
 
-        // A new allocation.
-        guard admitNew(message, client, now, &out) else { return nil }
+        // A new allocation: counted against the rate limit only when an address is given.
+        guard mayAllocate(message, client, now, &out),
+              let address = newAddress(message, client, index, now, &out) else { return nil }
+        limiter?.take(DHCPClientKey.hardware(of: message), now: now)
+        return address
+    }
+
+    /// The address of a new allocation: the duplicate-ip fault's, the client's previous one, the one it asks for,
+    /// the first free one.
+    private mutating func newAddress(_ message: DHCPMessage, _ client: DHCPClientKey, _ index: Int, _ now: Double,
+                                     _ out: inout Output) -> IPv4Address? {
+        let subnet = configuration.subnets[index]
         if configuration.faults.duplicateAddress,
            let taken = store.allLeases().filter({ $0.isBound(at: now) && $0.client != client && subnet.contains($0.address) })
             .min(by: { $0.address < $1.address }) {
@@ -207,9 +217,9 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
         return nil
     }
 
-    /// The hold table's bound and the rate limit, for a new allocation.
-    private mutating func admitNew(_ message: DHCPMessage, _ client: DHCPClientKey, _ now: Double,
-                                   _ out: inout Output) -> Bool {
+    /// Whether the hold table's bound and the rate limit allow a new allocation now; takes nothing.
+    private mutating func mayAllocate(_ message: DHCPMessage, _ client: DHCPClientKey, _ now: Double,
+                                      _ out: inout Output) -> Bool {
         if holds.count >= configuration.maximumHeldOffers {
             holds.purge(now: now)
             if holds.count >= configuration.maximumHeldOffers {
@@ -217,14 +227,18 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
                 return false
             }
         }
-        if var limiter {
-            let refusal = limiter.grant(DHCPClientKey.hardware(of: message), now: now)
-            self.limiter = limiter
-            if let refusal {
-                out.problem(.limit, "no new address for \(client): \(refusal)")
-                return false
-            }
+        if let refusal = limiter?.refusal(DHCPClientKey.hardware(of: message), now: now) {
+            out.problem(.limit, "no new address for \(client): \(refusal)")
+            return false
         }
+        return true
+    }
+
+    /// A new allocation of an address already chosen: allowed (`mayAllocate`) and counted.
+    private mutating func admitNew(_ message: DHCPMessage, _ client: DHCPClientKey, _ now: Double,
+                                   _ out: inout Output) -> Bool {
+        guard mayAllocate(message, client, now, &out) else { return false }
+        limiter?.take(DHCPClientKey.hardware(of: message), now: now)
         return true
     }
 

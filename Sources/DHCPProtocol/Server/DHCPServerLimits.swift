@@ -64,12 +64,11 @@ struct DHCPAllocationLimiter: Sendable {
 
     var trackedClients: Int { windows.count }
 
-    /// Takes a token for a new allocation to `mac`; nil when granted, else why not.
-    mutating func grant(_ mac: DHCPClientKey, now: Double) -> String? {
+    /// Why a new allocation to `mac` is refused now; nil when it may be made. Takes nothing: `take` does, once an
+    /// address is actually given (a DISCOVER met by a full pool costs the client nothing).
+    mutating func refusal(_ mac: DHCPClientKey, now: Double) -> String? {
         refill(now)
-        var window = windows[mac] ?? (start: now, count: 0)
-        if now - window.start >= limit.perClientWindow { window = (start: now, count: 0) }
-        if window.count >= limit.perClientAllocations {
+        if let window = windows[mac], now - window.start < limit.perClientWindow, window.count >= limit.perClientAllocations {
             return "\(mac) already had \(window.count) new allocations within \(limit.perClientWindow) s"
         }
         if windows[mac] == nil, windows.count >= limit.maximumTrackedClients {
@@ -81,10 +80,16 @@ struct DHCPAllocationLimiter: Sendable {
         guard tokens >= 1 else {
             return "the rate limit of \(limit.allocationsPerSecond) new allocations/s (burst \(limit.burst)) is exhausted"
         }
-        tokens -= 1
+        return nil
+    }
+
+    /// Counts a new allocation to `mac` (after `refusal` said nil): a token, and one more in its window.
+    mutating func take(_ mac: DHCPClientKey, now: Double) {
+        var window = windows[mac] ?? (start: now, count: 0)
+        if now - window.start >= limit.perClientWindow { window = (start: now, count: 0) }
+        tokens = max(0, tokens - 1)
         window.count += 1
         windows[mac] = window
-        return nil
     }
 
     private mutating func refill(_ now: Double) {
