@@ -124,7 +124,7 @@ struct MockServerInteropMatrixTests: MockServerScenario {
 
             dhcpcd = try lab.startDhcpcd("dhcpcd-2", in: pair.client, interface: "cli0")
             try await lab.wait(for: "dhcpcd's REBOOT (INIT-REBOOT acknowledged) and the mock's third reply") {
-                Client.dhcpcd.called(lab, "REBOOT", address) && Client.dhcpcd.settled(lab, dhcpcd) && Self.replies(mock).count == 3
+                Client.dhcpcd.called(lab, "REBOOT", address) && Client.dhcpcd.settled(lab, dhcpcd) && Self.replies(mock).count >= 3
             }
             try lab.check(dhcpcd.output.contains("rebinding lease of \(address)"), "dhcpcd did not start from its lease: \(dhcpcd.output)")
             try Client.dhcpcd.checkOwnView(lab, in: pair.client, address: address)
@@ -256,7 +256,7 @@ struct MockServerInteropMatrixTests: MockServerScenario {
             let serverCapture = try await lab.capture("tcpdump-server", in: server, interface: "srv0", to: "server.pcap")
             let processes = try clients.map { try $0.client.start(lab, in: $0.namespace) }
             try await lab.wait(for: "both clients bound and the mock's two leases", seconds: 15) {
-                zip(clients, processes).allSatisfy { $0.client.settled(lab, $1) } && Self.acks(mock).count == 2
+                zip(clients, processes).allSatisfy { $0.client.settled(lab, $1) } && Self.acks(mock).count >= 2
             }
             for (client, namespace, _) in clients {
                 try client.checkOwnView(lab, in: namespace, address: try #require(client.address(lab)))
@@ -337,6 +337,8 @@ struct MockServerInteropMatrixTests: MockServerScenario {
     /// --lease-db: dhclient, dhcpcd and udhcpc bound (pool of four), the mock killed with SIGKILL and started again on
     /// the same file: it knows the three leases at once; a new client gets the fourth address; dhclient's and dhcpcd's
     /// INIT-REBOOT and udhcpc's renewal (SIGUSR1) are ACKed with the same addresses; --export-leases lists all four.
+    /// Under load a client may retransmit (udhcpc's renewal falls back to a broadcast after `-T 1` s), so the mock's
+    /// ACKs are checked by address, never counted.
     @Test("mock-server --lease-db: leases survive kill -9")
     func leaseDatabaseRestart() async throws {
         try await Lab.run("mock-server-lease-db-restart", index: 28) { lab in
@@ -372,7 +374,7 @@ struct MockServerInteropMatrixTests: MockServerScenario {
                 try Self.checkMockLease(lab, second, address: address, mac: macs[tag]!, state: "active")  // read from the file
             }
             let newClient = try Self.startUdhcpc(lab, "n", in: namespaces["new"]!)
-            try await lab.wait(for: "the new client bound and the mock's ACK") { Self.bound(lab, "n") != nil && Self.acks(second).count == 1 }
+            try await lab.wait(for: "the new client bound and the mock's ACK") { Self.bound(lab, "n") != nil && !Self.acks(second).isEmpty }
             let fresh = try #require(Self.bound(lab, "n"))
             try lab.check(fresh == lab.subnet.host(103) && !bound.values.contains(fresh),
                           "the new client got \(fresh); bound before the restart: \(bound)")
@@ -382,7 +384,7 @@ struct MockServerInteropMatrixTests: MockServerScenario {
             try await lab.wait(for: "dhclient's and dhcpcd's REBOOT, udhcpc's renew", seconds: 15) {
                 ["dhclient", "dhcpcd"].allSatisfy { tag in lab.clientScriptLog.contains { $0.hasPrefix("REBOOT \(bound[tag]!) ") } }
                     && Self.scriptLog(lab, "c").contains { $0.hasPrefix("renew \(bound["udhcpc"]!) ") }
-                    && dhcpcdSettled() && Self.acks(second).count == 4
+                    && dhcpcdSettled() && Set(bound.values).union([fresh]).isSubset(of: Self.acks(second).compactMap { $0.string("yiaddr") })
             }
             try await lab.stopCapture(capture)
             LabProcess.stop([dhclient, dhcpcd, udhcpc, newClient])

@@ -299,7 +299,7 @@ final class Lab {
 
     // MARK: Failure report
 
-    /// The tail of every text file of the folder and the addresses in each namespace, for the failure issue.
+    /// The tail of every text file of the folder (binary files by size only) and the addresses in each namespace, for the failure issue.
     func report() -> String {
         var text = ""
         for namespace in namespaces {
@@ -310,6 +310,10 @@ final class Lab {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
         for name in names where !name.hasSuffix(".pcap") {
             guard let data = FileManager.default.contents(atPath: path(name)) else { continue }
+            if data.contains(0) {  // a database or other binary file: its bytes would cut the report short
+                text += "--- \(name) (binary, \(data.count) bytes)\n"
+                continue
+            }
             let body = String(decoding: data.suffix(2500), as: UTF8.self)
             text += "--- \(name)\(data.count > 2500 ? " (last 2500 bytes)" : "")\n\(body)\n"
         }
