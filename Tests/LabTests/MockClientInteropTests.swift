@@ -99,7 +99,7 @@ struct MockClientInteropTests: MockClientScenario {
                 let renewal = try #require(messages.dropFirst(4).first { $0.messageType == "REQUEST" })
                 try Self.checkExtending(lab, renewal, address: address, destination: "\(lab.subnet.host(1)):67")
                 try lab.check(renewal.string("src") == "\(address):68", "\(cell.server): renewal from \(renewal.string("src") ?? "nil")")
-                let after = try #require(Self.time(renewal)).timeIntervalSince(try #require(Self.time(ack)))
+                let after = try #require(renewal.date).timeIntervalSince(try #require(ack.date))
                 try lab.check((t1 - 1...t1 + 1.5).contains(after), "\(cell.server): renewed \(after) s after the ACK, T1 is \(t1) s")
                 let renewACK = try #require(messages.dropFirst(4).first { $0.messageType == "ACK" })
                 try lab.check(renewACK.dhcp["yiaddr"] as? String == address && renewACK.string("dst") == "\(address):68",
@@ -327,7 +327,7 @@ struct MockClientInteropTests: MockClientScenario {
             let ack = try #require(messages.first { $0.messageType == "ACK" })
             let renewal = try #require(messages.dropFirst(4).first { $0.messageType == "REQUEST" })
             try Self.checkExtending(lab, renewal, address: address, destination: "\(lab.subnet.host(1)):67")
-            let after = try #require(Self.time(renewal)).timeIntervalSince(try #require(Self.time(ack)))
+            let after = try #require(renewal.date).timeIntervalSince(try #require(ack.date))
             try lab.check((0.5...2.5).contains(after), "renewed \(after) s after the ACK, T1 is 5 s / 5")
             let events = try Self.analyse(lab, ["client.pcap"], errors: false)
             try lab.checkOneDORA(events, mac: segment.mac, address: address)

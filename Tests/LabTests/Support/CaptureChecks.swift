@@ -62,6 +62,14 @@ extension Lab {
         return xids.first!
     }
 
+    /// The renewals (REQUEST, ACK) that a client renewing every `period` seconds (or a little sooner: dhclient takes
+    /// between 3/4 and all of T1) can have made in `messages`: one at least, and at most one per period from the first
+    /// ACK to the last message. The lab's waits, not the client, set how long it ran, so the count is not fixed.
+    func renewals(_ messages: [Event], every period: Double) -> ClosedRange<Int> {
+        guard let acked = messages.first(where: { $0.messageType == "ACK" })?.date, let last = messages.last?.date else { return 1...1 }
+        return 1...max(1, Int(last.timeIntervalSince(acked) / (period * 0.75)) + 1)
+    }
+
     /// analyse: exactly one `dora` transaction, outcome ack, for `mac` and `address`; returns it.
     @discardableResult
     func checkOneDORA(_ events: [Event], mac: String, address: String, xid: String? = nil, relayed: Bool = false) throws -> Event {

@@ -13,6 +13,14 @@ struct Event {
     var xid: String? { dhcp["xid"] as? String }
     var chaddr: String? { dhcp["chaddr"] as? String }
     var optionCodes: [Int] { (dhcp["options"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? Int } }
+    /// The `time` of a `message` event.
+    var date: Date? {
+        string("time").flatMap { text in
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            return formatter.date(from: text)
+        }
+    }
 }
 
 struct DHCPScopeResult {

@@ -105,14 +105,6 @@ extension MockServerScenario {
         (message.dhcp["options"] as? [[String: Any]])?.first { $0["code"] as? Int == code }?["value"]
     }
 
-    static func time(_ message: Event) -> Date? {
-        message.string("time").flatMap { text in
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            return formatter.date(from: text)
-        }
-    }
-
     /// A REQUEST that extends a lease (RFC 2131 §4.3.2 RENEWING or REBINDING): ciaddr set, no option 50 or 54.
     static func checkExtending(_ lab: Lab, _ request: Event, address: String, destination: String) throws {
         try lab.check(request.messageType == "REQUEST" && request.dhcp["ciaddr"] as? String == address
