@@ -4,6 +4,8 @@ public struct AnalysisOptions: Sendable {
     public var transactionTimeout: Double = 60
     /// At most this many transactions are tracked; the oldest is evicted past it (--max-transactions).
     public var maximumTransactions = 100_000
+    /// At most this many clients are remembered; past it the least recently seen eighth is forgotten (--max-clients).
+    public var maximumClients = 200_000
     /// Servers expected to answer (--expect, --expect-mac).
     public var expectation = ServerExpectation()
     /// How far a renewal may stray from T1 (or a rebinding from T2), in seconds; nil: max(2 s, 10 % of the lease).

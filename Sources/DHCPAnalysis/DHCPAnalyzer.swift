@@ -5,7 +5,7 @@ import Histogram
 
 /// Streaming analysis of DHCP traffic: transactions, each client's RFC 2131 state, the lease table, servers
 /// and findings. Feed it messages in time order; it answers with events as they happen. Memory grows with
-/// active transactions (capped) and clients, not with the traffic.
+/// active transactions and clients (both capped) and leases, not with the traffic.
 public struct DHCPAnalyzer {
     public let options: AnalysisOptions
 
@@ -26,11 +26,13 @@ public struct DHCPAnalyzer {
     private var closedQueue: [(key: TransactionKey, at: Timestamp)] = []
     private var closedHead = 0
     private var capReported = false
+    private var clientCapReported = false
 
     public private(set) var latestTime: Timestamp?
     public private(set) var messageCount = 0
     public private(set) var transactionCount = 0
     public private(set) var evictedTransactions = 0
+    public private(set) var evictedClients = 0
     public private(set) var problemCounts: [Problem.Severity: Int] = [.info: 0, .warning: 0, .error: 0]
 
     public init(options: AnalysisOptions = AnalysisOptions()) { self.options = options }
@@ -96,6 +98,7 @@ public struct DHCPAnalyzer {
         } else {
             serverMessage(observed, type, &events)
         }
+        if clients.count > options.maximumClients { forgetLeastRecentClients(&events) }
         return events
     }
 
@@ -670,6 +673,21 @@ public struct DHCPAnalyzer {
             break
         }
         compactCreationOrder()
+    }
+
+    /// Past --max-clients, forgets the least recently seen eighth of the clients at once (so the cost of finding them
+    /// is shared by as many new clients): a client seen again starts over as one never seen. Their leases stay.
+    private mutating func forgetLeastRecentClients(_ events: inout [AnalysisEvent]) {
+        let excess = clients.count - options.maximumClients
+        let count = min(clients.count - 1, excess + max(1, options.maximumClients / 8))
+        if !clientCapReported {
+            clientCapReported = true
+            report(Problem(.clientCap, .warning, rfc: nil,
+                           "more than \(options.maximumClients) clients: the least recently seen are forgotten (counted in the summary)"),
+                   &events)
+        }
+        clients.removeSmallest(count) { $0.lastSeen < $1.lastSeen }
+        evictedClients += count
     }
 
     /// Ends transactions idle past the timeout, at most every quarter of the timeout.

@@ -1,6 +1,7 @@
 /// A map whose values live in one contiguous array, found through a small index: for the per-client and per-lease
 /// tables, which hold one entry for everything ever seen. A Dictionary of large values keeps up to 2.6 empty buckets
-/// per entry at its load factor; here only the four-byte index pays that. Entries are never removed.
+/// per entry at its load factor; here only the four-byte index pays that. Entries leave only in batches
+/// (`removeSmallest`), which compact the arrays and rebuild the index.
 struct DenseTable<Key: Hashable, Value>: Sequence {
     private var index: [Key: Int32] = [:]
     private var keys: [Key] = []
@@ -46,6 +47,29 @@ struct DenseTable<Key: Hashable, Value>: Sequence {
     }
 
     func makeIterator() -> Iterator { Iterator(keys: keys, values: values) }
+
+    /// Removes the `count` entries that come first in the order of `areInIncreasingOrder`, in one pass.
+    mutating func removeSmallest(_ count: Int, by areInIncreasingOrder: (Value, Value) -> Bool) {
+        guard count > 0 else { return }
+        guard count < values.count else {
+            self = DenseTable()
+            return
+        }
+        var removed = [Bool](repeating: false, count: values.count)
+        for position in values.indices.sorted(by: { areInIncreasingOrder(values[$0], values[$1]) }).prefix(count) {
+            removed[position] = true
+        }
+        var kept = 0
+        for position in values.indices where !removed[position] {
+            keys.swapAt(kept, position)
+            values.swapAt(kept, position)
+            kept += 1
+        }
+        keys.removeLast(keys.count - kept)
+        values.removeLast(values.count - kept)
+        index.removeAll(keepingCapacity: true)
+        for (position, key) in keys.enumerated() { index[key] = Int32(position) }
+    }
 
     /// The entries in the order of `areInIncreasingOrder`, sorting positions rather than copies of the values.
     func sorted(by areInIncreasingOrder: ((key: Key, value: Value), (key: Key, value: Value)) -> Bool) -> [(key: Key, value: Value)] {

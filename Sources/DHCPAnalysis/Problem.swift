@@ -40,6 +40,7 @@ public struct Problem: Sendable {
         public static let malformed = Self(rawValue: "malformed")
         public static let unexpectedTransition = Self(rawValue: "unexpected-transition")
         public static let transactionCap = Self(rawValue: "transaction-cap")
+        public static let clientCap = Self(rawValue: "client-cap")
         public static let captureFile = Self(rawValue: "capture-file")
     }
 

@@ -11,7 +11,7 @@ struct AnalyseCommandTests {
     @Test func helpListsEveryOption() throws {
         let result = try CLI.run(["analyse", "--help"])
         #expect(result.status == 0)
-        for option in ["--txn-timeout", "--max-transactions", "--timer-tolerance", "--leases", "--ladder", "--svg",
+        for option in ["--txn-timeout", "--max-transactions", "--max-clients", "--timer-tolerance", "--leases", "--ladder", "--svg",
                        "--expect", "--expect-mac", "--json", "-v", "--verbose", "--filter", "--port", "--mac", "--xid",
                        "-c", "<file>"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
@@ -31,6 +31,7 @@ struct AnalyseCommandTests {
                       ["analyse", "--txn-timeout", "-1", "dora.pcap"],
                       ["analyse", "--txn-timeout", "0", "dora.pcap"],
                       ["analyse", "--max-transactions", "0", "dora.pcap"],
+                      ["analyse", "--max-clients", "0", "dora.pcap"],
                       ["analyse", "--timer-tolerance", "-2", "dora.pcap"],
                       ["analyse", "--leases", "xml", "dora.pcap"],
                       ["analyse", "--ladder", "--mac", "00:0b:82:01:fc:42", "--json", "dora.pcap"],
@@ -50,6 +51,20 @@ struct AnalyseCommandTests {
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.hasPrefix("dhcpscope: \(file): "))
+    }
+
+    /// 50 DISCOVERs from 50 MACs under --max-clients 8: one client-cap problem, the summary's clients stay at the cap
+    /// and the rest are counted as forgotten; every transaction is still reported.
+    @Test func clientCapBoundsTheClientTable() throws {
+        let result = try CLI.run(["analyse", "--json", "--max-clients", "8", "zeek-unique-xid.pcapng"])
+        #expect(result.status == 0)
+        let events = try result.events()
+        #expect(events.filter { $0["code"] as? String == "client-cap" }.count == 1)
+        let summary = try #require(events.last)
+        #expect(summary["event"] as? String == "summary")
+        #expect(summary["transactions"] as? Int == 50)
+        let clients = try #require(summary["clients"] as? Int), forgotten = try #require(summary["evicted_clients"] as? Int)
+        #expect(clients <= 8 && clients + forgotten == 50)
     }
 
     // MARK: report

@@ -13,7 +13,7 @@ struct SniffCommandTests {
         #expect(result.status == 0)
         for option in ["-i", "--interface", "--filter", "--port", "--promisc", "-w", "-C", "-G", "--duration", "-c",
                        "--xid", "--mac", "--expect", "--expect-mac", "--json", "-v", "--verbose", "--txn-timeout",
-                       "--max-transactions"] {
+                       "--max-transactions", "--max-clients"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
         }
         #expect(result.stdout.contains("Exit status"))

@@ -840,6 +840,34 @@ struct DiagnosticTests {
         #expect(codes(s) == Array(repeating: "discover-unanswered", count: 5))
     }
 
+    // MARK: client-cap
+
+    /// 20 clients bound one after another under a cap of 8: the least recently seen are forgotten in batches (an
+    /// eighth of the cap at a time), the newest stay, every lease stays.
+    @Test func clientCapFires() throws {
+        var s = Scenario { $0.maximumClients = 8 }
+        for number in 1...20 { s.dora(Client(UInt8(number)), xid: 0x2000 + UInt32(number), at: Double(number), address: Net.address(UInt8(100 + number))) }
+        s.finish()
+        #expect(s.problems(.clientCap).count == 1)
+        let problem = try #require(expectOne(s, .clientCap, .warning, rfc: nil))
+        #expect(problem.text.contains("8"))
+        #expect(s.analyzer.clientCount <= 8)
+        #expect(s.analyzer.evictedClients == 20 - s.analyzer.clientCount)
+        let kept = Set(s.analyzer.clientTable.map(\.client))
+        #expect(kept.contains(Client(20).key) && !kept.contains(Client(1).key))
+        #expect(s.analyzer.clientTable.allSatisfy { $0.state == .bound })
+        #expect(s.analyzer.leaseCount == 20)
+    }
+
+    @Test func clientCapSilent() {
+        var s = Scenario { $0.maximumClients = 20 }
+        for number in 1...20 { s.dora(Client(UInt8(number)), xid: 0x2000 + UInt32(number), at: Double(number), address: Net.address(UInt8(100 + number))) }
+        s.finish()
+        #expect(s.problems(.clientCap).isEmpty)
+        #expect(s.analyzer.evictedClients == 0)
+        #expect(s.analyzer.clientCount == 20)
+    }
+
     @Test("Every Problem.Code the analyzer emits is covered here")
     func allCodesCovered() {
         let covered: Set<String> = [
@@ -849,6 +877,7 @@ struct DiagnosticTests {
             "broadcast-ignored", "parameters-not-supplied", "address-conflict", "decline", "missing-address",
             "decline-restart-too-soon",
             "relay-hops", "giaddr-mismatch", "malformed", "unexpected-transition", "transaction-cap",
+            "client-cap",
         ]
         let all: [Problem.Code] = [
             .discoverUnanswered, .offerNotAcked, .requestUnanswered, .nak, .multipleServers, .unexpectedServer,
@@ -856,6 +885,7 @@ struct DiagnosticTests {
             .retransmissionTiming, .xidReused, .broadcastIgnored, .parametersNotSupplied, .addressConflict, .decline,
             .missingAddress,
             .declineRestartTooSoon, .relayHops, .giaddrMismatch, .malformed, .unexpectedTransition, .transactionCap,
+            .clientCap,
         ]
         #expect(Set(all.map(\.rawValue)) == covered)
     }

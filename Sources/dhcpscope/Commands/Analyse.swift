@@ -29,11 +29,7 @@ struct Analyse: ParsableCommand {
     @OptionGroup var expect: ExpectOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: ArgumentHelp("Seconds without a message after which a transaction ends.", valueName: "seconds"))
-    var txnTimeout: Double = 60
-
-    @Option(help: ArgumentHelp("Transactions tracked at once; past it the oldest is evicted.", valueName: "N"))
-    var maxTransactions = 100_000
+    @OptionGroup var limits: AnalysisLimitOptions
 
     @Option(help: ArgumentHelp("How far (seconds) a renewal may stray from T1, a rebinding from T2 (default: max(2 s, 10 % of the lease)).",
                                valueName: "seconds"))
@@ -50,8 +46,6 @@ struct Analyse: ParsableCommand {
     var svg: String?
 
     func validate() throws {
-        guard txnTimeout > 0 else { throw ValidationError("--txn-timeout must be positive") }
-        guard maxTransactions >= 1 else { throw ValidationError("--max-transactions must be at least 1") }
         if let timerTolerance, timerTolerance < 0 { throw ValidationError("--timer-tolerance cannot be negative") }
         if ladder, filters.mac.isEmpty, filters.xid.isEmpty {
             throw ValidationError("--ladder draws one client or transaction: give --mac or --xid")
@@ -61,8 +55,7 @@ struct Analyse: ParsableCommand {
 
     func run() throws {
         var options = AnalysisOptions()
-        options.transactionTimeout = txnTimeout
-        options.maximumTransactions = maxTransactions
+        limits.apply(to: &options)
         options.timerTolerance = timerTolerance
         options.expectation = try expect.expectation()
         var analyzer = DHCPAnalyzer(options: options)

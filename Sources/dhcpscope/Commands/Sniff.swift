@@ -57,17 +57,10 @@ struct Sniff: ParsableCommand {
     @OptionGroup var expect: ExpectOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: ArgumentHelp("Seconds without a message after which a transaction ends (an unanswered DISCOVER is reported then).",
-                               valueName: "seconds"))
-    var txnTimeout: Double = 60
-
-    @Option(help: ArgumentHelp("Transactions tracked at once; past it the oldest is evicted.", valueName: "N"))
-    var maxTransactions = 100_000
+    @OptionGroup var limits: AnalysisLimitOptions
 
     func validate() throws {
         guard !interface.isEmpty else { throw ValidationError("-i needs an interface name") }
-        guard txnTimeout > 0 else { throw ValidationError("--txn-timeout must be positive") }
-        guard maxTransactions >= 1 else { throw ValidationError("--max-transactions must be at least 1") }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
         if let fileSize, !(fileSize > 0) { throw ValidationError("-C must be positive") }
         if let rotateSeconds, rotateSeconds < 1 { throw ValidationError("-G must be at least 1") }
@@ -77,8 +70,7 @@ struct Sniff: ParsableCommand {
 
     func run() throws {
         var options = AnalysisOptions()
-        options.transactionTimeout = txnTimeout
-        options.maximumTransactions = maxTransactions
+        limits.apply(to: &options)
         options.expectation = try expect.expectation()
         var analyzer = DHCPAnalyzer(options: options)
         let messageFilter = try filters.messageFilter()

@@ -101,6 +101,7 @@ struct AnalysisSummary {
     var messages: Int
     var transactions: Int
     var evicted: Int
+    var evictedClients: Int
     var clients: Int
     var leases: Int
     var servers: Int
@@ -116,6 +117,7 @@ struct AnalysisSummary {
         messages = analyzer.messageCount
         transactions = analyzer.transactionCount
         evicted = analyzer.evictedTransactions
+        evictedClients = analyzer.evictedClients
         clients = analyzer.clientCount
         self.leases = leases
         self.servers = servers
@@ -137,6 +139,7 @@ struct AnalysisSummary {
         for (outcome, count) in transactionsByOutcome.sorted(by: { $0.key < $1.key }) { json.field(outcome, count) }
         json.endObject()
         json.field("clients", clients)
+        json.field("evicted_clients", evictedClients)
         json.field("leases", leases)
         json.field("servers", servers)
         json.beginObject("problems")

@@ -13,6 +13,7 @@ enum AnalysisText {
         first += "; \(summary.clients) clients; \(summary.leases) leases; \(summary.servers) servers"
         lines.append(first)
         if summary.evicted > 0 { lines.append("\(summary.evicted) transactions evicted past --max-transactions") }
+        if summary.evictedClients > 0 { lines.append("\(summary.evictedClients) clients forgotten past --max-clients") }
         let severities = Problem.Severity.allCases.reversed().map { "\(summary.problems[$0] ?? 0) \($0.rawValue)" }
         lines.append("problems: " + severities.joined(separator: ", "))
 
