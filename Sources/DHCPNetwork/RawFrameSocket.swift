@@ -118,7 +118,8 @@ public final class RawFrameSocket: @unchecked Sendable {
     /// Sends one whole Ethernet frame (destination MAC first) out of the interface, as it is: no padding, no
     /// checksums added. A full send buffer is waited for up to one second.
     public func send(frame: [UInt8]) throws(DHCPNetworkError) {
-        let what = "send a \(frame.count)-byte frame on \(interface.name)"
+        // Described only when it fails: not formatted for every frame on a hot path.
+        var what: String { "send a \(frame.count)-byte frame on \(interface.name)" }
         guard frame.count >= 14 else {
             throw DHCPNetworkError(kind: .system, operation: what, detail: "a frame needs at least its 14-byte header")
         }

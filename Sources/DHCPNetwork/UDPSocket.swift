@@ -171,7 +171,8 @@ public final class UDPSocket: @unchecked Sendable {
     /// waited for up to one second.
     public func send(_ bytes: [UInt8], to address: IPv4Address, port: UInt16, interfaceIndex: Int32? = nil,
                      sourceAddress: IPv4Address? = nil) throws(DHCPNetworkError) {
-        let what = "send \(bytes.count) bytes to \(address):\(port)" + (interface.map { " on \($0)" } ?? "")
+        // Described only when it fails: not formatted for every datagram on a server's hot path.
+        var what: String { "send \(bytes.count) bytes to \(address):\(port)" + (interface.map { " on \($0)" } ?? "") }
         let deadline = MonotonicClock.now() + .seconds(1)
         while true {
             let sent: Int
