@@ -1,7 +1,8 @@
 /// A map whose values live in one contiguous array, found through a small index: for the per-client and per-lease
 /// tables, which hold one entry for everything ever seen. A Dictionary of large values keeps up to 2.6 empty buckets
-/// per entry at its load factor; here only the four-byte index pays that. Entries leave only in batches
-/// (`removeSmallest`), which compact the arrays and rebuild the index.
+/// per entry at its load factor, and twice that while it grows; here only the four-byte index pays that. An entry
+/// leaves by trading places with the last one (`removeValue`), or in a batch (`removeSmallest`), which compacts the
+/// arrays and rebuilds the index: the order of the entries is not kept.
 struct DenseTable<Key: Hashable, Value>: Sequence {
     private var index: [Key: Int32] = [:]
     private var keys: [Key] = []
@@ -22,6 +23,22 @@ struct DenseTable<Key: Hashable, Value>: Sequence {
             }
         }
     }
+
+    /// Removes the entry of `key`, moving the last entry into its place; returns its value.
+    @discardableResult
+    mutating func removeValue(forKey key: Key) -> Value? {
+        guard let position = index.removeValue(forKey: key).map(Int.init) else { return nil }
+        let last = values.count - 1
+        if position != last {
+            keys.swapAt(position, last)
+            values.swapAt(position, last)
+            index[keys[position]] = Int32(position)
+        }
+        keys.removeLast()
+        return values.removeLast()
+    }
+
+    mutating func removeAll() { self = DenseTable() }
 
     /// Changes an entry in place, without copying it out.
     mutating func modify(_ key: Key, _ body: (inout Value) -> Void) {

@@ -190,7 +190,7 @@ struct AnalysisResult {
             let frame = FrameReference(file: 0, frame: packet.frameNumber, time: packet.timestamp)
             events += analyzer.observe(record, link: decoded.link, frame: frame)
         }
-        events += analyzer.finish()
+        analyzer.finish { events += $0 }
         for event in events {
             switch event {
             case .transaction(let transaction):

@@ -268,7 +268,11 @@ struct Scenario {
         return new
     }
 
-    mutating func finish() { events += analyzer.finish() }
+    mutating func finish() {
+        var closing = [AnalysisEvent]()
+        analyzer.finish { closing += $0 }
+        events += closing
+    }
 
     // MARK: what came out
 

@@ -92,7 +92,7 @@ struct Analyse: ParsableCommand {
             analysed += 1
             return analysed < limit
         }
-        printer.emit(analyzer.finish())
+        analyzer.finish(printer.emit)
 
         let servers = analyzer.serverTable
         if let svg {

@@ -180,7 +180,7 @@ struct Sniff: ParsableCommand {
             printer.inputProblem(Problem(Problem.Code(rawValue: "capture-interface"), .error, rfc: nil, failure.description))
             decodeSummary.countCaptureError()
         }
-        printer.emit(analyzer.finish())
+        analyzer.finish(printer.emit)
         let live = LiveCaptureCounts(interface: interface, captured: capture.framesRead,
                                      kernelDrops: statistics?.kernelDrops, interfaceDrops: statistics?.interfaceDrops)
         let summary = AnalysisSummary(decode: decodeSummary, analyzer: analyzer,
