@@ -4,7 +4,7 @@ import Testing
 
 /// Issue 8: `dhcpscope perf` against dnsmasq, kea-dhcp4, ISC dhcpd and mock-server. Each run is a few seconds and
 /// bounded; perf's counts are checked against the server's own view (dnsmasq's leasefile, Kea's memfile CSV,
-/// dhcpd.leases, mock-server's lease events). Scenario indices 60–62 (62's subnet is the second subnet of 61).
+/// dhcpd.leases, mock-server's lease events). Scenario indices 60–63 (62's subnet is the second subnet of 61).
 @Suite("Lab: perf with real servers", .enabled(if: LabGate.enabled, LabGate.skipReason), .timeLimit(.minutes(2)))
 struct PerfInteropTests: MockClientScenario {
     static let clients = 30
@@ -74,6 +74,36 @@ struct PerfInteropTests: MockClientScenario {
             let first = Set(rows.filter { $0.subnetID == 1 && lab.subnet.contains($0.address) }.map(\.address))
             let other = Set(rows.filter { $0.subnetID == 2 && second.contains($0.address) }.map(\.address))
             try lab.check(first.count == 20 && other.count == 20, "Kea's leases by subnet: \(first.sorted()) \(other.sorted())")
+        }
+    }
+
+    /// --mix in layer-2 mode against Kea: 20 clients, 120 exchanges at 40/s, 40 % DORA, 30 % renewals and 30 % releases,
+    /// each renewal and release by a client holding a lease. Kea's memfile CSV gets a row for every ACK (DORA or
+    /// renewal) and a released row (valid_lifetime 0) for every release: its counts equal perf's.
+    @Test("perf --mix dora/renew/release + kea: every step of the life cycles in Kea's CSV")
+    func mixKea() async throws {
+        try await Lab.run("perf-mix-kea", index: 63) { lab in
+            let (client, server, _) = try await Self.segment(lab, "kea", link: 0)
+            _ = try await RealServer.kea.start(lab, in: server)
+            let prefix = "06:47:00:00:00:"
+            let run = try Self.startPerf(lab, "perf-mix", in: client, ["-i", "cli0", "--mac", prefix + "01", "--clients", "20",
+                                                                       "--count", "120", "--rate", "40", "--mix", "dora:40,renew:30,release:30"])
+            try await Self.finish(lab, [run], allowed: ["generator-limit"], seconds: 30)
+            let summary = try Self.summary(lab, run)
+            let kinds = summary["kinds"] as? [String: [String: Any]] ?? [:]
+            let completed = { (kind: String) in kinds[kind]?["completed"] as? Int ?? 0 }
+            try lab.check(summary["sent"] as? Int == 120 && summary["completed"] as? Int == 120 && summary["drops"] as? Int == 0
+                              && summary["naks"] as? Int == 0 && ["dora", "renew", "release"].allSatisfy { completed($0) > 0 },
+                          "perf's summary: \(summary)")
+            var rows: [(address: String, mac: String, validLifetime: Int, subnetID: Int, state: Int)] = []
+            try await lab.wait(for: "Kea's CSV to hold a row per ACK and per release", seconds: 5) {
+                rows = lab.keaRows().filter { $0.mac.hasPrefix(prefix) }
+                return rows.count >= completed("dora") + completed("renew") + completed("release")
+            }
+            let acked = rows.filter { $0.validLifetime > 0 }.count, released = rows.filter { $0.validLifetime == 0 }.count
+            try lab.check(acked == completed("dora") + completed("renew") && released == completed("release"),
+                          "Kea's CSV: \(acked) ACKed rows, \(released) released; perf: \(kinds)")
+            try lab.check(Set(rows.map(\.mac)).count <= 20 && rows.allSatisfy { lab.subnet.contains($0.address) }, "Kea's rows: \(rows)")
         }
     }
 
