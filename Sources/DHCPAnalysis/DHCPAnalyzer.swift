@@ -9,7 +9,7 @@ import Histogram
 public struct DHCPAnalyzer {
     public let options: AnalysisOptions
 
-    /// Dense: a Dictionary of these large values kept up to 2.6 empty buckets per transaction (1.9 KB each at the cap).
+    /// Dense: a Dictionary of these 320-byte values kept up to 2.6 empty buckets per transaction, twice that while growing.
     private var transactions = DenseTable<TransactionKey, Transaction>()
     private var aliases: [TransactionKey: TransactionKey] = [:]
     private var creationOrder: [TransactionKey] = []
