@@ -132,12 +132,9 @@ struct MockServerInteropMatrixTests: MockServerScenario {
             dhcpcd.stop()
             let firstReplies = Self.replies(mock).map { $0.string("type") ?? "?" }
             try lab.check(firstReplies == ["OFFER", "ACK", "ACK"], "the first mock's replies: \(firstReplies)")
-            try Self.stopMock(lab, mock)
 
             let newSubnet = lab.secondSubnet
-            try Self.moveServer(lab, in: pair.server, from: lab.subnet, to: newSubnet)
-            mock = try await Self.startMock(lab, "mock-server-2", in: pair.server,
-                                            ["--range", Self.range(newSubnet, 100, 110), "--lease-time", "120", "--authoritative"])
+            mock = try await Self.restartOnSecondSubnet(lab, in: pair.server, stopping: mock)
             dhcpcd = try lab.startDhcpcd("dhcpcd-3", in: pair.client, interface: "cli0")
             try await lab.wait(for: "dhcpcd's NAK, then BOUND in \(newSubnet.cidr), and the mock's ACK") {
                 lab.clientScriptLog.contains { $0.hasPrefix("NAK") } && lab.clientScriptLog.contains { $0.hasPrefix("BOUND \(newSubnet.prefix).") }
@@ -196,11 +193,8 @@ struct MockServerInteropMatrixTests: MockServerScenario {
                           == Array(repeating: ["OFFER \(wanted)", "ACK \(wanted)"], count: 2).flatMap { $0 },
                           "the first mock's replies: \(Self.replies(mock).map(\.object))")
             try Self.checkMockLease(lab, mock, address: wanted, mac: pair.mac, state: "active")
-            try Self.stopMock(lab, mock)
 
-            try Self.moveServer(lab, in: pair.server, from: lab.subnet, to: newSubnet)
-            mock = try await Self.startMock(lab, "mock-server-2", in: pair.server,
-                                            ["--range", Self.range(newSubnet, 100, 110), "--lease-time", "120", "--authoritative"])
+            mock = try await Self.restartOnSecondSubnet(lab, in: pair.server, stopping: mock)
             let udhcpc = try Self.startUdhcpc(lab, "u", name: "udhcpc-3", in: pair.client, options)
             try await lab.wait(for: "udhcpc bound in \(newSubnet.cidr) and the mock's ACK") {
                 Self.scriptLog(lab, "u").contains { $0.hasPrefix("bound \(newSubnet.prefix).") } && !Self.acks(mock).isEmpty

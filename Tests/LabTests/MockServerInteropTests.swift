@@ -248,13 +248,10 @@ struct MockServerInteropTests: MockServerScenario {
             dhclient.stop()
             let firstReplies = Self.replies(mock).map { $0.string("type") ?? "?" }
             try lab.check(firstReplies == ["OFFER", "ACK", "ACK"], "the first mock's replies: \(firstReplies)")
-            try Self.stopMock(lab, mock)
 
             // The server moves to the second subnet; the client keeps its old address and lease file.
             let newSubnet = lab.secondSubnet
-            try Self.moveServer(lab, in: pair.server, from: lab.subnet, to: newSubnet)
-            mock = try await Self.startMock(lab, "mock-server-2", in: pair.server,
-                                            ["--range", Self.range(newSubnet, 100, 110), "--lease-time", "120", "--authoritative"])
+            mock = try await Self.restartOnSecondSubnet(lab, in: pair.server, stopping: mock)
             dhclient = try Self.startDhclient(lab, "dhclient-3", in: pair.client)
             try await lab.wait(for: "dhclient's BOUND in \(newSubnet.cidr)") {
                 lab.clientScriptLog.contains { $0.hasPrefix("BOUND \(newSubnet.prefix).") }

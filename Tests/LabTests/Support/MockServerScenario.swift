@@ -42,10 +42,14 @@ extension MockServerScenario {
         }
     }
 
-    /// Moves srv0 of `namespace` from host 1 of `old` to host 1 of `new` (the mock serving there restarts after).
-    static func moveServer(_ lab: Lab, in namespace: String, from old: LabSubnet, to new: LabSubnet) throws {
-        try lab.ip(namespace, "addr", "del", "\(old.host(1))/24", "dev", "srv0")
-        try lab.ip(namespace, "addr", "add", "\(new.host(1))/24", "dev", "srv0")
+    /// The network changes under a client: `mock` (serving the lab's subnet) stops cleanly, srv0 of `namespace` moves
+    /// to host 1 of the second subnet, and an authoritative mock-server-2 serves .100–.110 there; returns it.
+    static func restartOnSecondSubnet(_ lab: Lab, in namespace: String, stopping mock: LabProcess) async throws -> LabProcess {
+        try stopMock(lab, mock)
+        try lab.ip(namespace, "addr", "del", "\(lab.subnet.host(1))/24", "dev", "srv0")
+        try lab.ip(namespace, "addr", "add", "\(lab.secondSubnet.host(1))/24", "dev", "srv0")
+        return try await startMock(lab, "mock-server-2", in: namespace,
+                                   ["--range", range(lab.secondSubnet, 100, 110), "--lease-time", "120", "--authoritative"])
     }
 
     static func startMock(_ lab: Lab, _ name: String = "mock-server", in namespace: String, _ arguments: [String]) async throws -> LabProcess {
