@@ -139,6 +139,11 @@ public final class UDPSocket: @unchecked Sendable {
         }
     }
 
+    /// A datagram already queued, nil when there is none: one non-blocking recvmsg, without looking at `stop()`
+    /// (`receive` does, with a poll(2) that a server draining a burst would pay for every datagram). A caller that
+    /// drains with it bounds the drain and then calls `receive`, so that a flood cannot hide a stop.
+    public func receiveQueued() throws(DHCPNetworkError) -> UDPDatagram? { try receiveNow() }
+
     /// One non-blocking recvmsg; nil when nothing is queued.
     private func receiveNow() throws(DHCPNetworkError) -> UDPDatagram? {
         var source: UInt32 = 0

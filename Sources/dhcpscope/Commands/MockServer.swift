@@ -256,12 +256,12 @@ struct MockServer: ParsableCommand {
             do {
                 // A batch: the first datagram waited for, then whatever is already queued (up to 64), handled
                 // together so that a lease database commits them in one transaction (group commit).
-                receiving: while received.count < 64 {
-                    switch try socket.receive(timeout: received.isEmpty ? .milliseconds(Int(wait * 1000)) : .zero) {
-                    case .stopped: stopping = true; break receiving
-                    case .timeout: break receiving
-                    case .datagram(let datagram): received.append(datagram)
-                    }
+                switch try socket.receive(timeout: .milliseconds(Int(wait * 1000))) {
+                case .stopped: stopping = true
+                case .timeout: break
+                case .datagram(let datagram):
+                    received.append(datagram)
+                    while received.count < 64, let datagram = try socket.receiveQueued() { received.append(datagram) }
                 }
             } catch {
                 log.problem("socket", error.description)

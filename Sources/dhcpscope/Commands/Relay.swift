@@ -189,7 +189,10 @@ struct Relay: ParsableCommand {
             do {
                 if try UDPSocket.waitForAny(sockets, timeout: wait) == .stopped { break relaying }
                 for (position, socket) in sockets.enumerated() {
-                    while case .datagram(let datagram) = try socket.receive(timeout: .zero) {
+                    // At most 64 from one socket a round: the others get their turn, and the wait above sees a stop.
+                    var drained = 0
+                    while drained < 64, let datagram = try socket.receiveQueued() {
+                        drained += 1
                         // The unbound upstream socket also hears the clients' broadcasts: their link's socket has them.
                         if position == links.count, upstream == nil, let index = datagram.interfaceIndex,
                            clientIndexes.contains(index) { continue }

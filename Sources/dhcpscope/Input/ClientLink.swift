@@ -24,7 +24,9 @@ struct ClientLink {
         self.interface = interface
         self.address = address
         self.mac = mac
-        socket = try UDPSocket(port: 67, interface: interface.name)
+        // 4 MiB (the kernel caps it at net.core.rmem_max): a burst of a few thousand clients at once (a switch or
+        // a power cut coming back) waits in the queue instead of being dropped.
+        socket = try UDPSocket(port: 67, interface: interface.name, receiveBufferSize: 4 << 20)
         raw = try RawFrameSocket(interface: interface)
     }
 
