@@ -126,7 +126,7 @@ public final class UDPSocket: @unchecked Sendable {
         let deadline = timeout.map { MonotonicClock.now() + $0 }
         while true {
             if stopPipe.isSignalled { return .stopped }
-            if let datagram = try receiveNow() { return .datagram(datagram) }
+            if let datagram = try receiveQueued() { return .datagram(datagram) }
             // Nothing queued and no wait asked for: the non-blocking read said so, poll(2) would only say it again.
             if timeout == .zero { return .timeout }
             // Readable but nothing to read (a datagram with a bad checksum was dropped) waits again, for the rest.
@@ -142,10 +142,7 @@ public final class UDPSocket: @unchecked Sendable {
     /// A datagram already queued, nil when there is none: one non-blocking recvmsg, without looking at `stop()`
     /// (`receive` does, with a poll(2) that a server draining a burst would pay for every datagram). A caller that
     /// drains with it bounds the drain and then calls `receive`, so that a flood cannot hide a stop.
-    public func receiveQueued() throws(DHCPNetworkError) -> UDPDatagram? { try receiveNow() }
-
-    /// One non-blocking recvmsg; nil when nothing is queued.
-    private func receiveNow() throws(DHCPNetworkError) -> UDPDatagram? {
+    public func receiveQueued() throws(DHCPNetworkError) -> UDPDatagram? {
         var source: UInt32 = 0
         var sourcePort: UInt16 = 0
         var truncated: Int32 = 0
