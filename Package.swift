@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "DHCPAnalysisTests", dependencies: ["DHCPAnalysis", "DHCPCore", "Framing"]),
         .testTarget(
             name: "ConformanceTests",
-            dependencies: ["DHCPCore", "Framing", "Capture", "DHCPAnalysis"],
+            dependencies: ["DHCPCore", "Framing", "Capture", "DHCPAnalysis", "DHCPProtocol"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CLITests", dependencies: ["dhcpscope"], resources: [.copy("Fixtures"), .copy("Snapshots")]),

@@ -299,7 +299,7 @@ public struct DHCPAnalyzer {
         return relay != observed.message.relayAddress || hops != observed.message.hops
     }
 
-    /// RFC 2131 §4.1: retransmissions after 4, 8, 16, 32, 64 s, each ±1 s.
+    /// RFC 2131 §4.1: retransmissions on `DHCPRetransmission`'s schedule.
     private mutating func checkRetransmission(_ observed: ObservedMessage, _ type: DHCPMessageType,
                                               _ transaction: inout Transaction, _ events: inout [AnalysisEvent]) {
         guard transaction.lastClientType == type, let last = transaction.lastClientTime,
@@ -311,13 +311,13 @@ public struct DHCPAnalyzer {
         // RFC 2131 §4.4.5: RENEWING and REBINDING retransmit after half the time left (at least 60 s), not 4, 8, 16 s.
         guard transaction.kind != .renew, transaction.kind != .rebind else { return }
         transaction.retransmissions += 1
-        let expected = Double(min(64, 4 << min(4, transaction.retransmissions - 1)))
+        let expected = DHCPRetransmission.delay(afterAttempt: transaction.retransmissions)
         let interval = observed.time.seconds(since: last)
-        guard abs(interval - expected) > 1, !transaction.retransmissionTimingReported else { return }
+        guard abs(interval - expected) > DHCPRetransmission.jitter, !transaction.retransmissionTimingReported else { return }
         transaction.retransmissionTimingReported = true
         report(Problem(.retransmissionTiming, .info, rfc: "2131 4.1", client: observed.client, xid: observed.xid,
                        frames: [observed.frame],
-                       "\(type) retransmitted after \(FixedPoint.format(interval)) s; RFC 2131 backs off \(Int(expected)) ±1 s"),
+                       "\(type) retransmitted after \(FixedPoint.format(interval)) s; RFC 2131 backs off \(Int(expected)) ±\(Int(DHCPRetransmission.jitter)) s"),
                &events)
     }
 
@@ -330,10 +330,10 @@ public struct DHCPAnalyzer {
         switch kind {
         case .renewing where !client.renewChecked:
             client.renewChecked = true
-            target = client.t1.map(Double.init) ?? lease * 0.5
+            target = client.t1.map(Double.init) ?? DHCPLeaseTimers.renewalTime(leaseTime: lease)
         case .rebinding where !client.rebindChecked:
             client.rebindChecked = true
-            target = client.t2.map(Double.init) ?? lease * 0.875
+            target = client.t2.map(Double.init) ?? DHCPLeaseTimers.rebindingTime(leaseTime: lease)
         default: return
         }
         let elapsed = observed.time.timeInterval - boundAt

@@ -1,4 +1,5 @@
 import DHCPCore
+import DHCPProtocol
 
 /// What the analyzer keeps per lease: about a hundred bytes, since there is one for every address and client seen.
 /// `LeaseReport` is built from it on demand.
@@ -28,8 +29,8 @@ struct LeaseRecord {
     }
 
     /// T1 and T2: the server's, else RFC 2131 §4.4.5's 50 % and 87.5 % of a finite lease.
-    var t1: Double? { renewalTime.map(Double.init) ?? finiteLease.map { $0 * 0.5 } }
-    var t2: Double? { rebindingTime.map(Double.init) ?? finiteLease.map { $0 * 0.875 } }
+    var t1: Double? { renewalTime.map(Double.init) ?? finiteLease.map(DHCPLeaseTimers.renewalTime(leaseTime:)) }
+    var t2: Double? { rebindingTime.map(Double.init) ?? finiteLease.map(DHCPLeaseTimers.rebindingTime(leaseTime:)) }
     private var finiteLease: Double? { isInfinite ? nil : leaseTime.map(Double.init) }
 
     var isHeld: Bool { state == .active || state == .renewed }

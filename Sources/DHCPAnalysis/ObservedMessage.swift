@@ -44,14 +44,8 @@ struct ObservedMessage {
         }
     }
 
-    /// RFC 2131 §4.3.2: which state a REQUEST comes from.
-    var requestKind: DHCPRequestKind {
-        if message.serverIdentifier != nil { return .selecting }
-        if message.clientAddress == .any { return .initReboot }
-        // A relayed REQUEST with ciaddr was broadcast by the client: only REBINDING broadcasts with ciaddr.
-        if destinationIP == .broadcast || isRelayed { return .rebinding }
-        return .renewing
-    }
+    /// RFC 2131 §4.3.2: which state a REQUEST comes from (a capture knows only 255.255.255.255 as broadcast).
+    var requestKind: DHCPRequestKind { DHCPRequestKind(message, broadcast: destinationIP == .broadcast) }
 
     var transactionKind: TransactionKind {
         switch type {

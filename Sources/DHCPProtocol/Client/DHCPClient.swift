@@ -276,13 +276,13 @@ public struct DHCPClient: Sendable {
             problem("ack-without-server-id", .error, "2131 4.3.1", ack.xid, "ACK has no server identifier (option 54): ignored", &out)
             return
         }
-        var t1 = ack.renewalTime ?? leaseTime / 2
-        var t2 = ack.rebindingTime ?? UInt32((UInt64(leaseTime) * 7) / 8)
+        var t1 = ack.renewalTime ?? DHCPLeaseTimers.renewalTime(leaseTime: leaseTime)
+        var t2 = ack.rebindingTime ?? DHCPLeaseTimers.rebindingTime(leaseTime: leaseTime)
         if !(t1 <= t2 && t2 <= leaseTime) {
             problem("bad-lease-times", .warning, "2131 4.4.5", ack.xid,
                     "T1 \(t1) s, T2 \(t2) s, lease \(leaseTime) s are out of order: using 50 % and 87.5 %", &out)
-            t1 = leaseTime / 2
-            t2 = UInt32((UInt64(leaseTime) * 7) / 8)
+            t1 = DHCPLeaseTimers.renewalTime(leaseTime: leaseTime)
+            t2 = DHCPLeaseTimers.rebindingTime(leaseTime: leaseTime)
         }
         var candidate = DHCPClientLease(address: ack.yourAddress, serverIdentifier: server, leaseTime: leaseTime,
                                         renewalTime: t1, rebindingTime: t2, obtained: requestSentAt, timeScale: scale)
@@ -431,15 +431,15 @@ public struct DHCPClient: Sendable {
     /// §4.4.5: half the time left to T2 (RENEWING) or to the lease's end (REBINDING), at least 60 seconds.
     /// All divided by the time scale.
     private mutating func retransmitInterval(now: Double) -> Double {
-        let jitter = Double(random.next() % 2001) / 1000 - 1
+        let jitter = (Double(random.next() % 2001) / 1000 - 1) * DHCPRetransmission.jitter
         switch state {
         case .renewing, .rebinding:
-            guard let lease else { return 60 / scale }
+            guard let lease else { return DHCPRetransmission.minimumExtendingDelay / scale }
             let end = state == .renewing ? lease.rebindAt : lease.expiresAt
-            return max((end - now) / 2, 60 / scale)
+            // The time left is already compressed by the scale; the 60-second floor is not.
+            return DHCPRetransmission.delay(timeLeft: (end - now) * scale) / scale
         default:
-            let base = Double(min(64, 4 << min(attempts - 1, 4)))
-            return max(base + jitter, 1) / scale
+            return max(DHCPRetransmission.delay(afterAttempt: attempts) + jitter, 1) / scale
         }
     }
 

@@ -1,46 +1,5 @@
 import DHCPCore
 
-/// How a server tells clients apart (RFC 2131 §4.2): the client identifier (option 61) when the client sends one,
-/// else the hardware type and address.
-public struct DHCPClientKey: Hashable, Sendable, CustomStringConvertible {
-    public enum Kind: UInt8, Hashable, Sendable {
-        case hardwareAddress
-        case clientIdentifier
-    }
-
-    public var kind: Kind
-    /// For `.hardwareAddress`: htype, then the first hlen bytes of chaddr; for `.clientIdentifier`: option 61.
-    public var bytes: [UInt8]
-
-    public init(kind: Kind, bytes: [UInt8]) { self.kind = kind; self.bytes = bytes }
-
-    /// The key of an Ethernet client without a client identifier.
-    public static func mac(_ mac: MACAddress) -> DHCPClientKey { DHCPClientKey(kind: .hardwareAddress, bytes: [1] + mac.bytes) }
-
-    /// The key of the client that sent `message`; nil when it has neither a client identifier nor a hardware address.
-    public init?(_ message: DHCPMessage) {
-        if let id = message.clientIdentifier, !id.isEmpty {
-            self.init(kind: .clientIdentifier, bytes: id)
-            return
-        }
-        let hardware = message.hardwareAddress
-        guard !hardware.isEmpty, message.hlen <= 16 else { return nil }
-        self.init(kind: .hardwareAddress, bytes: [message.htype] + hardware)
-    }
-
-    /// The hardware-address key of `message` whatever its option 61 says (the per-MAC rate limit uses it).
-    static func hardware(of message: DHCPMessage) -> DHCPClientKey {
-        DHCPClientKey(kind: .hardwareAddress, bytes: [message.htype] + message.hardwareAddress)
-    }
-
-    public var description: String {
-        switch kind {
-        case .hardwareAddress: "hw " + Hex.colonSeparated(bytes.dropFirst())
-        case .clientIdentifier: "id " + Hex.colonSeparated(bytes)
-        }
-    }
-}
-
 /// One address's record in the lease store.
 public struct DHCPLease: Hashable, Sendable {
     public enum State: String, Hashable, Sendable {

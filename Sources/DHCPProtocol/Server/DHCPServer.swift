@@ -123,11 +123,7 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
             return
         }
         guard let kind = DHCPServerMessageKind(message, receipt: receipt) else {
-            if type == .request {
-                out.problem(.malformed, "REQUEST from \(client) with neither server identifier, requested address nor ciaddr")
-            } else {
-                out.problem(.ignored, "\(type) from \(client) is not a message a server answers")
-            }
+            out.problem(.ignored, "\(type) from \(client) is not a message a server answers")
             return
         }
         let faults = configuration.faults
@@ -321,7 +317,7 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
     private mutating func initReboot(_ message: DHCPMessage, _ client: DHCPClientKey, _ receipt: DHCPReceipt,
                                      _ now: Double, _ out: inout Output) {
         guard let requested = message.requestedAddress else {
-            out.problem(.malformed, "INIT-REBOOT REQUEST from \(client): option 50 is not 4 bytes")
+            out.problem(.malformed, "INIT-REBOOT REQUEST from \(client): option 50 is " + (message.option(.requestedAddress) == nil ? "missing" : "not 4 bytes"))
             return
         }
         if withholdsACK(client, &out) { return }

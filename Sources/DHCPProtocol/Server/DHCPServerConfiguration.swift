@@ -116,13 +116,9 @@ public struct DHCPSubnet: Hashable, Sendable {
     public func inPool(_ address: IPv4Address) -> Bool { pools.contains { $0.contains(address) } }
 
     /// T1 as sent.
-    public var effectiveRenewalTime: UInt32 { renewalTime ?? Self.fraction(leaseTime, 1, 2) }
+    public var effectiveRenewalTime: UInt32 { renewalTime ?? DHCPLeaseTimers.renewalTime(leaseTime: leaseTime) }
     /// T2 as sent.
-    public var effectiveRebindingTime: UInt32 { rebindingTime ?? Self.fraction(leaseTime, 7, 8) }
-
-    private static func fraction(_ time: UInt32, _ numerator: UInt64, _ denominator: UInt64) -> UInt32 {
-        time == .max ? .max : UInt32(UInt64(time) * numerator / denominator)
-    }
+    public var effectiveRebindingTime: UInt32 { rebindingTime ?? DHCPLeaseTimers.rebindingTime(leaseTime: leaseTime) }
 
     /// Every parameter option the subnet hands out, encoded, option 1 first, then in option-code order of the
     /// typed fields, then the extra options (an extra option replaces a typed one with its code).

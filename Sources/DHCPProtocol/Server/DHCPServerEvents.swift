@@ -119,25 +119,15 @@ public enum DHCPServerMessageKind: Hashable, Sendable, CustomStringConvertible {
     case release
     case inform
 
-    /// Classifies `message` (RFC 2131 §4.3.2): nil for a type a server does not serve or a REQUEST that fits none
-    /// of the four patterns.
+    /// Classifies `message` (a REQUEST by `DHCPRequestKind`'s RFC 2131 §4.3.2 rule): nil for a type a server
+    /// does not serve.
     public init?(_ message: DHCPMessage, receipt: DHCPReceipt) {
         switch message.messageType {
         case .discover?: self = .discover
         case .decline?: self = .decline
         case .release?: self = .release
         case .inform?: self = .inform
-        case .request?:
-            if message.option(.serverIdentifier) != nil {
-                self = .request(.selecting)
-            } else if message.clientAddress == .any {
-                guard message.option(.requestedAddress) != nil else { return nil }
-                self = .request(.initReboot)
-            } else if message.relayAddress != .any || receipt.broadcast {
-                self = .request(.rebinding)
-            } else {
-                self = .request(.renewing)
-            }
+        case .request?: self = .request(DHCPRequestKind(message, broadcast: receipt.broadcast))
         default: return nil
         }
     }
