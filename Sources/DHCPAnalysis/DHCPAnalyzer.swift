@@ -18,6 +18,9 @@ public struct DHCPAnalyzer {
     /// The transaction that last opened with each xid, to notice two clients on one xid.
     private var xidOwners: [UInt32: TransactionKey] = [:]
     private var clients = DenseTable<ClientKey, ClientRecord>()
+    /// Hardware key → the key of the client that last sent option 61 with that chaddr: a reply without option 61
+    /// (servers before RFC 6842 do not echo it) speaks of that client.
+    private var identities: [ClientKey: ClientKey] = [:]
     private var leases = DenseTable<LeaseKey, LeaseRecord>()
     private var leaseHolders: [IPv4Address: ClientKey] = [:]
     private var servers: [IPv4Address: ServerRecord] = [:]
@@ -80,7 +83,7 @@ public struct DHCPAnalyzer {
                            record.diagnostics.first?.description ?? "not a DHCP message"), &events)
             return events
         }
-        let client = ClientKey(message)
+        let client = clientKey(of: message)
         if let error = firstError {
             report(Problem(.malformed, .error, rfc: "2131 2", client: client, xid: message.xid, frames: [frame],
                            error.description), &events)
@@ -101,6 +104,19 @@ public struct DHCPAnalyzer {
         }
         if clients.count > options.maximumClients { forgetLeastRecentClients(&events) }
         return events
+    }
+
+    /// RFC 2131 §4.2: who `message` is about — the client identifier when it carries one; a reply without one is
+    /// about the client that sent that identifier with the same chaddr.
+    private mutating func clientKey(of message: DHCPMessage) -> ClientKey {
+        let key = ClientKey(message)
+        let fromClient = message.op == DHCPMessage.bootRequest
+        if key.isIdentifiedByClientIdentifier {
+            if fromClient { identities[key.hardware] = key }
+            return key
+        }
+        if !fromClient, let known = identities[key] { return known }
+        return key
     }
 
     /// Lets time pass without a message (live capture): transactions idle past the timeout end.
@@ -693,6 +709,7 @@ public struct DHCPAnalyzer {
                    &events)
         }
         clients.removeSmallest(count) { $0.lastSeen < $1.lastSeen }
+        identities = identities.filter { clients[$0.value] != nil }
         evictedClients += count
     }
 

@@ -1,4 +1,5 @@
 import DHCPCore
+import DHCPProtocol
 
 /// Where a message was seen: which input file, which frame in it, when.
 public struct FrameReference: Hashable, Sendable {
@@ -67,30 +68,79 @@ public struct Problem: Sendable {
     }
 }
 
-/// A client as DHCP names it: its hardware type and address (chaddr, hlen bytes, at most 16).
-/// Stored in three words so that tables keyed by client hash and compare fast.
+/// A client as RFC 2131 §4.2 names it (`DHCPClientKey`'s rule): by its client identifier (option 61) when it sends
+/// one, else by its hardware type and address (chaddr, hlen bytes, at most 16). The hardware address is kept either
+/// way, for display (`description`, the `mac` of events). Stored in words, identifiers of up to 16 bytes inline, so
+/// that tables keyed by client hash and compare fast.
 public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
     public let htype: UInt8
     public let length: UInt8
     private let high: UInt64
     private let low: UInt64
+    /// Option 61 when the client sent a non-empty one: then it alone tells clients apart.
+    private let identifier: Identifier?
 
-    public init(htype: UInt8, address: some Collection<UInt8>) {
+    private struct Identifier: Hashable, Sendable {
+        let length: UInt8
+        let high: UInt64
+        let low: UInt64
+        /// Bytes past the sixteenth (RFC 4361 identifiers with a DUID-LLT are 19); empty arrays allocate nothing.
+        let rest: [UInt8]
+    }
+
+    public init(htype: UInt8, address: some Collection<UInt8>, identifier: (some Collection<UInt8>)? = [UInt8]?.none) {
         self.htype = htype
+        (length, high, low) = Self.pack(address.prefix(16))
+        if let identifier, !identifier.isEmpty {
+            let (length, high, low) = Self.pack(identifier.prefix(16))
+            self.identifier = Identifier(length: UInt8(clamping: identifier.count), high: high, low: low,
+                                         rest: identifier.count > 16 ? Array(identifier.dropFirst(16)) : [])
+        } else {
+            self.identifier = nil
+        }
+    }
+
+    /// The key of the client a message speaks of: `DHCPClientKey`'s rule, read from the message.
+    public init(_ message: DHCPMessage) {
+        let id = DHCPClientKey.identifier(of: message)
+        self.init(htype: message.htype, address: message.hardwareAddress, identifier: id)
+    }
+
+    private static func pack(_ bytes: some Collection<UInt8>) -> (UInt8, UInt64, UInt64) {
         var high: UInt64 = 0, low: UInt64 = 0
         var count: UInt8 = 0
-        for byte in address.prefix(16) {
+        for byte in bytes {
             if count < 8 { high |= UInt64(byte) << (56 - 8 * UInt64(count)) }
             else { low |= UInt64(byte) << (56 - 8 * UInt64(count - 8)) }
             count += 1
         }
-        length = count
-        self.high = high
-        self.low = low
+        return (count, high, low)
     }
 
-    public init(_ message: DHCPMessage) {
-        self.init(htype: message.htype, address: message.hardwareAddress)
+    /// Whether a client identifier names this client.
+    public var isIdentifiedByClientIdentifier: Bool { identifier != nil }
+
+    private init(htype: UInt8, length: UInt8, high: UInt64, low: UInt64) {
+        self.htype = htype; self.length = length; self.high = high; self.low = low; identifier = nil
+    }
+
+    /// The same client's hardware key (what a reply without option 61 names).
+    public var hardware: ClientKey { ClientKey(htype: htype, length: length, high: high, low: low) }
+
+    public static func == (a: ClientKey, b: ClientKey) -> Bool {
+        switch (a.identifier, b.identifier) {
+        case let (x?, y?): x == y
+        case (nil, nil): a.htype == b.htype && a.length == b.length && a.high == b.high && a.low == b.low
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        if let identifier {
+            hasher.combine(identifier)
+        } else {
+            hasher.combine(htype); hasher.combine(length); hasher.combine(high); hasher.combine(low)
+        }
     }
 
     /// The hardware address bytes.

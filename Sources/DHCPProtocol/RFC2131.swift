@@ -74,9 +74,16 @@ public struct DHCPClientKey: Hashable, Sendable, CustomStringConvertible {
     /// The key of an Ethernet client without a client identifier.
     public static func mac(_ mac: MACAddress) -> DHCPClientKey { DHCPClientKey(kind: .hardwareAddress, bytes: [1] + mac.bytes) }
 
+    /// The client identifier that names the client of `message`: option 61 when present and not empty; nil when
+    /// the hardware type and address name it.
+    public static func identifier(of message: DHCPMessage) -> [UInt8]? {
+        guard let id = message.clientIdentifier, !id.isEmpty else { return nil }
+        return id
+    }
+
     /// The key of the client that sent `message`; nil when it has neither a client identifier nor a hardware address.
     public init?(_ message: DHCPMessage) {
-        if let id = message.clientIdentifier, !id.isEmpty {
+        if let id = Self.identifier(of: message) {
             self.init(kind: .clientIdentifier, bytes: id)
             return
         }

@@ -523,3 +523,50 @@ struct ScenarioTests {
         #expect(s.lease(Net.address(100), alice)?.state == .renewed)
     }
 }
+
+/// RFC 2131 §4.2, the rule `DHCPClientKey` holds and the server keys its leases by: option 61 names the client when
+/// it sends one, else htype and chaddr.
+@Suite("Client identity: option 61, else chaddr")
+struct ClientIdentityTests {
+    static func id(_ byte: UInt8) -> DHCPOption { DHCPOption(.clientIdentifier, [0xff, 0, 0, 0, byte, 0, 3, 0, 1, 6, 0, 0, 0, 0x10, byte]) }
+
+    @Test("Two identifiers behind one chaddr are two clients with two leases; replies without option 61 join the client that sent it")
+    func twoIdentifiersOneChaddr() {
+        var s = Scenario()
+        // Two virtual machines (or a dual-boot host) with one NIC: each DORA names itself with option 61; the
+        // server's replies do not echo it (before RFC 6842).
+        for (index, byte) in [UInt8(1), 2].enumerated() {
+            let xid = UInt32(0x4000 + index), at = Double(index) * 10, address = Net.address(100 + UInt8(index))
+            s.discover(alice, xid: xid, at: at, options: [Self.id(byte)])
+            s.offer(alice, xid: xid, at: at + 0.01, yiaddr: address)
+            s.request(alice, xid: xid, at: at + 0.02, address: address, options: [Self.id(byte)])
+            s.ack(alice, xid: xid, at: at + 0.03, yiaddr: address)
+        }
+        s.finish()
+        #expect(s.transactions.map(\.outcome) == [.ack, .ack])
+        #expect(s.analyzer.clientTable.count == 2)
+        #expect(s.analyzer.clientTable.map(\.state) == [.bound, .bound])
+        #expect(s.analyzer.clientTable.allSatisfy { $0.client.description == alice.mac.description })
+        #expect(s.analyzer.leaseTable.map(\.state) == [.active, .active])
+        // Each bound its own address: no conflict, no address given to "the same client" twice.
+        #expect(!s.problems.contains { $0.code == .addressConflict })
+        #expect(Set(s.analyzer.leaseTable.map(\.clientID)).count == 2)
+    }
+
+    @Test("The analyzer's key and the server's key tell the same messages apart")
+    func sameRuleAsTheServer() {
+        let messages = [nil, [UInt8](), [1, 6, 0, 0, 0, 0x10, 1], [1, 6, 0, 0, 0, 0x10, 2]].flatMap { id in
+            [alice, bob].map { client in
+                Scenario.message(.discover, xid: 1, client: client,
+                                 options: id.map { [DHCPOption(.clientIdentifier, $0)] } ?? [])
+            }
+        }
+        for a in messages {
+            for b in messages {
+                let analyzerSame = ClientKey(a) == ClientKey(b)
+                let serverSame = DHCPClientKey(a) == DHCPClientKey(b)
+                #expect(analyzerSame == serverSame, "\(String(describing: DHCPClientKey(a))) vs \(String(describing: DHCPClientKey(b)))")
+            }
+        }
+    }
+}
