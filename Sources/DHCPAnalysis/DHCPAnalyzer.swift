@@ -625,7 +625,7 @@ public struct DHCPAnalyzer {
         if transactions.count >= options.maximumTransactions { evictOldest(&events) }
         if let owner = xidOwners[key.xid], owner.client != key.client, let other = transactions[owner], !other.isClosed {
             report(Problem(.xidReused, .warning, rfc: "2131 4.4.1", client: key.client, xid: key.xid, frames: [observed.frame],
-                           "xid \(hex32(key.xid)) is in use by \(owner.client) too"), &events)
+                           "xid \(Hex.xid(key.xid)) is in use by \(owner.client) too"), &events)
         }
         xidOwners[key.xid] = key
         transactions[key] = Transaction(key: key, kind: kind, time: observed.time)
@@ -765,11 +765,6 @@ public struct DHCPAnalyzer {
     private mutating func report(_ problem: Problem, _ events: inout [AnalysisEvent]) {
         problemCounts[problem.severity, default: 0] += 1
         events.append(.problem(problem))
-    }
-
-    private func hex32(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
     }
 }
 

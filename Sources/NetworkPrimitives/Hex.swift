@@ -21,8 +21,17 @@ public enum Hex {
         }
     }
 
-    /// Appends "0x" and `value` as eight lowercase hex digits ("0x00003d1d"), as UTF-8.
-    public static func append32(_ value: UInt32, to out: inout [UInt8]) {
+    /// A transaction id as every output prints it, text and JSON alike: "0x" and eight lowercase hex digits
+    /// ("0x00003d1d", C's "0x%08x").
+    public static func xid(_ value: UInt32) -> String {
+        var text = [UInt8]()
+        text.reserveCapacity(10)
+        appendXID(value, to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends `xid(value)` as UTF-8, for output built byte by byte.
+    public static func appendXID(_ value: UInt32, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "0")); out.append(UInt8(ascii: "x"))
         for shift in stride(from: 28, through: 0, by: -4) { out.append(digits[Int(value >> UInt32(shift) & 0xF)]) }
     }

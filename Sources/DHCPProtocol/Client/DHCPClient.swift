@@ -215,7 +215,7 @@ public struct DHCPClient: Sendable {
         }
         guard reply.xid == xid else {
             problem("unexpected-xid", .warning, "2131 4.4.1", reply.xid,
-                    "\(reply.typeName) with xid \(Self.hex(reply.xid)), expected \(Self.hex(xid)): ignored", &out)
+                    "\(reply.typeName) with xid \(Hex.xid(reply.xid)), expected \(Hex.xid(xid)): ignored", &out)
             return out
         }
         switch reply.messageType {
@@ -536,11 +536,6 @@ public struct DHCPClient: Sendable {
     private func problem(_ code: String, _ severity: DHCPClientProblem.Severity, _ rfc: String, _ xid: UInt32?,
                          _ text: String, _ out: inout [DHCPClientAction]) {
         out.append(.problem(DHCPClientProblem(code, severity, rfc: rfc, xid: xid, text)))
-    }
-
-    static func hex(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
     }
 
     /// The addresses of an option value (one address or a list).

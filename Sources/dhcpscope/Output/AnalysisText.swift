@@ -60,13 +60,13 @@ enum AnalysisText {
         var line = "\(problem.severity.rawValue.uppercased()) \(problem.code)"
         if let rfc = problem.rfc { line += " (RFC \(rfc))" }
         if let client = problem.client { line += " \(client)" }
-        if let xid = problem.xid { line += " xid 0x\(String(xid, radix: 16))" }
+        if let xid = problem.xid { line += " xid \(Hex.xid(xid))" }
         if !problem.frames.isEmpty { line += " frames " + problem.frames.prefix(8).map { String($0.frame) }.joined(separator: ",") }
         return line + ": " + problem.text
     }
 
     static func transaction(_ report: TransactionReport) -> String {
-        var line = "transaction xid 0x\(String(report.xid, radix: 16)) \(report.client) \(report.kind.rawValue) → \(report.outcome.rawValue)"
+        var line = "transaction xid \(Hex.xid(report.xid)) \(report.client) \(report.kind.rawValue) → \(report.outcome.rawValue)"
         if let address = report.address { line += " \(address)" }
         let frames = report.messages.map { String($0.frame) }.joined(separator: ",")
         return line + " in \(FixedPoint.format(report.totalMilliseconds / 1000)) s, frames " + frames

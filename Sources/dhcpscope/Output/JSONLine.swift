@@ -86,8 +86,8 @@ struct JSONLine {
     /// "0x%08x".
     mutating func hex32(_ value: UInt32) {
         separator()
-        bytes.append(contentsOf: "\"0x".utf8)
-        for shift in stride(from: 28, through: 0, by: -4) { bytes.append(Self.hex[Int(value >> UInt32(shift) & 0xF)]) }
+        bytes.append(UInt8(ascii: "\""))
+        Hex.appendXID(value, to: &bytes)
         bytes.append(UInt8(ascii: "\""))
         markValue()
     }

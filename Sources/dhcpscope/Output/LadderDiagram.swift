@@ -147,7 +147,7 @@ enum LadderDiagram {
             let time = String(repeating: " ", count: timeWidth - times[index].count) + times[index]
             let frame = frameLabel(step)
             let left = time + "  " + String(repeating: " ", count: frameWidth - frame.count) + frame
-            let right = ("xid=0x" + hex32(step.xid) + " " + step.detail).trimmingSuffix()
+            let right = ("xid=" + Hex.xid(step.xid) + " " + step.detail).trimmingSuffix()
             lines.append(withGutter(left, body, right))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -185,11 +185,6 @@ enum LadderDiagram {
             }
         }
         return (x(step.from), x(step.to))
-    }
-
-    private static func hex32(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 8 - digits.count)) + digits
     }
 }
 

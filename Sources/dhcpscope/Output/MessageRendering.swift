@@ -129,13 +129,6 @@ extension MessageContext {
         return json.finish()
     }
 
-    static func hex32(_ value: UInt32) -> String {
-        var text = [UInt8]()
-        text.reserveCapacity(10)
-        Hex.append32(value, to: &text)
-        return String(decoding: text, as: UTF8.self)
-    }
-
     // MARK: text
 
     /// One line: time, addresses, type, xid, chaddr, the addresses that are set, the key options.
@@ -145,7 +138,7 @@ extension MessageContext {
         guard let message = record.message else {
             return line + " MALFORMED " + problems.map { "[\($0.code): \($0.text)]" }.joined(separator: " ")
         }
-        line += " \(message.typeName) xid=\(Self.hex32(message.xid)) chaddr=\(Hex.colonSeparated(message.hardwareAddress))"
+        line += " \(message.typeName) xid=\(Hex.xid(message.xid)) chaddr=\(Hex.colonSeparated(message.hardwareAddress))"
         for (name, address) in [("ciaddr", message.clientAddress), ("yiaddr", message.yourAddress),
                                 ("siaddr", message.serverAddress), ("giaddr", message.relayAddress)] where address != .any {
             line += " \(name)=\(address)"
@@ -176,7 +169,7 @@ extension MessageContext {
             lines.append("  HTYPE   \(message.htype)")
             lines.append("  HLEN    \(message.hlen)")
             lines.append("  HOPS    \(message.hops)")
-            lines.append("  XID     \(Self.hex32(message.xid))")
+            lines.append("  XID     \(Hex.xid(message.xid))")
             lines.append("  SECS    \(message.secs)")
             lines.append("  FLAGS   0x\(String(message.flags, radix: 16))\(message.isBroadcast ? " (broadcast)" : "")")
             lines.append("  CIADDR  \(message.clientAddress)")

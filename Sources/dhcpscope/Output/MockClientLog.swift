@@ -168,7 +168,7 @@ struct MockClientLog {
         let parsed = frame.withUnsafeBytes { FrameParser.parse($0, linkType: .ethernet) }
         guard case .udp(let ip, let udp, _) = parsed.payload else { return }
         let message = DHCPMessage.parse(Array(frame[udp.payload])).message
-        let xid = message.map { " xid \(MessageContext.hex32($0.xid))" } ?? ""
+        let xid = message.map { " xid \(Hex.xid($0.xid))" } ?? ""
         output.write(line: "\(direction) \(message?.typeName ?? "malformed message")\(xid) \(ip.source):\(udp.sourcePort) → "
             + "\(ip.destination):\(udp.destinationPort) chaddr \(message.map { Hex.colonSeparated($0.hardwareAddress) } ?? "?")")
     }

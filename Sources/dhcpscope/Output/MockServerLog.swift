@@ -76,7 +76,7 @@ struct MockServerLog {
                 line.append(contentsOf: " to ".utf8)
                 Hex.appendColonSeparated(message.hardwareAddress, to: &line)
                 line.append(contentsOf: " xid ".utf8)
-                Hex.append32(message.xid, to: &line)
+                Hex.appendXID(message.xid, to: &line)
                 line.append(contentsOf: " via ".utf8)
                 destination.appendDescription(to: &line)
             }
@@ -226,7 +226,7 @@ extension MockServerLog {
     func receivedLine(_ datagram: UDPDatagram) {
         let parsed = DHCPMessage.parse(datagram.bytes).message
         let type = parsed?.typeName ?? "malformed message"
-        let xid = parsed.map { " xid \(MessageContext.hex32($0.xid))" } ?? ""
+        let xid = parsed.map { " xid \(Hex.xid($0.xid))" } ?? ""
         output.write(line: "received \(type) from \(datagram.source):\(datagram.sourcePort)\(xid)")
     }
 }

@@ -79,7 +79,7 @@ struct RelayLog {
                     message.yourAddress.appendDottedQuad(to: &line)
                 }
                 line.append(contentsOf: " xid ".utf8)
-                Hex.append32(message.xid, to: &line)
+                Hex.appendXID(message.xid, to: &line)
                 line.append(UInt8(ascii: " "))
                 Hex.appendColonSeparated(message.hardwareAddress, to: &line)
                 line.append(contentsOf: (toServer ? " from " : " to ").utf8)
