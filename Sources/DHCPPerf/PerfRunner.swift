@@ -243,13 +243,18 @@ public final class PerfRunner {
         }
     }
 
+    private func count(_ problem: DHCPClientProblem) {
+        summary.problemCodes[problem.code, default: 0] += 1
+        summary.problems[problem.severity.rawValue, default: 0] += 1
+    }
+
     private func handle(_ event: DHCPClientFleet.Event, frame: ([UInt8], Bool, Double) -> Void) {
         switch event {
         case .frame(let bytes, let sent):
             if sent { summary.messagesSent += 1 } else { summary.messagesReceived += 1 }
             frame(bytes, sent, fleet.clock())
         case .problem(_, let problem):
-            summary.problems[problem.code, default: 0] += 1
+            count(problem)
             if problem.code == "send-failed" {
                 summary.sendErrors += 1
                 summary.firstSendError = summary.firstSendError ?? problem.text
@@ -261,7 +266,7 @@ public final class PerfRunner {
             finish(&clients[index], now: now, completed: true)
             withLease.push(Int32(index))
         case .action(_, .problem(let problem)):
-            summary.problems[problem.code, default: 0] += 1
+            count(problem)
         case .action:
             break
         }

@@ -115,7 +115,8 @@ public struct PerfSummary: Codable, Sendable, Equatable {
     public var sendErrors: UInt64 = 0
     public var firstSendError: String?
     public var kinds: [String: PerfKindCounts] = [:]
-    /// Problems the client machines reported, by code.
+    /// Problems the client machines reported, by code, and by severity (`info`, `warning`, `error`).
+    public var problemCodes: [String: UInt64] = [:]
     public var problems: [String: UInt64] = [:]
     public var discoverOffer = PerfLatency()
     public var requestAck = PerfLatency()
@@ -130,7 +131,7 @@ public struct PerfSummary: Codable, Sendable, Equatable {
         case lateReplies = "late_replies", unexpectedReplies = "unexpected_replies", noFreeClient = "no_free_client"
         case lateStarts = "late_starts", maxStartDelayMs = "max_start_delay_ms", generatorLimited = "generator_limited"
         case messagesSent = "messages_sent", messagesReceived = "messages_received"
-        case sendErrors = "send_errors", firstSendError = "first_send_error"
+        case sendErrors = "send_errors", firstSendError = "first_send_error", problemCodes = "problem_codes"
         case discoverOffer = "discover_offer", requestAck = "request_ack"
     }
 
@@ -168,7 +169,8 @@ public struct PerfSummary: Codable, Sendable, Equatable {
             total.sendErrors += summary.sendErrors
             total.firstSendError = total.firstSendError ?? summary.firstSendError
             for (kind, counts) in summary.kinds { total.kinds[kind, default: PerfKindCounts()].add(counts) }
-            for (code, count) in summary.problems { total.problems[code, default: 0] += count }
+            for (code, count) in summary.problemCodes { total.problemCodes[code, default: 0] += count }
+            for (severity, count) in summary.problems { total.problems[severity, default: 0] += count }
             total.discoverOffer.add(summary.discoverOffer)
             total.requestAck.add(summary.requestAck)
             total.exchange.add(summary.exchange)

@@ -2,15 +2,19 @@ import ArgumentParser
 
 @main
 struct DHCPScope: ParsableCommand {
+    /// The release: `--version`, the man page's header and HISTORY, and what written files say made them.
+    static let version = "0.2.0"
+
     static let configuration = CommandConfiguration(
         commandName: "dhcpscope",
-        abstract: "See and test DHCP: decode captures, rebuild transactions and client state.",
+        abstract: "See and test DHCP: decode captures, rebuild transactions and client state, play a server, clients or a relay.",
         discussion: """
             Exit status: 0 nothing wrong was found; 1 the work ran and found problems (malformed messages, \
             a damaged capture file); 2 the work could not run (no input could be read); 64 usage error.
-            See dhcpscope(1) for the JSON Lines events and every diagnostic code.
+            probe exits as a Nagios plugin (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN). See dhcpscope(1) for every \
+            flag, JSON Lines event and field, diagnostic code and exit status.
             """,
-        version: "0.1.0",
+        version: version,
         subcommands: [Decode.self, Analyse.self, Sniff.self, MockServer.self, MockClient.self, Relay.self, Probe.self, Perf.self]
     )
 

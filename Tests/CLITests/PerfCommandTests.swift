@@ -67,7 +67,7 @@ struct PerfCommandTests {
                 + #""drops_discover_offer":\#(drops),"drops_request_ack":0,"duplicates":0,"late_replies":0,"#
                 + #""unexpected_replies":0,"unfinished":0,"no_free_client":0,"late_starts":0,"max_start_delay_ms":0,"#
                 + #""generator_limited":false,"messages_sent":0,"messages_received":0,"send_errors":0,"kinds":{},"#
-                + #""problems":{},"discover_offer":\#(histogram),"request_ack":\#(histogram),"exchange":\#(histogram)}"#
+                + #""problems":{},"problem_codes":{},"discover_offer":\#(histogram),"request_ack":\#(histogram),"exchange":\#(histogram)}"#
         }
         let a = folder.appendingPathComponent("a.jsonl"), b = folder.appendingPathComponent("b.jsonl")
         try Data((#"{"event":"ready"}"# + "\n" + summary(sent: 80, drops: 0, rate: 80, latency: 1000) + "\n").utf8).write(to: a)

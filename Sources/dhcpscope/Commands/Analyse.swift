@@ -67,7 +67,7 @@ struct Analyse: ParsableCommand {
             captureProblems += 1
             Diagnostics.error(error.description)
             if json {
-                stdout.append(AnalysisJSON.problem(Problem(.captureFile, .error, rfc: nil, error.description), names: []))
+                stdout.append(Events.captureProblem(error))
                 stdout.endLine()
             }
         }

@@ -71,13 +71,7 @@ struct Decode: ParsableCommand {
 
     private func report(_ error: CaptureError, to stdout: OutputStream) {
         if output.json {
-            var json = JSONLine(event: "problem")
-            json.field("code", "capture-file")
-            json.field("severity", "error")
-            json.field("file", error.source)
-            json.field("offset", error.offset.map { Int($0) })
-            json.field("text", error.description)
-            stdout.append(json.finish())
+            stdout.append(Events.captureProblem(error))
             stdout.endLine()
         }
         Diagnostics.error(error.description)
@@ -85,23 +79,19 @@ struct Decode: ParsableCommand {
 
     private func finish(_ summary: DecodeSummary, _ stdout: OutputStream) {
         if output.json {
-            var json = JSONLine(event: "summary")
-            json.field("files", summary.files)
-            json.field("frames", summary.frames)
-            json.field("messages", summary.messages)
-            json.field("shown", summary.shown)
-            json.field("malformed", summary.malformed)
-            json.field("dhcpv6", summary.dhcpv6)
-            json.field("framing_errors", summary.framingErrors)
-            json.field("capture_errors", summary.captureErrors)
-            json.beginObject("types")
-            for (name, count) in summary.messagesByType.sorted(by: { $0.key < $1.key }) { json.field(name, count) }
-            json.endObject()
-            json.beginObject("problems")
-            for severity in ["info", "warning", "error"] { json.field(severity, summary.problemsBySeverity[severity] ?? 0) }
-            json.endObject()
-            stdout.append(json.finish())
-            stdout.endLine()
+            stdout.event(Events.summary(problems: Events.ProblemCounts(summary.problemsBySeverity.map { ($0.key, $0.value) })) { json in
+                json.field("files", summary.files)
+                json.field("frames", summary.frames)
+                json.field("messages", summary.messages)
+                json.field("shown", summary.shown)
+                json.field("malformed", summary.malformed)
+                json.field("dhcpv6", summary.dhcpv6)
+                json.field("framing_errors", summary.framingErrors)
+                json.field("capture_errors", summary.captureErrors)
+                json.beginObject("types")
+                for (name, count) in summary.messagesByType.sorted(by: { $0.key < $1.key }) { json.field(name, count) }
+                json.endObject()
+            })
         } else if countOnly || Diagnostics.standardErrorIsTerminal {
             let types = summary.messagesByType.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             let line = "\(summary.messages) DHCP message\(summary.messages == 1 ? "" : "s") in \(summary.frames) frame\(summary.frames == 1 ? "" : "s") from \(summary.files) file\(summary.files == 1 ? "" : "s")"

@@ -216,7 +216,7 @@ struct MockServer: ParsableCommand {
         let signals = StopSignals { _ in socket.stop() }
         defer { signals.cancel() }
         var log = MockServerLog(output: output, json: json, server: configuration.serverIdentifier)
-        for lease in engine.leases { log.lease(lease) }
+        for lease in engine.leases { log.lease(lease, ack: nil) }
         log.ready(interface: interface, configuration: configuration)
         output.flush()
         let started = Self.now()
@@ -239,7 +239,13 @@ struct MockServer: ParsableCommand {
                     } catch {
                         log.problem("send", "\(message.typeName) to \(destination): \(error.description)")
                     }
-                case .leaseChanged(let lease): log.lease(lease)
+                case .leaseChanged(let lease):
+                    let ack = actions.lazy.compactMap { action -> DHCPMessage? in
+                        guard case .send(let message, _, _) = action, message.messageType == .ack,
+                              message.yourAddress == lease.address else { return nil }
+                        return message
+                    }.first
+                    log.lease(lease, ack: ack)
                 case .problem(let problem): log.problem(problem.kind.rawValue, problem.text, xid: problem.xid)
                 }
             }

@@ -110,15 +110,13 @@ struct Sniff: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
 
         if json {
-            var ready = JSONLine(event: "ready")
-            ready.field("interface", interface)
-            ready.field("filter", capture.filter)
-            ready.field("link_type", capture.linkTypeName)
-            ready.field("snaplen", Int(capture.snapshotLength))
-            ready.field("promiscuous", promisc)
-            ready.field("file", writer?.currentPath)
-            stdout.append(ready.finish())
-            stdout.endLine()
+            stdout.event(Events.ready(interface: interface) { ready in
+                ready.field("filter", capture.filter)
+                ready.field("link_type", capture.linkTypeName)
+                ready.field("snaplen", Int(capture.snapshotLength))
+                ready.field("promiscuous", promisc)
+                ready.field("file", writer?.currentPath)
+            })
         } else {
             Diagnostics.error("listening on \(interface), link-type \(capture.linkTypeName) (\(capture.linkTypeDescription)), filter: \(capture.filter)")
         }

@@ -127,30 +127,28 @@ struct AnalysisSummary {
     }
 
     func json() -> [UInt8] {
-        var json = JSONLine(event: "summary")
-        if let live { json.field("interface", live.interface) } else { json.field("files", decode.files) }
-        json.field("frames", decode.frames)
-        json.field("messages", messages)
-        json.field("malformed", decode.malformed)
-        json.field("dhcpv6", decode.dhcpv6)
-        json.field("transactions", transactions)
-        json.field("evicted_transactions", evicted)
-        json.beginObject("outcomes")
-        for (outcome, count) in transactionsByOutcome.sorted(by: { $0.key < $1.key }) { json.field(outcome, count) }
-        json.endObject()
-        json.field("clients", clients)
-        json.field("evicted_clients", evictedClients)
-        json.field("leases", leases)
-        json.field("servers", servers)
-        json.beginObject("problems")
-        for severity in Problem.Severity.allCases { json.field(severity.rawValue, problems[severity] ?? 0) }
-        json.endObject()
-        json.field("capture_errors", decode.captureErrors)
-        if let live {
-            json.field("captured", live.captured)
-            json.field("kernel_drops", live.kernelDrops)
-            json.field("interface_drops", live.interfaceDrops)
+        let counts = Events.ProblemCounts(Problem.Severity.allCases.map { ($0.rawValue, problems[$0] ?? 0) })
+        return Events.summary(problems: counts) { json in
+            if let live { json.field("interface", live.interface) } else { json.field("files", decode.files) }
+            json.field("frames", decode.frames)
+            json.field("messages", messages)
+            json.field("malformed", decode.malformed)
+            json.field("dhcpv6", decode.dhcpv6)
+            json.field("transactions", transactions)
+            json.field("evicted_transactions", evicted)
+            json.beginObject("outcomes")
+            for (outcome, count) in transactionsByOutcome.sorted(by: { $0.key < $1.key }) { json.field(outcome, count) }
+            json.endObject()
+            json.field("clients", clients)
+            json.field("evicted_clients", evictedClients)
+            json.field("leases", leases)
+            json.field("servers", servers)
+            json.field("capture_errors", decode.captureErrors)
+            if let live {
+                json.field("captured", live.captured)
+                json.field("kernel_drops", live.kernelDrops)
+                json.field("interface_drops", live.interfaceDrops)
+            }
         }
-        return json.finish()
     }
 }

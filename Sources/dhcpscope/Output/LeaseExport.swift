@@ -62,10 +62,10 @@ enum LeaseExport {
         }, origin: "from captured DHCP traffic")
     }
 
-    /// `origin` ends the second comment line: "This lease file was written by dhcpscope 0.1.0 \(origin)."
+    /// `origin` ends the second comment line: "This lease file was written by dhcpscope VERSION \(origin)."
     static func dhcpd(entries leases: [DHCPDEntry], origin: String) -> String {
         var text = "# The format of this file is documented in the dhcpd.leases(5) manual page.\n"
-        text += "# This lease file was written by dhcpscope 0.1.0 \(origin).\n\n"
+        text += "# This lease file was written by dhcpscope \(DHCPScope.version) \(origin).\n\n"
         for lease in leases {
             text += "lease \(lease.ip) {\n"
             text += "  starts \(dhcpdTime(lease.start));\n"

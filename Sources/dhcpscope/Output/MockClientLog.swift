@@ -8,7 +8,7 @@ struct MockClientLog {
     let json: Bool
     private(set) var transitions = 0
     private(set) var leases = 0
-    private(set) var problems: [DHCPClientProblem.Severity: Int] = [:]
+    private(set) var problems = Events.ProblemCounts()
     private(set) var sent = 0
     private(set) var received = 0
 
@@ -18,13 +18,12 @@ struct MockClientLog {
 
     func ready(interface: String, first: MACAddress, last: MACAddress, count: Int, mode: String) {
         if json {
-            var line = JSONLine(event: "ready")
-            line.field("interface", interface)
-            line.field("clients", count)
-            line.field("mac", first.description)
-            line.field("last_mac", last.description)
-            line.field("mode", mode)
-            emit(line)
+            output.event(Events.ready(interface: interface) { line in
+                line.field("clients", count)
+                line.field("mac", first.description)
+                line.field("last_mac", last.description)
+                line.field("mode", mode)
+            })
         } else {
             let who = count == 1 ? first.description : "\(count) clients \(first)–\(last)"
             Diagnostics.error("\(who) on \(interface): \(mode)")
@@ -48,7 +47,7 @@ struct MockClientLog {
             line.key("frame"); line.null()
             line.field("reason", step.event.description)
             line.field("rfc", step.rfc)
-            emit(line)
+            output.event(line)
         } else {
             output.write(line: "\(time) \(client.hardwareAddress) \(step.from.rawValue) → \(step.to.rawValue) (\(step.event))")
         }
@@ -60,25 +59,12 @@ struct MockClientLog {
         let start = MockServerLog.timestamp(lease.obtained)
         let end = MockServerLog.timestamp(lease.expiresAt)
         if json {
-            var line = JSONLine(event: "lease")
-            line.key("ip"); line.address(lease.address)
-            line.field("mac", client.hardwareAddress.description)
-            line.field("client_id", client.clientIdentifier.map { Hex.colonSeparated($0) })
-            line.field("hostname", client.hostName)
-            line.key("server"); line.address(lease.serverIdentifier)
-            line.field("start", start.description)
-            line.field("end", end.description)
-            line.field("lease_time", Int(lease.leaseTime))
-            line.field("t1", Int(lease.renewalTime))
-            line.field("t2", Int(lease.rebindingTime))
-            line.key("router")
-            if let router = lease.routers.first { line.address(router) } else { line.null() }
-            line.beginArray("dns")
-            for server in lease.domainNameServers { line.address(server) }
-            line.endArray()
-            line.field("domain", lease.domainName)
-            line.field("state", state)
-            emit(line)
+            output.event(Events.lease(Events.Lease(
+                ip: lease.address, mac: client.hardwareAddress.description, clientID: client.clientIdentifier,
+                hostname: client.hostName, server: lease.serverIdentifier, start: start, end: end,
+                leaseTime: lease.leaseTime, t1: Double(lease.renewalTime), t2: Double(lease.rebindingTime),
+                router: lease.routers.first, dns: lease.domainNameServers, domain: lease.domainName, state: state,
+                frame: nil)))
         } else {
             var text = "lease \(lease.address) \(client.hardwareAddress) from \(lease.serverIdentifier) \(state)"
             if state == "active" || state == "renewed" {
@@ -104,7 +90,7 @@ struct MockClientLog {
             line.key("server")
             if let server = ack.serverIdentifier { line.address(server) } else { line.null() }
             line.options("options", options)
-            emit(line)
+            output.event(line)
         } else {
             output.write(line: "inform \(address?.description ?? "?") answered by \(ack.serverIdentifier?.description ?? "?"): "
                 + "options \(options.map { String($0.code.rawValue) }.joined(separator: ","))")
@@ -112,20 +98,11 @@ struct MockClientLog {
     }
 
     mutating func problem(_ problem: DHCPClientProblem, client: DHCPClientSettings?, ip: IPv4Address? = nil) {
-        problems[problem.severity, default: 0] += 1
+        problems.add(problem.severity.rawValue)
         if json {
-            var line = JSONLine(event: "problem")
-            line.field("code", problem.code)
-            line.field("severity", problem.severity.rawValue)
-            line.field("rfc", problem.rfc.isEmpty ? nil : problem.rfc)
-            line.field("mac", client?.hardwareAddress.description)
-            line.key("ip")
-            if let ip { line.address(ip) } else { line.null() }
-            line.key("xid")
-            if let xid = problem.xid { line.hex32(xid) } else { line.null() }
-            line.beginArray("frames"); line.endArray()
-            line.field("text", problem.text)
-            emit(line)
+            output.event(Events.problem(Events.Problem(
+                code: problem.code, severity: problem.severity.rawValue, rfc: problem.rfc,
+                mac: client?.hardwareAddress.description, ip: ip, xid: problem.xid, text: problem.text)))
         } else {
             let who = client.map { " \($0.hardwareAddress)" } ?? ""
             output.write(line: "problem \(problem.code)\(who): \(problem.text)")
@@ -134,22 +111,17 @@ struct MockClientLog {
 
     func summary(clients: Int, bound: Int, holding: Int) {
         if json {
-            var line = JSONLine(event: "summary")
-            line.field("clients", clients)
-            line.field("bound", bound)
-            line.field("holding", holding)
-            line.field("leases", leases)
-            line.field("transitions", transitions)
-            line.field("sent", sent)
-            line.field("received", received)
-            line.beginObject("problems")
-            for severity in [DHCPClientProblem.Severity.info, .warning, .error] {
-                line.field(severity.rawValue, problems[severity] ?? 0)
-            }
-            line.endObject()
-            emit(line)
+            output.event(Events.summary(problems: problems) { line in
+                line.field("clients", clients)
+                line.field("bound", bound)
+                line.field("holding", holding)
+                line.field("leases", leases)
+                line.field("transitions", transitions)
+                line.field("sent", sent)
+                line.field("received", received)
+            })
         } else {
-            let count = problems.values.reduce(0, +)
+            let count = problems.total
             output.write(line: "\(clients) client\(clients == 1 ? "" : "s"), \(bound) bound, \(holding) holding a lease; "
                 + "\(leases) lease events, \(transitions) transitions; \(sent) frames sent, \(received) received; \(count) problems")
         }
@@ -171,11 +143,5 @@ struct MockClientLog {
         let xid = message.map { " xid \(Hex.xid($0.xid))" } ?? ""
         output.write(line: "\(direction) \(message?.typeName ?? "malformed message")\(xid) \(ip.source):\(udp.sourcePort) → "
             + "\(ip.destination):\(udp.destinationPort) chaddr \(message.map { Hex.colonSeparated($0.hardwareAddress) } ?? "?")")
-    }
-
-    private func emit(_ line: JSONLine) {
-        var line = line
-        output.append(line.finish())
-        output.endLine()
     }
 }

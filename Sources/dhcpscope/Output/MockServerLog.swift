@@ -12,7 +12,7 @@ struct MockServerLog {
     let server: IPv4Address
     private var received = 0
     private var replies: [String: Int] = [:]
-    private var problems = 0
+    private var problems = Events.ProblemCounts()
     private var leases: [IPv4Address: DHCPLease.State] = [:]
 
     init(output: OutputStream, json: Bool, server: IPv4Address) {
@@ -24,8 +24,7 @@ struct MockServerLog {
     func ready(interface: String, configuration: DHCPServerConfiguration) {
         let subnets = configuration.subnets
         if json {
-            var line = JSONLine(event: "ready")
-            line.field("interface", interface)
+            output.append(Events.ready(interface: interface) { line in
             line.key("server"); line.address(configuration.serverIdentifier)
             line.field("subnet", subnets.first.map { "\($0.network)/\($0.prefixLength)" })
             line.field("range", subnets.first?.pools.first?.description)
@@ -41,7 +40,7 @@ struct MockServerLog {
             line.endArray()
             line.field("authoritative", configuration.authoritative)
             line.field("faults", !configuration.faults.isEmpty)
-            output.append(line.finish())
+            })
             output.endLine()
         } else {
             let pools = subnets.flatMap(\.pools).map(\.description)
@@ -83,23 +82,26 @@ struct MockServerLog {
         }
     }
 
-    mutating func lease(_ lease: DHCPLease) {
+    /// `ack`: the ACK that granted it, when the same batch sends one — its T1, T2, router, DNS servers and domain
+    /// are the lease's.
+    mutating func lease(_ lease: DHCPLease, ack: DHCPMessage?) {
         leases[lease.address] = lease.state
         let end = Self.timestamp(lease.expires)
         let state = Self.contractState(lease.state)
         if json {
-            let start = Self.timestamp(lease.start)
-            var line = JSONLine(event: "lease")
-            line.key("ip"); line.address(lease.address)
-            line.field("mac", Hex.colonSeparated(lease.hardwareAddress))
-            line.field("client_id", lease.client.kind == .clientIdentifier ? Hex.colonSeparated(lease.client.bytes) : nil)
-            line.field("hostname", lease.hostName)
-            line.key("server"); line.address(server)
-            line.field("start", start.description)
-            line.field("end", lease.state == .bound ? end.description : nil)
-            line.field("lease_time", lease.state == .bound ? Int(lease.leaseTime) : nil)
-            line.field("state", state)
-            output.append(line.finish())
+            let bound = lease.state == .bound
+            let leaseTime = ack?.leaseTime ?? lease.leaseTime
+            output.append(Events.lease(Events.Lease(
+                ip: lease.address, mac: Hex.colonSeparated(lease.hardwareAddress),
+                clientID: lease.client.kind == .clientIdentifier ? lease.client.bytes : nil, hostname: lease.hostName,
+                server: server, start: Self.timestamp(lease.start), end: bound ? end : nil,
+                leaseTime: bound ? leaseTime : nil,
+                t1: ack.map { Double($0.renewalTime ?? DHCPLeaseTimers.renewalTime(leaseTime: leaseTime)) },
+                t2: ack.map { Double($0.rebindingTime ?? DHCPLeaseTimers.rebindingTime(leaseTime: leaseTime)) },
+                router: ack.flatMap { DHCPClient.addresses($0.value(.routers)).first },
+                dns: ack.map { DHCPClient.addresses($0.value(.domainNameServers)) } ?? [],
+                domain: ack.flatMap { if case .text(let name)? = $0.value(.domainName) { name } else { nil } },
+                state: state, frame: nil)))
             output.endLine()
         } else {
             // "lease 198.18.1.0 06:00:00:00:00:01 active until 2025-01-01T00:00:00.000000Z", built in place.
@@ -119,16 +121,10 @@ struct MockServerLog {
     }
 
     mutating func problem(_ kind: String, _ text: String, xid: UInt32? = nil) {
-        problems += 1
+        let severity = kind == "malformed" || kind == "socket" || kind == "send" ? "warning" : "info"
+        problems.add(severity)
         if json {
-            var line = JSONLine(event: "problem")
-            line.field("code", "server-\(kind)")
-            line.field("severity", kind == "malformed" || kind == "socket" || kind == "send" ? "warning" : "info")
-            line.key("rfc"); line.null()
-            line.key("xid")
-            if let xid { line.hex32(xid) } else { line.null() }
-            line.field("text", text)
-            output.append(line.finish())
+            output.append(Events.problem(Events.Problem(code: "server-\(kind)", severity: severity, xid: xid, text: text)))
             output.endLine()
         } else {
             Diagnostics.error("\(kind): \(text)")
@@ -138,19 +134,18 @@ struct MockServerLog {
     func summary() {
         let active = leases.values.filter { $0 == .bound }.count
         if json {
-            var line = JSONLine(event: "summary")
-            line.field("received", received)
-            line.beginObject("replies")
-            for (type, count) in replies.sorted(by: { $0.key < $1.key }) { line.field(type, count) }
-            line.endObject()
-            line.field("leases", leases.count)
-            line.field("active_leases", active)
-            line.field("problems", problems)
-            output.append(line.finish())
+            output.append(Events.summary(problems: problems) { line in
+                line.field("received", received)
+                line.beginObject("replies")
+                for (type, count) in replies.sorted(by: { $0.key < $1.key }) { line.field(type, count) }
+                line.endObject()
+                line.field("leases", leases.count)
+                line.field("active_leases", active)
+            })
             output.endLine()
         } else {
             let sent = replies.sorted(by: { $0.key < $1.key }).map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            output.write(line: "\(received) messages received; replies: \(sent.isEmpty ? "none" : sent); \(active) active leases; \(problems) problems")
+            output.write(line: "\(received) messages received; replies: \(sent.isEmpty ? "none" : sent); \(active) active leases; \(problems.total) problems")
         }
         output.flush()
     }

@@ -36,6 +36,17 @@ final class OutputStream {
     /// Appends raw bytes of a line being built; finish with `endLine()`.
     func append(_ bytes: [UInt8]) { buffer.append(contentsOf: bytes) }
 
+    /// One JSON Lines event, as the `Events` and `JSONLine` writers build it.
+    func event(_ bytes: [UInt8]) {
+        append(bytes)
+        endLine()
+    }
+
+    func event(_ line: JSONLine) {
+        var line = line
+        event(line.finish())
+    }
+
     func endLine() {
         buffer.append(10)
         if flushEachLine || buffer.count >= 1 << 16 { flush() }

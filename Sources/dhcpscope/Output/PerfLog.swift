@@ -2,18 +2,23 @@ import DHCPPerf
 import Foundation
 
 /// perf's output: the ready, progress, problem and summary events (JSON Lines) or their text.
-struct PerfLog {
+final class PerfLog {
     let output: OutputStream
     let json: Bool
+    /// perf's own problems (generator-limit, drops-exceeded): the client machines' are in the summary.
+    private var problems = Events.ProblemCounts()
+
+    init(output: OutputStream, json: Bool) { self.output = output; self.json = json }
 
     func ready(_ fields: [(String, String)], clients: Int, rate: Double, mix: String) {
         if json {
-            var line = JSONLine(event: "ready")
-            for (key, value) in fields { line.field(key, value) }
-            line.field("clients", clients)
-            line.field("rate", rate)
-            line.field("mix", mix)
-            emit(line)
+            let interface = fields.first { $0.0 == "interface" }?.1
+            output.event(Events.ready(interface: interface) { line in
+                for (key, value) in fields where key != "interface" { line.field(key, value) }
+                line.field("clients", clients)
+                line.field("rate", rate)
+                line.field("mix", mix)
+            })
         } else {
             let place = fields.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
             Diagnostics.error("perf: \(place): \(clients) clients, \(Self.number(rate))/s, \(mix)")
@@ -31,7 +36,7 @@ struct PerfLog {
             line.field("in_flight", progress.inFlight)
             line.field("send_rate", (progress.sendRate * 10).rounded() / 10)
             line.field("achieved_rate", (progress.achievedRate * 10).rounded() / 10)
-            emit(line)
+            output.event(line)
         } else {
             output.write(line: "\(Self.number(progress.elapsed)) s: sent \(progress.sent), completed \(progress.completed), "
                 + "drops \(progress.drops), naks \(progress.naks), in flight \(progress.inFlight); "
@@ -40,30 +45,81 @@ struct PerfLog {
     }
 
     func problem(_ code: String, _ severity: String, _ text: String) {
+        problems.add(severity)
         if json {
-            var line = JSONLine(event: "problem")
-            line.field("code", code)
-            line.field("severity", severity)
-            line.field("rfc", nil as String?)
-            line.field("mac", nil as String?)
-            line.field("ip", nil as String?)
-            line.field("xid", nil as String?)
-            line.beginArray("frames"); line.endArray()
-            line.field("text", text)
-            emit(line)
+            output.event(Events.problem(Events.Problem(code: code, severity: severity, text: text)))
         } else {
             output.write(line: "\(severity): \(code): \(text)")
         }
     }
 
-    /// The summary event: PerfSummary's own encoding (what `--merge` decodes) after `"event":"summary"`.
+    /// The summary event, with the keys `PerfSummary` decodes (what `--merge` reads back); `problems` adds perf's
+    /// own to the client machines'.
     func summary(_ summary: PerfSummary) {
         guard json else { return text(summary) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = (try? encoder.encode(summary)).map { Array($0.dropFirst()) } ?? Array("}".utf8)
-        output.append(Array("{\"event\":\"summary\",".utf8) + body)
-        output.endLine()
+        var counts = problems
+        for (severity, count) in summary.problems { counts.add(severity, Int(clamping: count)) }
+        output.event(Events.summary(problems: counts) { line in
+            line.field("clients", summary.clients)
+            line.field("runs", summary.runs)
+            line.field("duration", summary.duration)
+            line.field("offered_rate", summary.offeredRate)
+            line.field("send_rate", summary.sendRate)
+            line.field("achieved_rate", summary.achievedRate)
+            line.field("sent", summary.sent)
+            line.field("completed", summary.completed)
+            line.field("drops", summary.drops)
+            line.field("naks", summary.naks)
+            line.field("drops_discover_offer", summary.dropsDiscoverOffer)
+            line.field("drops_request_ack", summary.dropsRequestAck)
+            line.field("duplicates", summary.duplicates)
+            line.field("late_replies", summary.lateReplies)
+            line.field("unexpected_replies", summary.unexpectedReplies)
+            line.field("unfinished", summary.unfinished)
+            line.field("no_free_client", summary.noFreeClient)
+            line.field("late_starts", summary.lateStarts)
+            line.field("max_start_delay_ms", summary.maxStartDelayMs)
+            line.field("generator_limited", summary.generatorLimited)
+            line.field("messages_sent", summary.messagesSent)
+            line.field("messages_received", summary.messagesReceived)
+            line.field("send_errors", summary.sendErrors)
+            line.field("first_send_error", summary.firstSendError)
+            line.beginObject("kinds")
+            for (kind, counts) in summary.kinds.sorted(by: { $0.key < $1.key }) {
+                line.beginObject(kind)
+                line.field("sent", counts.sent)
+                line.field("completed", counts.completed)
+                line.field("drops", counts.drops)
+                line.field("naks", counts.naks)
+                line.endObject()
+            }
+            line.endObject()
+            line.beginObject("problem_codes")
+            for (code, count) in summary.problemCodes.sorted(by: { $0.key < $1.key }) { line.field(code, count) }
+            line.endObject()
+            latency("discover_offer", summary.discoverOffer, &line)
+            latency("request_ack", summary.requestAck, &line)
+            latency("exchange", summary.exchange, &line)
+        })
+    }
+
+    /// A step's latency: its percentiles for readers, its histogram `[[microseconds, count], …]` for `--merge`.
+    private func latency(_ key: String, _ latency: PerfLatency, _ line: inout JSONLine) {
+        line.beginObject(key)
+        line.field("count", latency.count)
+        Events.number("p50_ms", latency.milliseconds(atPercentile: 50), &line)
+        Events.number("p90_ms", latency.milliseconds(atPercentile: 90), &line)
+        Events.number("p99_ms", latency.milliseconds(atPercentile: 99), &line)
+        Events.number("p999_ms", latency.milliseconds(atPercentile: 99.9), &line)
+        Events.number("max_ms", latency.maxMilliseconds, &line)
+        line.beginArray("histogram")
+        for pair in latency.pairs {
+            line.beginArray()
+            for value in pair { line.unsigned(value) }
+            line.endArray()
+        }
+        line.endArray()
+        line.endObject()
     }
 
     private func text(_ s: PerfSummary) {
@@ -87,12 +143,6 @@ struct PerfLog {
         lines.append("messages: \(s.messagesSent) sent, \(s.messagesReceived) received"
             + (s.sendErrors > 0 ? ", \(s.sendErrors) send errors (\(s.firstSendError ?? ""))" : ""))
         for line in lines { output.write(line: line) }
-    }
-
-    private func emit(_ line: JSONLine) {
-        var line = line
-        output.append(line.finish())
-        output.endLine()
     }
 
     static func number(_ value: Double) -> String { String(format: "%.1f", value) }

@@ -9,7 +9,7 @@ struct ProbeLog {
     let json: Bool
     let nagios: Bool
     let verbose: Bool
-    private var problems = 0
+    private var problems = Events.ProblemCounts()
 
     init(output: OutputStream, json: Bool, nagios: Bool, verbose: Bool) {
         self.output = output; self.json = json; self.nagios = nagios; self.verbose = verbose
@@ -17,13 +17,12 @@ struct ProbeLog {
 
     func ready(interface: String, kinds: [String], mac: MACAddress) {
         guard json else { return }
-        var line = JSONLine(event: "ready")
-        line.field("interface", interface)
-        line.field("mac", mac.description)
-        line.beginArray("types")
-        for kind in kinds { line.string(kind) }
-        line.endArray()
-        emit(line)
+        output.event(Events.ready(interface: interface) { line in
+            line.field("mac", mac.description)
+            line.beginArray("types")
+            for kind in kinds { line.string(kind) }
+            line.endArray()
+        })
     }
 
     func frame(_ frame: [UInt8], sent: Bool) {
@@ -31,17 +30,11 @@ struct ProbeLog {
     }
 
     mutating func problem(_ problem: DHCPClientProblem) {
-        problems += 1
+        problems.add(problem.severity.rawValue)
         guard !nagios else { return }
         if json {
-            var line = JSONLine(event: "problem")
-            line.field("code", problem.code)
-            line.field("severity", problem.severity.rawValue)
-            line.field("rfc", problem.rfc.isEmpty ? nil : problem.rfc)
-            line.key("xid")
-            if let xid = problem.xid { line.hex32(xid) } else { line.null() }
-            line.field("text", problem.text)
-            emit(line)
+            output.event(Events.problem(Events.Problem(code: problem.code, severity: problem.severity.rawValue,
+                                                       rfc: problem.rfc, xid: problem.xid, text: problem.text)))
         } else {
             output.write(line: "problem \(problem.code): \(problem.text)")
         }
@@ -51,7 +44,7 @@ struct ProbeLog {
     func server(_ server: ServerProbe.Server) {
         guard !nagios else { return }
         if json {
-            emit(serverLine(server, event: "server"))
+            output.event(serverLine(server, event: "server"))
         } else {
             var text = "server \(server.id)"
             if server.sourceIP != server.id { text += " from \(server.sourceIP)" }
@@ -79,7 +72,7 @@ struct ProbeLog {
                     var line = JSONLine(event: "change")
                     line.field("change", kind)
                     line.key("id"); line.address(id)
-                    emit(line)
+                    output.event(line)
                 } else {
                     output.write(line: "change: server \(id) \(kind)")
                 }
@@ -96,19 +89,18 @@ struct ProbeLog {
             if let fastest { perf += " time=\(Self.seconds(fastest))s;;;0" }
             output.write(line: "DHCP \(result.status.name) - \(result.statusText) | \(perf)")
         } else if json {
-            var line = JSONLine(event: "summary")
-            line.field("round", round)
-            line.field("servers", result.servers.count)
-            line.field("rogue", rogues)
-            line.beginArray("missing")
-            for address in result.missing { line.address(address) }
-            line.endArray()
-            line.field("problems", problems)
-            line.field("elapsed", result.elapsed)
-            line.field("status", result.status.name)
-            line.field("status_code", result.status.rawValue)
-            line.field("text", result.statusText)
-            emit(line)
+            output.event(Events.summary(problems: problems) { line in
+                line.field("round", round)
+                line.field("servers", result.servers.count)
+                line.field("rogue", rogues)
+                line.beginArray("missing")
+                for address in result.missing { line.address(address) }
+                line.endArray()
+                line.field("elapsed", result.elapsed)
+                line.field("status", result.status.name)
+                line.field("status_code", result.status.rawValue)
+                line.field("text", result.statusText)
+            })
         } else {
             output.write(line: "DHCP \(result.status.name) - \(result.statusText)")
         }
@@ -156,10 +148,4 @@ struct ProbeLog {
 
     static func milliseconds(_ value: Double) -> String { String(Double(Int(value * 1000)) / 1000) }
     static func seconds(_ milliseconds: Double) -> String { String(Double(Int(milliseconds * 1000)) / 1_000_000) }
-
-    private func emit(_ line: JSONLine) {
-        var line = line
-        output.append(line.finish())
-        output.endLine()
-    }
 }

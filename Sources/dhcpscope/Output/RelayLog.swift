@@ -11,15 +11,16 @@ struct RelayLog {
     private(set) var toClients = 0
     /// Messages not passed on.
     private(set) var dropped = 0
-    private var problems: [String: Int] = [:]
+    /// Problems by code, and by severity.
+    private var problemCodes: [String: Int] = [:]
+    private var problems = Events.ProblemCounts()
 
     init(output: OutputStream, json: Bool) { self.output = output; self.json = json }
 
     func ready(_ configuration: DHCPRelayConfiguration, upstream: String?) {
         let links = configuration.links
         if json {
-            var line = JSONLine(event: "ready")
-            line.field("interface", links.map(\.name).joined(separator: ","))
+            output.event(Events.ready(interface: links.map(\.name).joined(separator: ",")) { line in
             line.beginArray("interfaces")
             for link in links {
                 line.beginObject()
@@ -40,8 +41,7 @@ struct RelayLog {
             line.field("link_selection", configuration.linkSelection)
             line.field("server_id_override", configuration.serverIdentifierOverride)
             line.field("max_hops", Int(configuration.maximumHops))
-            output.append(line.finish())
-            output.endLine()
+            })
         } else {
             let names = links.map { "\($0.name) (\($0.address))" }.joined(separator: ", ")
             Diagnostics.error("relaying \(names) to \(configuration.servers.map(\.description).joined(separator: ", "))"
@@ -96,7 +96,6 @@ struct RelayLog {
     }
 
     mutating func problem(_ problem: DHCPRelayProblem) {
-        problems[problem.code.rawValue, default: 0] += 1
         if problem.code != .agentInformationTooLong { dropped += 1 }
         write(code: problem.code.rawValue, severity: Self.severity(problem.code), rfc: problem.code.rfc,
               mac: problem.clientHardwareAddress, xid: problem.xid, text: problem.text)
@@ -104,24 +103,15 @@ struct RelayLog {
 
     /// A socket or file that failed: not the relay agent's protocol, so code `relay-socket`.
     mutating func failure(_ text: String) {
-        problems["relay-socket", default: 0] += 1
         write(code: "relay-socket", severity: "warning", rfc: nil, mac: nil, xid: nil, text: text)
     }
 
-    private func write(code: String, severity: String, rfc: String?, mac: [UInt8]?, xid: UInt32?, text: String) {
+    private mutating func write(code: String, severity: String, rfc: String?, mac: [UInt8]?, xid: UInt32?, text: String) {
+        problemCodes[code, default: 0] += 1
+        problems.add(severity)
         if json {
-            var line = JSONLine(event: "problem")
-            line.field("code", code)
-            line.field("severity", severity)
-            line.field("rfc", rfc)
-            line.field("mac", mac.map { Hex.colonSeparated($0) })
-            line.key("ip"); line.null()
-            line.key("xid")
-            if let xid { line.hex32(xid) } else { line.null() }
-            line.key("frames"); line.null()
-            line.field("text", text)
-            output.append(line.finish())
-            output.endLine()
+            output.event(Events.problem(Events.Problem(code: code, severity: severity, rfc: rfc,
+                                                       mac: mac.map { Hex.colonSeparated($0) }, xid: xid, text: text)))
         } else {
             Diagnostics.error("\(severity) \(code): \(text)")
         }
@@ -129,18 +119,17 @@ struct RelayLog {
 
     func summary() {
         if json {
-            var line = JSONLine(event: "summary")
-            line.field("received", received)
-            line.field("to_servers", toServers)
-            line.field("to_clients", toClients)
-            line.field("dropped", dropped)
-            line.beginObject("problems")
-            for (code, count) in problems.sorted(by: { $0.key < $1.key }) { line.field(code, count) }
-            line.endObject()
-            output.append(line.finish())
-            output.endLine()
+            output.event(Events.summary(problems: problems) { line in
+                line.field("received", received)
+                line.field("to_servers", toServers)
+                line.field("to_clients", toClients)
+                line.field("dropped", dropped)
+                line.beginObject("problem_codes")
+                for (code, count) in problemCodes.sorted(by: { $0.key < $1.key }) { line.field(code, count) }
+                line.endObject()
+            })
         } else {
-            let listed = problems.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+            let listed = problemCodes.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
             output.write(line: "\(received) messages received; \(toServers) forwarded to servers, \(toClients) delivered to clients; "
                 + "\(dropped) dropped" + (listed.isEmpty ? "" : " (\(listed.joined(separator: ", ")))"))
         }
