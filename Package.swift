@@ -36,6 +36,11 @@ let package = Package(
         .target(name: "CNetShim"),
         // The only socket I/O: UDP sockets bound to an interface, raw Ethernet frames, interface addresses.
         .target(name: "DHCPNetwork", dependencies: ["CNetShim", "Framing", "NetworkPrimitives"]),
+        // The server and relay roles' runtimes: their event loops over client links (UDP on port 67 and raw
+        // frames), and the recorder of what a role sees and sends (-w, message events).
+        .target(name: "DHCPRuntime", dependencies: [
+            "DHCPProtocol", "DHCPLeaseDatabase", "DHCPNetwork", "Capture", "DHCPAnalysis", "DHCPCore", "Framing", "NetworkPrimitives",
+        ]),
         // The client roles' I/O: many DHCPClient machines over one raw socket (mock-client, probe, perf).
         .target(name: "DHCPClients", dependencies: ["DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing"]),
         // probe: client machines that ask, every answer per server, judged against the expected servers.
@@ -55,7 +60,7 @@ let package = Package(
             name: "dhcpscope",
             dependencies: [
                 "DHCPCore", "DHCPProtocol", "DHCPNetwork", "Framing", "Capture", "DHCPAnalysis", "NetworkPrimitives",
-                "DHCPLeaseDatabase", "DHCPClients", "DHCPPerf", "ServerProbe",
+                "DHCPLeaseDatabase", "DHCPClients", "DHCPPerf", "ServerProbe", "DHCPRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

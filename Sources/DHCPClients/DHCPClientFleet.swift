@@ -24,8 +24,10 @@ public final class DHCPClientFleet {
     }
 
     public let socket: any DHCPClientLink
-    /// Seconds now, the time every client machine is given (wall clock by default).
-    public var clock: () -> Double = DHCPClientFleet.now
+    /// Seconds now, the time every client machine is given: the role clock by default (seconds since 1970, so that
+    /// lease times saved and reloaded across runs mean what they say, advanced by the monotonic clock, so that a
+    /// step of the wall clock neither fires nor delays a timer).
+    public var clock: () -> Double = { RoleClock.process.now() }
     /// Sees each reply for client `index` before its machine does; false keeps it from the machine (perf takes
     /// its measurements here and keeps a NAK or a 2-way OFFER from moving the machine on).
     public var replyGate: ((_ index: Int, _ reply: DHCPMessage, _ now: Double) -> Bool)?
@@ -56,13 +58,6 @@ public final class DHCPClientFleet {
         scheduled = Array(repeating: nil, count: settings.count)
         self.addressCheckWait = addressCheckWait
         for (index, client) in settings.enumerated() { byMAC[client.hardwareAddress, default: []].append(index) }
-    }
-
-    /// Wall-clock seconds: the clients' lease times are saved and reloaded across runs.
-    public static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     // MARK: driving clients

@@ -50,3 +50,39 @@ extension Duration {
         return product.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
     }
 }
+
+/// The one clock the roles run on: seconds on the wall-clock scale (since 1970), so that lease times saved to a
+/// file or a database and the timestamps of events and captures mean what they say, but advanced by the monotonic
+/// clock from one reading of the wall clock, so that a step of the wall clock (NTP, an administrator) neither fires
+/// nor delays a renewal, a retransmission or a lease expiry. Both sources can be replaced (tests make the wall
+/// clock jump).
+public struct RoleClock: Sendable {
+    private let wallAtStart: Double
+    private let monotonicAtStart: UInt64
+    private let monotonic: @Sendable () -> UInt64
+
+    /// - Parameters:
+    ///   - wall: the wall clock in seconds since 1970, read once.
+    ///   - monotonic: nanoseconds from any origin, never stepping back.
+    public init(wall: () -> Double = RoleClock.systemWall,
+                monotonic: @escaping @Sendable () -> UInt64 = { MonotonicClock.now().nanoseconds }) {
+        monotonicAtStart = monotonic()
+        wallAtStart = wall()
+        self.monotonic = monotonic
+    }
+
+    /// Seconds since 1970: the wall clock when the clock was made, plus the monotonic time since.
+    public func now() -> Double {
+        wallAtStart + Double(monotonic() &- monotonicAtStart) / 1e9
+    }
+
+    /// The process's clock, anchored the first time any role asks for the time.
+    public static let process = RoleClock()
+
+    /// clock_gettime(CLOCK_REALTIME) in seconds.
+    public static func systemWall() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}

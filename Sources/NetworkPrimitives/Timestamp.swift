@@ -9,6 +9,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         (lhs.seconds, lhs.nanoseconds) < (rhs.seconds, rhs.nanoseconds)
     }
 
+    /// From seconds since 1970 (a clock's reading), to the nearest nanosecond.
+    public init(secondsSince1970 seconds: Double) {
+        let whole = seconds.rounded(.down)
+        self.init(seconds: Int64(whole), nanoseconds: UInt32(clamping: Int(((seconds - whole) * 1e9).rounded())))
+    }
+
     public var timeInterval: Double { Double(seconds) + Double(nanoseconds) / 1e9 }
 
     /// Seconds from `earlier` to self.

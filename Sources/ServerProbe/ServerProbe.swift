@@ -97,7 +97,7 @@ public struct ServerProbe {
     /// Sends the probes on `fleet` (made from `clientSettings`), collects answers until the timeout, then gives
     /// back any lease a probe was handed (a client BOUND by an ACK; one still pretending to rebind holds nothing).
     public func run(on fleet: DHCPClientFleet, _ handler: (Event) -> Void) throws(DHCPNetworkError) -> Result {
-        let started = DHCPClientFleet.now()
+        let started = RoleClock.process.now()
         let end = started + settings.timeout
         var sentAt: [UInt32: (time: Double, kind: String)] = [:]
         var servers: [IPv4Address: Server] = [:]
@@ -108,7 +108,7 @@ public struct ServerProbe {
             switch event {
             case .action(let index, .send(let message, _)):
                 let kind = index < settings.kinds.count ? settings.kinds[index].rawValue : "inform"
-                if sentAt[message.xid] == nil { sentAt[message.xid] = (DHCPClientFleet.now(), kind) }
+                if sentAt[message.xid] == nil { sentAt[message.xid] = (RoleClock.process.now(), kind) }
             case .frame(let frame, sent: false):
                 record(frame)
             case .action(_, .problem(let problem)) where problem.code == "unexpected-xid":
@@ -142,7 +142,7 @@ public struct ServerProbe {
                 server.dns = DHCPClient.addresses(reply.value(.domainNameServers))
                 if case .text(let name)? = reply.value(.domainName) { server.domain = name }
             }
-            server.responseTimes.append((DHCPClientFleet.now() - probe.time) * 1000)
+            server.responseTimes.append((RoleClock.process.now() - probe.time) * 1000)
             server.answers[reply.typeName, default: 0] += 1
             server.kinds.insert(probe.kind)
             servers[id] = server
@@ -154,13 +154,13 @@ public struct ServerProbe {
 
         let rounds = settings.retries + 1
         for round in 0..<rounds {
-            let now = DHCPClientFleet.now()
+            let now = RoleClock.process.now()
             for (index, kind) in settings.kinds.enumerated() { fleet.probe(index, probe(kind), now: now, observe) }
             if let address = settings.informAddress {
                 fleet.inform(settings.kinds.count, address: address, now: now, observe)
             }
             let roundEnd = started + settings.timeout * Double(round + 1) / Double(rounds)
-            while DHCPClientFleet.now() < min(roundEnd, end) {
+            while RoleClock.process.now() < min(roundEnd, end) {
                 guard try fleet.step(until: min(roundEnd, end), observe) else {
                     var result = judge(servers, order, started)
                     result.stopped = true
@@ -169,7 +169,7 @@ public struct ServerProbe {
             }
         }
         // A probe leaves no lease behind: what a probe was given (--full, or an ACK to a REQUEST) is released.
-        let now = DHCPClientFleet.now()
+        let now = RoleClock.process.now()
         for index in fleet.clients.indices where fleet.clients[index].state == .bound {
             fleet.release(index, now: now, observe)
         }
@@ -190,7 +190,7 @@ public struct ServerProbe {
     /// expected server is missing or slower than the warning threshold, else OK.
     func judge(_ servers: [IPv4Address: Server], _ order: [IPv4Address], _ started: Double) -> Result {
         let list = order.compactMap { servers[$0] }
-        let elapsed = DHCPClientFleet.now() - started
+        let elapsed = RoleClock.process.now() - started
         let missing = settings.expectation.addresses.sorted().filter { address in
             !list.contains { $0.id == address || $0.sourceIP == address }
         }

@@ -142,10 +142,68 @@ struct MockServerCommandTests {
         #expect(decoded.status == 0, "stderr: \(decoded.stderr)")
         let read = try decoded.events().filter { $0["event"] as? String == "message" }
         #expect(read.compactMap { ($0["dhcp"] as? [String: Any])?["type"] as? String } == ["DISCOVER", "OFFER"])
+        // The frames as the wire carried them: the client's MAC (vA) on the DISCOVER, the server's (vB) on the OFFER.
+        let macs = try namespace.macs()
+        #expect(read.map { $0["eth_src"] as? String } == [macs["vA"], macs["vB"]], "\(read)")
+        #expect(messages.map { $0["eth_src"] as? String } == [macs["vA"], macs["vB"]], "\(messages)")
         #expect(read.compactMap { ($0["dhcp"] as? [String: Any])?["yiaddr"] as? String } == ["0.0.0.0", "198.18.250.100"])
         // An OFFER binds nothing: the export has the header and no lease.
         let export = try String(contentsOfFile: leases, encoding: .utf8)
         #expect(export.hasPrefix("# The format of this file is documented in the dhcpd.leases(5) manual page."))
         #expect(!export.contains("lease 198.18.250.100"))
+    }
+
+    /// --delay holds each reply back on its own timer: a second client's DISCOVER, sent while the first one's OFFER
+    /// waits, is answered its delay after it came, not after the first reply went out.
+    @Test(.enabled(if: SniffGate.isRoot || SniffGate.isCI, "live serving needs root (network namespaces)"),
+          .timeLimit(.minutes(1)))
+    func delayedRepliesDoNotStallOtherClients() throws {
+        try SniffGate.require(needsNamespaces: true)
+        let namespace = try TestNamespace(prefix: "198.18.58")
+        defer { namespace.delete() }
+        try namespace.acceptLocalTraffic()
+        let folder = try SniffGate.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let server = try BackgroundRun(["/usr/bin/timeout", "30", "/usr/sbin/ip", "netns", "exec", namespace.name,
+                                        CLI.binary.path, "mock-server", "-i", "vB", "--json", "--delay", "2000",
+                                        "--range", "198.18.58.100-198.18.58.110", "--duration", "6"], in: folder)
+        try server.waitForOutput(containing: "\"event\":\"ready\"")
+        // Two DISCOVERs 0.3 s apart; print when each OFFER came, in seconds after the first DISCOVER.
+        let script = """
+            import socket, struct, sys, time
+            def discover(xid, last):
+                header = struct.pack('!BBBBIHH4s4s4s4s16s64s128s', 1, 1, 6, 0, xid, 0, 0x8000, bytes(4), bytes(4),
+                                     bytes(4), bytes(4), bytes([6, 0, 0, 0, 0x58, last]) + bytes(10), bytes(64), bytes(128))
+                return header + b'\\x63\\x82\\x53\\x63\\x35\\x01\\x01\\xff'
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b'vA')
+            s.bind(('0.0.0.0', 68))
+            s.settimeout(6)
+            start = time.monotonic()
+            s.sendto(discover(0x5801, 1), ('255.255.255.255', 67))
+            time.sleep(0.3)
+            s.sendto(discover(0x5802, 2), ('255.255.255.255', 67))
+            seen = {}
+            while len(seen) < 2:
+                data, source = s.recvfrom(2048)
+                xid = struct.unpack('!I', data[4:8])[0]
+                if data[0] == 2 and xid in (0x5801, 0x5802) and xid not in seen:
+                    seen[xid] = time.monotonic() - start
+            print('%.3f %.3f' % (seen[0x5801], seen[0x5802]))
+            """
+        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
+        let client = try SniffGate.run("/usr/bin/timeout", ["12", "/usr/sbin/ip", "netns", "exec", namespace.name, python, "-c", script])
+        #expect(client.status == 0, "client: \(client.stdout) \(client.stderr)")
+        let times = client.stdout.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        #expect(times.count == 2, "client: \(client.stdout)")
+        if times.count == 2 {
+            // Each OFFER about 2 s after its DISCOVER; in a loop that slept, the second would come 2 s after the first.
+            #expect(times[0] >= 1.9 && times[1] >= 2.2, "OFFERs at \(times) s: earlier than the delay")
+            #expect(times[1] - times[0] < 1.2, "OFFERs at \(times) s: the second waited for the first")
+        }
+        let result = try server.finish()
+        #expect(result.status == 0, "stderr: \(result.stderr)")
     }
 }

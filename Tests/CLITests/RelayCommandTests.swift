@@ -125,7 +125,9 @@ struct RelayCommandTests {
         #expect(summary["received"] as? Int == 4 && summary["to_servers"] as? Int == 1 && summary["to_clients"] as? Int == 1
                 && summary["dropped"] as? Int == 1, "summary: \(summary)")
 
-        // The -w file and the message events: the same frames, the way `decode` reads them.
+        // The -w file and the message events: the same frames, the way `decode` reads them — as the interfaces
+        // carried them (without --upstream every interface is tapped: vA and vB, both ends of the client's
+        // link, see each broadcast once; the server on this host is reached through loopback).
         let decoded = try CLI.run(["decode", "--json", file])
         #expect(decoded.status == 0, "stderr: \(decoded.stderr)")
         func legs(_ messages: [[String: Any]]) -> [String] {
@@ -138,8 +140,15 @@ struct RelayCommandTests {
         let read = try decoded.events().filter { $0["event"] as? String == "message" }
         let expected = ["DISCOVER 198.18.59.1:67 giaddr 198.18.59.2 82", "DISCOVER 255.255.255.255:67 giaddr 0.0.0.0",
                         "DISCOVER 255.255.255.255:67 giaddr 0.0.0.0", "OFFER 198.18.59.2:67 giaddr 198.18.59.2 82",
-                        "OFFER 198.18.59.2:67 giaddr 198.18.59.77", "OFFER 255.255.255.255:68 giaddr 198.18.59.2"]
+                        "OFFER 198.18.59.2:67 giaddr 198.18.59.77", "OFFER 255.255.255.255:68 giaddr 198.18.59.2",
+                        "OFFER 255.255.255.255:68 giaddr 198.18.59.2"]
         #expect(legs(read) == expected)
         #expect(legs(events.filter { $0["event"] as? String == "message" }) == expected)
+        // Real addresses: the client's MAC on its broadcast, the relay's vB MAC on the OFFER it broadcasts.
+        let macs = try namespace.macs()
+        let discovers = read.filter { ($0["dhcp"] as? [String: Any])?["type"] as? String == "DISCOVER" && $0["dst"] as? String == "255.255.255.255:67" }
+        #expect(discovers.allSatisfy { $0["eth_src"] as? String == macs["vA"] }, "\(discovers)")
+        let offers = read.filter { ($0["dhcp"] as? [String: Any])?["type"] as? String == "OFFER" && $0["dst"] as? String == "255.255.255.255:68" }
+        #expect(offers.allSatisfy { $0["eth_src"] as? String == macs["vB"] && $0["eth_dst"] as? String == "ff:ff:ff:ff:ff:ff" }, "\(offers)")
     }
 }

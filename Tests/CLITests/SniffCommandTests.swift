@@ -338,6 +338,19 @@ struct TestNamespace {
 
     func delete() { try? Self.command(["/usr/sbin/ip", "netns", "del", name]) }
 
+    /// The MAC address of each interface, by name.
+    func macs() throws -> [String: String] {
+        let result = try SniffGate.run("/usr/sbin/ip", ["-n", name, "-o", "link", "show"], timeout: 15)
+        var macs = [String: String]()
+        for line in result.stdout.split(separator: "\n") {
+            let words = line.split(separator: " ")
+            guard words.count > 1, let ether = words.firstIndex(of: "link/ether"), ether + 1 < words.count else { continue }
+            let name = words[1].split(separator: "@").first.map { $0.replacingOccurrences(of: ":", with: "") } ?? ""
+            macs[name] = String(words[ether + 1])
+        }
+        return macs
+    }
+
     /// Both ends of the veth are in one namespace: each end must accept packets whose source is a local address.
     func acceptLocalTraffic() throws {
         for link in ["all", "vA", "vB"] {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import DHCPAnalysis
 import DHCPCore
+import DHCPRuntime
 import Glibc
 
 struct Analyse: ParsableCommand {
@@ -71,7 +72,12 @@ struct Analyse: ParsableCommand {
                 stdout.endLine()
             }
         }
-        let feed = try CaptureFeed(input, report: reportError)
+        let feed = CaptureFeed(files: input.files, filter: input.filter, ports: try input.ports(), report: reportError)
+        // Progress on a terminal while the files are read: the report comes after it, so stdout may be the same
+        // terminal unless events or transitions are printed as they happen.
+        let streaming = json || (verbose && report)
+        let progress = ProgressMeter(enabled: Diagnostics.standardErrorIsTerminal
+                                     && (!streaming || !Diagnostics.standardOutputIsTerminal))
         guard !feed.isEmpty else { throw ExitCode(2) }
         let names = feed.names
         let printer = AnalysisPrinter(output: stdout, names: names,
@@ -81,6 +87,7 @@ struct Analyse: ParsableCommand {
         var analysed = 0
 
         feed.run(report: reportError) { index, packet, decoded in
+            progress.tick(feed.summary)
             guard case .dhcp(let record) = decoded.content, messageFilter.matches(record.message) else { return true }
             let frame = FrameReference(file: index, frame: packet.frameNumber, time: packet.timestamp)
             if json, verbose {
@@ -92,6 +99,7 @@ struct Analyse: ParsableCommand {
             analysed += 1
             return analysed < limit
         }
+        progress.clear()
         analyzer.finish(printer.emit)
 
         let servers = analyzer.serverTable

@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import DHCPAnalysis
 import DHCPCore
+import DHCPRuntime
 import Framing
 import Glibc
 
@@ -39,7 +40,10 @@ struct Decode: ParsableCommand {
         // Standard input is often a live tcpdump: then every line goes out as it is decoded.
         let stdout = OutputStream.standardOutput(flushEachLine: input.files.contains("-"))
         let report = { (error: CaptureError) in self.report(error, to: stdout) }
-        let feed = try CaptureFeed(input, report: report)
+        let feed = CaptureFeed(files: input.files, filter: input.filter, ports: try input.ports(), report: report)
+        // Progress only when the messages do not go to the same terminal.
+        let progress = ProgressMeter(enabled: Diagnostics.standardErrorIsTerminal && !Diagnostics.standardOutputIsTerminal)
+        defer { progress.clear() }
         guard !feed.isEmpty else {
             finish(feed.summary, stdout)
             throw ExitCode(2)
@@ -48,6 +52,7 @@ struct Decode: ParsableCommand {
         let limit = filters.count ?? Int.max
         var shown = 0
         feed.run(report: report) { index, packet, decoded in
+            progress.tick(feed.summary)
             guard case .dhcp(let record) = decoded.content, !countOnly, messageFilter.matches(record.message) else { return true }
             let context = MessageContext(file: feed.names[index], frame: packet.frameNumber, time: packet.timestamp,
                                          link: decoded.link, record: record)

@@ -4,6 +4,7 @@ import DHCPClients
 import DHCPCore
 import DHCPNetwork
 import DHCPProtocol
+import DHCPRuntime
 import Glibc
 
 struct MockClient: ParsableCommand {
@@ -165,16 +166,16 @@ struct MockClient: ParsableCommand {
         // made from the interface's, the same every run (so that --lease-file finds them again).
         let first = mac.flatMap { MACAddress($0) }
             ?? (clients == 1 ? interfaceMAC : MACAddress(rawValue: 0x0600_0000_0001 | (interfaceMAC.rawValue & 0xFF_FFFF) << 16))
-        var random = DHCPRandom(seed: UInt64(truncatingIfNeeded: Int(getpid())) ^ UInt64(DHCPClientFleet.now() * 1e6))
+        var random = DHCPRandom(seed: UInt64(truncatingIfNeeded: Int(getpid())) ^ UInt64(RoleClock.process.now() * 1e6))
         let all = try settings(first: first)
         let fleet: DHCPClientFleet
-        let tap: MessageTap
+        let recorder: MessageRecorder
         do {
             let promiscuous = all.contains { $0.hardwareAddress != interfaceMAC }
             let socket = try RawFrameSocket(interface: network, receiveUDPPorts: [68], receiveARP: true, promiscuous: promiscuous)
             fleet = DHCPClientFleet(socket: socket, clients: all, seed: random.next(), addressCheckWait: max(0.2, 1 / timeScale))
-            tap = try MessageTap(interface: interface, mac: interfaceMAC, address: .any, output: out,
-                                 events: output.json && output.verbose, path: write)
+            recorder = try MessageRecorder(path: write, onFrame: output.json && output.verbose
+                                           ? MessageEvents(interface: interface, output: out).frame : nil)
         } catch let error as DHCPNetworkError {
             throw Diagnostics.failure(error.description)
         } catch let error as CaptureError {
@@ -194,11 +195,11 @@ struct MockClient: ParsableCommand {
         let verboseText = output.verbose && !output.json
 
         func handle(_ event: DHCPClientFleet.Event) {
-            let now = DHCPClientFleet.now()
+            let now = RoleClock.process.now()
             switch event {
             case .frame(let frame, let sent):
                 log.counted(sent: sent)
-                tap.record(frame, now: now)
+                recorder.keep(frame, at: now)
                 if verboseText { MockClientLog.frameLine(frame, sent: sent, to: out) }
             case .problem(let index, let problem):
                 log.problem(problem, client: index.map { all[$0] })
@@ -235,7 +236,7 @@ struct MockClient: ParsableCommand {
             catch { log.problem(DHCPClientProblem("lease-file", .error, rfc: "", xid: nil, "\(error)"), client: nil) }
         }
 
-        let started = DHCPClientFleet.now()
+        let started = RoleClock.process.now()
         let rebooting = all.filter { remembered[$0.hardwareAddress].map { $0.expiresAt > started } ?? false }.count
         let mode = informAddress.map { "INFORM as \($0)" } ?? (rebooting == 0 ? "DORA" : "INIT-REBOOT for \(rebooting) from \(leaseFile ?? "")")
         log.ready(interface: interface, first: first, last: all[all.count - 1].hardwareAddress, count: clients, mode: mode)
@@ -251,17 +252,17 @@ struct MockClient: ParsableCommand {
         if givesUp { deadline = min(deadline, started + timeout) }
         var lastSave = started
         do {
-            running: while DHCPClientFleet.now() < deadline {
-                guard try fleet.step(until: min(deadline, DHCPClientFleet.now() + 1), handle) else { break }
+            running: while RoleClock.process.now() < deadline {
+                guard try fleet.step(until: min(deadline, RoleClock.process.now() + 1), handle) else { break }
                 if givesUp, boundCount == clients { break running }
                 if let count, leaseEvents >= count { break running }
-                if DHCPClientFleet.now() - lastSave >= 1 { saveLeases(); lastSave = DHCPClientFleet.now() }
+                if RoleClock.process.now() - lastSave >= 1 { saveLeases(); lastSave = RoleClock.process.now() }
             }
         } catch {
             log.problem(DHCPClientProblem("socket", .error, rfc: "", xid: nil, error.description), client: nil)
         }
         if release {
-            let now = DHCPClientFleet.now()
+            let now = RoleClock.process.now()
             for index in all.indices where holding[index] != nil { fleet.release(index, now: now, handle) }
         }
         saveLeases()

@@ -5,6 +5,7 @@ import DHCPCore
 import DHCPLeaseDatabase
 import DHCPNetwork
 import DHCPProtocol
+import DHCPRuntime
 import Framing
 import Glibc
 
@@ -178,13 +179,13 @@ struct MockServer: ParsableCommand {
     }
 
     func run() throws {
-        // Flushed every 50 ms under load and when idle (below), not per line: a line per reply would cost a
-        // write(2) each.
+        // Flushed every 50 ms under load and when idle (the runtime asks), not per line: a line per reply would
+        // cost a write(2) each.
         let output = OutputStream.standardOutput(flushEachLine: false)
         let network: NetworkInterface
         do { network = try NetworkInterface.named(interface) } catch { throw Diagnostics.failure(error.description) }
         guard let address = network.ipv4.first else { throw Diagnostics.failure("\(interface) has no IPv4 address: give it one first") }
-        guard let mac = network.mac else { throw Diagnostics.failure("\(interface) has no Ethernet address") }
+        guard network.mac != nil else { throw Diagnostics.failure("\(interface) has no Ethernet address") }
         var fileText: String?
         if let config {
             guard let text = Self.readFile(config) else { throw Diagnostics.failure("\(config): \(String(cString: strerror(errno)))") }
@@ -192,122 +193,36 @@ struct MockServer: ParsableCommand {
         }
         let configuration = try self.configuration(serverAddress: address.address,
                                                    interfaceSubnet: (address.network, address.prefixLength), fileText: fileText)
-        let link: ClientLink
-        let tap: MessageTap
-        let engine: ServerEngine
+        let log = MockServerLog(output: output, json: json, verbose: verbose, server: configuration.serverIdentifier)
+        let runtime: ServerRuntime
         do {
-            link = try ClientLink(network)
-            tap = try MessageTap(interface: interface, mac: mac, address: address.address, output: output,
-                                 events: json && verbose, path: write)
+            let events = json && verbose ? MessageEvents(interface: interface, output: output) : nil
+            let recorder = try MessageRecorder(path: write, tapping: [network], onFrame: events?.frame)
             let random = DHCPRandom(seed: UInt64(truncatingIfNeeded: Int(getpid())))
-            if let leaseDb {
-                engine = ServerEngine(DHCPDurableServer(configuration: configuration, store: try SQLiteLeaseStore(path: leaseDb), random: random))
+            let engine = if let leaseDb {
+                ServerEngine(DHCPDurableServer(configuration: configuration, store: try SQLiteLeaseStore(path: leaseDb), random: random))
             } else {
-                engine = ServerEngine(DHCPServer(configuration: configuration, random: random))
+                ServerEngine(DHCPServer(configuration: configuration, random: random))
             }
-        } catch let error as DHCPNetworkError {
-            throw Diagnostics.failure(error.description)
-        } catch let error as CaptureError {
-            throw Diagnostics.failure(error.description)
-        } catch let error as DHCPLeaseDatabaseError {
-            throw Diagnostics.failure(error.description)
+            runtime = ServerRuntime(link: try ClientLink(network), engine: engine, recorder: recorder)
+        } catch {
+            throw Diagnostics.failure("\(error)")
         }
-        let socket = link.socket
-        let signals = StopSignals { _ in socket.stop() }
+        let link = runtime.link
+        let signals = StopSignals { _ in link.socket.stop() }
         defer { signals.cancel() }
-        var log = MockServerLog(output: output, json: json, server: configuration.serverIdentifier)
-        for lease in engine.leases { log.lease(lease, ack: nil) }
+        for lease in runtime.engine.leases { log.lease(lease, ack: nil) }
         log.ready(interface: interface, configuration: configuration)
         output.flush()
-        let started = Self.now()
-        let deadline = duration.map { started + $0 }
-        var lastExpire = -Double.infinity
-        var lastFlush = started
-        // Read once: a command's @Flag costs tens of nanoseconds a read (DESIGN.md, Platform facts).
-        let receivedLines = verbose && !json
-
-        func perform(_ actions: [DHCPServerAction], now: Double) {
-            for action in actions {
-                switch action {
-                case .send(let message, let destination, let delay):
-                    if delay > 0 { usleep(UInt32(min(delay, 60) * 1_000_000)) }
-                    do {
-                        let bytes = message.serialize()
-                        let frame = try link.send(bytes, to: destination)
-                        log.sent(message, to: destination)
-                        if tap.isActive { tap.record(frame ?? link.frame(bytes, to: destination), now: Self.now()) }
-                    } catch {
-                        log.problem("send", "\(message.typeName) to \(destination): \(error.description)")
-                    }
-                case .leaseChanged(let lease):
-                    let ack = actions.lazy.compactMap { action -> DHCPMessage? in
-                        guard case .send(let message, _, _) = action, message.messageType == .ack,
-                              message.yourAddress == lease.address else { return nil }
-                        return message
-                    }.first
-                    log.lease(lease, ack: ack)
-                case .problem(let problem): log.problem(problem.kind.rawValue, problem.text, xid: problem.xid)
-                }
-            }
-        }
-
-        serving: while true {
-            var now = Self.now()
-            if let deadline, now >= deadline { break }
-            // Expiry runs at most four times a second: it scans the lease table. Lines not yet written wait at
-            // most 50 ms.
-            let wait = min(output.hasPendingBytes ? 0.05 : 0.25, deadline.map { $0 - now } ?? 0.25)
-            var received: [UDPDatagram] = []
-            var stopping = false
-            do {
-                // A batch: the first datagram waited for, then whatever is already queued (up to 64), handled
-                // together so that a lease database commits them in one transaction (group commit).
-                switch try socket.receive(timeout: .milliseconds(Int(wait * 1000))) {
-                case .stopped: stopping = true
-                case .timeout: break
-                case .datagram(let datagram):
-                    received.append(datagram)
-                    while received.count < 64, let datagram = try socket.receiveQueued() { received.append(datagram) }
-                }
-            } catch {
-                log.problem("socket", error.description)
-                break serving
-            }
-            now = Self.now()
-            if now - lastExpire >= 0.25 {
-                lastExpire = now
-                perform(engine.expire(now: now), now: now)
-            }
-            if !received.isEmpty {
-                var batch: [(bytes: [UInt8], receipt: DHCPReceipt)] = []
-                for datagram in received {
-                    let broadcast = datagram.isLimitedBroadcast || datagram.destination == address.broadcast
-                    log.received(datagram)
-                    tap.received(datagram, broadcast: broadcast, now: now)
-                    if receivedLines { log.receivedLine(datagram) }
-                    batch.append((datagram.bytes, DHCPReceipt(interfaceAddress: address.address, sourceAddress: datagram.source,
-                                                              sourcePort: datagram.sourcePort, broadcast: broadcast)))
-                }
-                for actions in engine.handle(batch, now: now) { perform(actions, now: now) }
-            }
-            // One write(2) for every 50 ms of lines under load, at once when the server goes idle.
-            if received.isEmpty || stopping || now - lastFlush >= 0.05 {
-                output.flush()
-                lastFlush = now
-            }
-            if stopping { break serving }
-        }
-        if let store = engine.store {
-            do { try store.checkpoint() } catch { log.problem("lease-db", error.description) }
-        }
+        runtime.run(until: duration.map { RoleClock.process.now() + $0 }, observer: log)
         if let exportLeases {
-            let text = LeaseExport.dhcpd(entries: engine.leases.sorted { $0.address < $1.address }.map(Self.dhcpdEntry),
+            let text = LeaseExport.dhcpd(entries: runtime.engine.leases.sorted { $0.address < $1.address }.map(Self.dhcpdEntry),
                                          origin: "from mock-server's leases")
             if let file = fopen(exportLeases, "w") {
                 fputs(text, file)
-                if fclose(file) != 0 { log.problem("export", "\(exportLeases): \(String(cString: strerror(errno)))") }
+                if fclose(file) != 0 { log.problem("export", "\(exportLeases): \(String(cString: strerror(errno)))", xid: nil) }
             } else {
-                log.problem("export", "\(exportLeases): \(String(cString: strerror(errno)))")
+                log.problem("export", "\(exportLeases): \(String(cString: strerror(errno)))", xid: nil)
             }
         }
         log.summary()
@@ -324,38 +239,7 @@ struct MockServer: ParsableCommand {
         }
         return LeaseExport.DHCPDEntry(ip: lease.address, client: ClientKey(htype: htype, address: lease.hardwareAddress),
                                       clientID: lease.client.kind == .clientIdentifier ? lease.client.bytes : nil,
-                                      hostname: lease.hostName, start: MockServerLog.timestamp(lease.start),
-                                      end: MockServerLog.timestamp(lease.expires), state: state)
-    }
-
-    static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
-}
-
-/// The server mock-server runs: leases in memory, or in an SQLite database committed before each batch's replies.
-/// A class, so that the servers are changed in place (an enum's payload would be copied, store and all).
-final class ServerEngine {
-    private var memory: DHCPServer<DHCPMemoryLeaseStore>?
-    private var durable: DHCPDurableServer?
-
-    init(_ server: DHCPServer<DHCPMemoryLeaseStore>) { memory = server }
-    init(_ server: DHCPDurableServer) { durable = server }
-
-    var store: SQLiteLeaseStore? { durable?.store }
-
-    var leases: [DHCPLease] { durable?.store.allLeases() ?? memory?.store.allLeases() ?? [] }
-
-    func expire(now: Double) -> [DHCPServerAction] {
-        if durable != nil { return durable!.expire(now: now) }
-        return memory!.expire(now: now)
-    }
-
-    /// The actions of each message, in order; with a database, committed once for the whole batch first.
-    func handle(_ batch: [(bytes: [UInt8], receipt: DHCPReceipt)], now: Double) -> [[DHCPServerAction]] {
-        if durable != nil { return durable!.handleBatch(batch, now: now) }
-        return batch.map { memory!.handle(bytes: $0.bytes, from: $0.receipt, now: now) }
+                                      hostname: lease.hostName, start: Timestamp(secondsSince1970: lease.start),
+                                      end: Timestamp(secondsSince1970: lease.expires), state: state)
     }
 }

@@ -4,6 +4,7 @@ import DHCPClients
 import DHCPCore
 import DHCPNetwork
 import DHCPPerf
+import DHCPRuntime
 import Foundation
 
 struct Perf: ParsableCommand {
@@ -149,7 +150,7 @@ struct Perf: ParsableCommand {
         let population = PerfClients(total: clients, firstMAC: mac.flatMap { MACAddress($0) } ?? PerfClients.defaultFirstMAC,
                                      clientIdentifier: clientId == "mac", relays: giaddrs, server: serverAddress, shard: part)
         let link: any DHCPClientLink
-        let tap: MessageTap
+        let recorder: MessageRecorder
         var place: [(String, String)]
         do {
             if let interface {
@@ -158,13 +159,11 @@ struct Perf: ParsableCommand {
                     throw Diagnostics.failure("\(interface) is not an Ethernet interface: clients need one to send frames on")
                 }
                 link = try RawFrameSocket(interface: network, receiveUDPPorts: [68], receiveARP: true, promiscuous: true)
-                tap = try MessageTap(interface: interface, mac: network.mac ?? MACAddress(rawValue: 0), address: .any,
-                                     output: out, events: false, path: write)
+                recorder = try MessageRecorder(path: write)
                 place = [("interface", interface), ("mode", "layer2")]
             } else {
                 link = try DHCPRelayLink()
-                tap = try MessageTap(interface: "relay", mac: MACAddress(rawValue: 0), address: .any, output: out, events: false,
-                                     path: write)
+                recorder = try MessageRecorder(path: write)
                 place = [("server", server ?? ""), ("relay", giaddrs.map(\.description).joined(separator: ",")), ("mode", "relay")]
             }
         } catch let error as DHCPNetworkError {
@@ -177,12 +176,12 @@ struct Perf: ParsableCommand {
         defer { signals.cancel() }
         let settings = population.settings()
         let runner = PerfRunner(link: link, clients: settings, plan: plan,
-                                seed: UInt64(truncatingIfNeeded: Int(getpid())) ^ UInt64(DHCPClientFleet.now() * 1e6),
+                                seed: UInt64(truncatingIfNeeded: Int(getpid())) ^ UInt64(RoleClock.process.now() * 1e6),
                                 clock: { Double(MonotonicClock.now().nanoseconds) / 1e9 })
         log.ready(place, clients: settings.count, rate: plan.rate, mix: plan.mix.description)
         let summary: PerfSummary
         do {
-            summary = try runner.run(progress: log.progress, frame: { frame, _, _ in tap.record(frame, now: DHCPClientFleet.now()) })
+            summary = try runner.run(progress: log.progress, frame: { frame, _, _ in recorder.keep(frame, at: RoleClock.process.now()) })
         } catch {
             throw Diagnostics.failure(error.description)
         }

@@ -5,6 +5,7 @@ import DHCPClients
 import DHCPCore
 import DHCPNetwork
 import DHCPProtocol
+import DHCPRuntime
 import Glibc
 import ServerProbe
 
@@ -158,14 +159,14 @@ struct Probe: ParsableCommand {
         if let address { settings.probeAddress = IPv4Address(address) ?? settings.probeAddress }
         if inform { settings.informAddress = network.primaryIPv4 }
         let probe = ServerProbe(settings: settings)
-        let tap: MessageTap
+        let recorder: MessageRecorder
         let socket: any DHCPClientLink
         do {
             // A relay agent's probes go by UDP from port 67 (answers come back there); a client's as raw frames.
             socket = relay != nil ? try DHCPRelayLink()
                 : try RawFrameSocket(interface: network, receiveUDPPorts: [68], receiveARP: true, promiscuous: chaddr != interfaceMAC)
-            tap = try MessageTap(interface: interface, mac: interfaceMAC, address: .any, output: out,
-                                 events: output.json && output.verbose, path: write)
+            recorder = try MessageRecorder(path: write, onFrame: output.json && output.verbose
+                                           ? MessageEvents(interface: interface, output: out).frame : nil)
         } catch let error as DHCPNetworkError {
             throw Diagnostics.failure(error.description, status: 3)
         } catch let error as CaptureError {
@@ -183,7 +184,7 @@ struct Probe: ParsableCommand {
         while true {
             round += 1
             let fleet = DHCPClientFleet(socket: socket, clients: probe.clientSettings,
-                                        seed: UInt64(truncatingIfNeeded: Int(getpid())) ^ UInt64(DHCPClientFleet.now() * 1e6),
+                                        seed: UInt64(truncatingIfNeeded: Int(getpid())) ^ UInt64(RoleClock.process.now() * 1e6),
                                         vlan: vlan)
             let result: ServerProbe.Result
             do {
@@ -191,7 +192,7 @@ struct Probe: ParsableCommand {
                     switch event {
                     case .answered(let server): log.server(server)
                     case .fleet(.frame(let frame, let sent)):
-                        tap.record(frame, now: DHCPClientFleet.now())
+                        recorder.keep(frame, at: RoleClock.process.now())
                         log.frame(frame, sent: sent)
                     case .fleet(.problem(_, let problem)), .fleet(.action(_, .problem(let problem))): log.problem(problem)
                     case .fleet: break
@@ -207,9 +208,9 @@ struct Probe: ParsableCommand {
             log.summary(result, round: round)
             guard let watch, !stopped, count.map({ round < $0 }) ?? true else { break }
             // The pause between rounds: frames that come are not answers to anything, and a signal ends it.
-            let next = DHCPClientFleet.now() + watch
-            while !stopped, DHCPClientFleet.now() < next {
-                if case .stopped = try? socket.receive(timeout: .nanoseconds(Int64((next - DHCPClientFleet.now()) * 1e9))) { stopped = true }
+            let next = RoleClock.process.now() + watch
+            while !stopped, RoleClock.process.now() < next {
+                if case .stopped = try? socket.receive(timeout: .nanoseconds(Int64((next - RoleClock.process.now()) * 1e9))) { stopped = true }
             }
             if stopped { break }
         }

@@ -3,6 +3,7 @@ import Capture
 import DHCPCore
 import DHCPNetwork
 import DHCPProtocol
+import DHCPRuntime
 import Framing
 
 extension DHCPAgentInformationPolicy: ExpressibleByArgument {}
@@ -103,7 +104,6 @@ struct Relay: ParsableCommand {
         let links: [ClientLink]
         let upstreamSocket: UDPSocket
         var upstreamInterface: NetworkInterface?
-        let tap: MessageTap
         do {
             links = try interfaceNames.map { name throws(DHCPNetworkError) in try ClientLink(NetworkInterface.named(name)) }
             if let upstream {
@@ -117,14 +117,18 @@ struct Relay: ParsableCommand {
         } catch {
             throw Diagnostics.failure(error.description)
         }
-        do {
-            tap = try MessageTap(interface: interfaceNames.joined(separator: ","), mac: links[0].mac, address: links[0].address,
-                                 output: output, events: json && verbose, path: write)
-        } catch {
-            throw Diagnostics.failure(error.description)
-        }
         if linkSelection, upstream != nil, upstreamInterface?.primaryIPv4 == nil {
             throw Diagnostics.failure("--link-selection: \(upstream ?? "") has no IPv4 address to use as giaddr")
+        }
+        let recorder: MessageRecorder
+        do {
+            // The client links and the upstream interface; without --upstream requests leave by routing, through
+            // any interface: every one is tapped.
+            let tapped = upstreamInterface.map { links.map(\.interface) + [$0] } ?? []
+            recorder = try MessageRecorder(path: write, tapping: tapped, onFrame: json && verbose
+                                           ? MessageEvents(interface: interfaceNames.joined(separator: ","), output: output).frame : nil)
+        } catch {
+            throw Diagnostics.failure("\(error)")
         }
         let configuration = DHCPRelayConfiguration(
             links: links.map { DHCPRelayLink(name: $0.interface.name, index: $0.interface.index, address: $0.address,
@@ -132,90 +136,15 @@ struct Relay: ParsableCommand {
             servers: try servers(), upstreamAddress: upstreamInterface?.primaryIPv4, remoteID: remoteId.map { Array($0.utf8) },
             linkSelection: linkSelection, serverIdentifierOverride: serverIdOverride, policy: agentInfo,
             maximumHops: UInt8(maxHops))
-        let agent = DHCPRelayAgent(configuration: configuration)
+        let runtime = RelayRuntime(links: links, upstream: upstreamSocket, upstreamInterface: upstreamInterface,
+                                   agent: DHCPRelayAgent(configuration: configuration), recorder: recorder)
         let sockets = links.map(\.socket) + [upstreamSocket]
         let signals = StopSignals { _ in for socket in sockets { socket.stop() } }
         defer { signals.cancel() }
-        var log = RelayLog(output: output, json: json)
+        let log = RelayLog(output: output, json: json)
         log.ready(configuration, upstream: upstream)
-        let deadline = duration.map { MonotonicClock.now() + .milliseconds(Int64($0 * 1000)) }
-        let clientIndexes = Set(links.map(\.interface.index))
-        // For -w, the source of a request sent to a server: the upstream interface when given, else giaddr's link.
-        func upstreamEndpoint(_ link: DHCPRelayLink, _ sender: ClientLink) -> (MACAddress, IPv4Address) {
-            if let mac = upstreamInterface?.mac, let address = upstreamInterface?.primaryIPv4 { return (mac, address) }
-            return (sender.mac, configuration.relayAddress(for: link))
-        }
-
-        func perform(_ actions: [DHCPRelayAction]) {
-            for action in actions {
-                switch action {
-                case .forward(let message, let server, let link):
-                    let bytes = message.serialize()
-                    do {
-                        try upstreamSocket.send(bytes, to: server, port: 67)
-                        log.passed(message, link: link, to: "\(server):67", toServer: true)
-                        if tap.isActive, let sender = links.first(where: { $0.interface.index == link.index }) {
-                            let (mac, address) = upstreamEndpoint(link, sender)
-                            tap.record(FrameBuilder.udp(sourceMAC: mac, destinationMAC: MACAddress(rawValue: 0), sourceIP: address,
-                                                        destinationIP: server, sourcePort: 67, destinationPort: 67, payload: bytes),
-                                       now: MockServer.now())
-                        }
-                    } catch {
-                        log.failure("\(message.typeName) to \(server): \(error.description)")
-                    }
-                case .deliver(let message, let link, let destination):
-                    guard let sender = links.first(where: { $0.interface.index == link.index }) else { continue }
-                    let bytes = message.serialize()
-                    do {
-                        let frame = try sender.send(bytes, to: destination)
-                        log.passed(message, link: link, to: destination.description, toServer: false)
-                        if tap.isActive { tap.record(frame ?? sender.frame(bytes, to: destination), now: MockServer.now()) }
-                    } catch {
-                        log.failure("\(message.typeName) to \(destination) on \(link.name): \(error.description)")
-                    }
-                case .problem(let problem):
-                    log.problem(problem)
-                }
-            }
-        }
-
-        var failed = false
-        relaying: while true {
-            var wait: Duration?
-            if let deadline {
-                wait = deadline - MonotonicClock.now()
-                if let left = wait, left <= .zero { break }
-            }
-            do {
-                if try UDPSocket.waitForAny(sockets, timeout: wait) == .stopped { break relaying }
-                for (position, socket) in sockets.enumerated() {
-                    // At most 64 from one socket a round: the others get their turn, and the wait above sees a stop.
-                    var drained = 0
-                    while drained < 64, let datagram = try socket.receiveQueued() {
-                        drained += 1
-                        // The unbound upstream socket also hears the clients' broadcasts: their link's socket has them.
-                        if position == links.count, upstream == nil, let index = datagram.interfaceIndex,
-                           clientIndexes.contains(index) { continue }
-                        log.receivedMessage()
-                        if tap.isActive {
-                            let link = links.first { $0.interface.index == datagram.interfaceIndex }
-                            tap.record(MessageTap.frame(of: datagram, broadcast: datagram.isLimitedBroadcast,
-                                                        mac: link?.mac ?? upstreamInterface?.mac ?? MACAddress(rawValue: 0),
-                                                        address: link?.address ?? upstreamInterface?.primaryIPv4 ?? .any),
-                                       now: MockServer.now())
-                        }
-                        perform(agent.handle(bytes: datagram.bytes, from: DHCPRelayReceipt(
-                            interfaceIndex: datagram.interfaceIndex, sourceAddress: datagram.source, sourcePort: datagram.sourcePort)))
-                        if let count, log.toServers + log.toClients >= count { break relaying }
-                    }
-                }
-            } catch {
-                log.failure(error.description)
-                failed = true
-                break relaying
-            }
-        }
+        let ok = runtime.run(until: duration.map { RoleClock.process.now() + $0 }, limit: count, observer: log)
         log.summary()
-        if failed { throw ExitCode(2) }
+        if !ok { throw ExitCode(2) }
     }
 }

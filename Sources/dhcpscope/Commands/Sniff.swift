@@ -2,6 +2,8 @@ import ArgumentParser
 import Capture
 import DHCPAnalysis
 import DHCPCore
+import DHCPNetwork
+import DHCPRuntime
 import Framing
 import Glibc
 
@@ -123,52 +125,21 @@ struct Sniff: ParsableCommand {
 
         let printer = AnalysisPrinter(output: stdout, names: [interface],
                                       style: .init(json: json, textSteps: verbose, textProblems: true))
-        var decoder = DHCPFrameDecoder(ports: ports)
-        var decodeSummary = DecodeSummary()
+        let feed = LiveFeed(capture: capture, ports: ports, writer: writer)
         let limit = filters.count ?? Int.max
         var shown = 0
-        let start = Self.now()
-        let deadline = duration.map { start.timeInterval + $0 }
-        var lastAdvance = start
-        var failure: CaptureError?
-
-        capturing: while true {
-            let read: PCAPLiveCapture.Read
-            do { read = try capture.next() } catch {
-                failure = error
-                break
-            }
-            switch read {
-            case .stopped:
-                break capturing
-            case .timeout:
-                break
-            case .packet(let packet):
-                if let writer {
-                    do { try writer.write(packet) } catch {
-                        failure = error
-                        break capturing
-                    }
-                }
-                let decoded = decoder.decode(packet.bytes, linkType: linkType, time: packet.timestamp)
-                decodeSummary.count(decoded)
-                guard case .dhcp(let record) = decoded.content, messageFilter.matches(record.message) else { break }
-                printer.message(MessageContext(file: interface, frame: packet.frameNumber, time: packet.timestamp,
-                                               link: decoded.link, record: record), verbose: verbose)
-                printer.emit(analyzer.observe(record, link: decoded.link,
-                                              frame: FrameReference(file: 0, frame: packet.frameNumber, time: packet.timestamp)))
-                shown += 1
-                if shown >= limit { break capturing }
-            }
-            if stdout.failed { break }
-            let now = Self.now()
-            if let deadline, now.timeInterval >= deadline { break }
-            // Time passes without messages too: transactions time out while the capture runs.
-            if now.seconds(since: lastAdvance) >= 1 {
-                printer.emit(analyzer.advance(to: now))
-                lastAdvance = now
-            }
-        }
+        let failure = feed.run(for: duration, { packet, decoded in
+            guard case .dhcp(let record) = decoded.content, messageFilter.matches(record.message) else { return !stdout.failed }
+            printer.message(MessageContext(file: interface, frame: packet.frameNumber, time: packet.timestamp,
+                                           link: decoded.link, record: record), verbose: verbose)
+            printer.emit(analyzer.observe(record, link: decoded.link,
+                                          frame: FrameReference(file: 0, frame: packet.frameNumber, time: packet.timestamp)))
+            shown += 1
+            return shown < limit && !stdout.failed
+        }, tick: { now in
+            printer.emit(analyzer.advance(to: now))
+            return !stdout.failed
+        })
         signals.cancel()
 
         let statistics = capture.statistics()
@@ -176,12 +147,12 @@ struct Sniff: ParsableCommand {
         if let failure {
             Diagnostics.error(failure.description)
             printer.inputProblem(Problem(Problem.Code(rawValue: "capture-interface"), .error, rfc: nil, failure.description))
-            decodeSummary.countCaptureError()
+            feed.countFailure()
         }
         analyzer.finish(printer.emit)
         let live = LiveCaptureCounts(interface: interface, captured: capture.framesRead,
                                      kernelDrops: statistics?.kernelDrops, interfaceDrops: statistics?.interfaceDrops)
-        let summary = AnalysisSummary(decode: decodeSummary, analyzer: analyzer,
+        let summary = AnalysisSummary(decode: feed.summary, analyzer: analyzer,
                                       transactionsByOutcome: printer.transactionsByOutcome,
                                       leases: analyzer.leaseCount, servers: analyzer.serverTable.count, live: live)
         if !json { stdout.write(line: "") }
@@ -197,12 +168,5 @@ struct Sniff: ParsableCommand {
         stdout.flush()
         if failure != nil { throw ExitCode(2) }
         if summary.errors > 0 { throw ExitCode(1) }
-    }
-
-    /// The wall clock, as capture timestamps are.
-    private static func now() -> Timestamp {
-        var clock = timespec()
-        clock_gettime(CLOCK_REALTIME, &clock)
-        return Timestamp(seconds: Int64(clock.tv_sec), nanoseconds: UInt32(clamping: clock.tv_nsec))
     }
 }

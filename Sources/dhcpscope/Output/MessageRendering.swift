@@ -1,5 +1,6 @@
 import DHCPAnalysis
 import DHCPCore
+import DHCPRuntime
 import Framing
 
 /// Where a message was seen: the context every message renderer needs.
@@ -222,4 +223,29 @@ extension MessageContext {
 
 extension String {
     func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}
+
+/// The `message` events of a role's `-v --json`: each frame its recorder keeps, decoded as `decode` decodes it, with
+/// the interface as `file` and the frame's number in the recording.
+final class MessageEvents {
+    let interface: String
+    let output: OutputStream
+    private var decoder = DHCPFrameDecoder()
+
+    init(interface: String, output: OutputStream) { self.interface = interface; self.output = output }
+
+    func frame(_ frame: [UInt8], time: Timestamp, number: Int) {
+        frame.withUnsafeBytes { bytes in
+            let decoded = decoder.decode(bytes, linkType: .ethernet, time: time)
+            guard case .dhcp(let record) = decoded.content else { return }
+            output.event(MessageContext(file: interface, frame: number, time: time, link: decoded.link, record: record).jsonLine())
+        }
+    }
+}
+
+extension MessageRecorder {
+    /// Records a frame; a failure to write the file is said on standard error, and the work goes on.
+    func keep(_ frame: [UInt8], at time: Double) {
+        do { try record(frame, at: time) } catch { Diagnostics.error(error.description) }
+    }
 }

@@ -36,7 +36,7 @@ struct MockClientLog {
 
     mutating func transition(_ step: DHCPClientTransition, client: DHCPClientSettings, now: Double) {
         transitions += 1
-        let time = MockServerLog.timestamp(now)
+        let time = Timestamp(secondsSince1970: now)
         if json {
             var line = JSONLine(event: "transition")
             line.field("mac", client.hardwareAddress.description)
@@ -56,8 +56,8 @@ struct MockClientLog {
     /// A lease bound (`state` active or renewed) or ended (released, expired, declined, nak).
     mutating func lease(_ lease: DHCPClientLease, client: DHCPClientSettings, state: String) {
         leases += 1
-        let start = MockServerLog.timestamp(lease.obtained)
-        let end = MockServerLog.timestamp(lease.expiresAt)
+        let start = Timestamp(secondsSince1970: lease.obtained)
+        let end = Timestamp(secondsSince1970: lease.expiresAt)
         if json {
             output.event(Events.lease(Events.Lease(
                 ip: lease.address, mac: client.hardwareAddress.description, clientID: client.clientIdentifier,

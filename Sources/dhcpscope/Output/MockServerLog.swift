@@ -3,21 +3,29 @@ import DHCPAnalysis
 import DHCPCore
 import DHCPNetwork
 import DHCPProtocol
+import DHCPRuntime
 import Framing
 
-/// What mock-server says: a line per reply and lease change, or CONTRACT.md events with --json.
-struct MockServerLog {
+/// What mock-server says: a line per reply and lease change (with -v, per message received too), or the JSON Lines
+/// events with --json.
+final class MockServerLog: ServerObserver {
     let output: OutputStream
     let json: Bool
+    /// In text, a line per message received.
+    let receivedLines: Bool
     let server: IPv4Address
     private var received = 0
     private var replies: [String: Int] = [:]
     private var problems = Events.ProblemCounts()
     private var leases: [IPv4Address: DHCPLease.State] = [:]
 
-    init(output: OutputStream, json: Bool, server: IPv4Address) {
-        self.output = output; self.json = json; self.server = server
+    init(output: OutputStream, json: Bool, verbose: Bool, server: IPv4Address) {
+        self.output = output; self.json = json; receivedLines = verbose && !json; self.server = server
     }
+
+    var hasPendingOutput: Bool { output.hasPendingBytes }
+
+    func flush() { output.flush() }
 
     /// `subnet` and `range` name the first subnet and its first pool (the fields of the first version); `subnets`
     /// lists every subnet with all its pools.
@@ -49,9 +57,16 @@ struct MockServerLog {
         }
     }
 
-    mutating func received(_ datagram: UDPDatagram) { received += 1 }
+    func received(_ datagram: UDPDatagram) {
+        received += 1
+        guard receivedLines else { return }
+        let parsed = DHCPMessage.parse(datagram.bytes).message
+        let type = parsed?.typeName ?? "malformed message"
+        let xid = parsed.map { " xid \(Hex.xid($0.xid))" } ?? ""
+        output.write(line: "received \(type) from \(datagram.source):\(datagram.sourcePort)\(xid)")
+    }
 
-    mutating func sent(_ message: DHCPMessage, to destination: DHCPServerDestination) {
+    func sent(_ message: DHCPMessage, to destination: DHCPServerDestination) {
         let type = message.typeName
         replies[type, default: 0] += 1
         if json {
@@ -84,9 +99,9 @@ struct MockServerLog {
 
     /// `ack`: the ACK that granted it, when the same batch sends one — its T1, T2, router, DNS servers and domain
     /// are the lease's.
-    mutating func lease(_ lease: DHCPLease, ack: DHCPMessage?) {
+    func lease(_ lease: DHCPLease, ack: DHCPMessage?) {
         leases[lease.address] = lease.state
-        let end = Self.timestamp(lease.expires)
+        let end = Timestamp(secondsSince1970: lease.expires)
         let state = Self.contractState(lease.state)
         if json {
             let bound = lease.state == .bound
@@ -94,7 +109,7 @@ struct MockServerLog {
             output.append(Events.lease(Events.Lease(
                 ip: lease.address, mac: Hex.colonSeparated(lease.hardwareAddress),
                 clientID: lease.client.kind == .clientIdentifier ? lease.client.bytes : nil, hostname: lease.hostName,
-                server: server, start: Self.timestamp(lease.start), end: bound ? end : nil,
+                server: server, start: Timestamp(secondsSince1970: lease.start), end: bound ? end : nil,
                 leaseTime: bound ? leaseTime : nil,
                 t1: ack.map { Double($0.renewalTime ?? DHCPLeaseTimers.renewalTime(leaseTime: leaseTime)) },
                 t2: ack.map { Double($0.rebindingTime ?? DHCPLeaseTimers.rebindingTime(leaseTime: leaseTime)) },
@@ -120,8 +135,8 @@ struct MockServerLog {
         }
     }
 
-    mutating func problem(_ kind: String, _ text: String, xid: UInt32? = nil) {
-        let severity = kind == "malformed" || kind == "socket" || kind == "send" ? "warning" : "info"
+    func problem(_ kind: String, _ text: String, xid: UInt32?) {
+        let severity = ["malformed", "socket", "send", "capture"].contains(kind) ? "warning" : "info"
         problems.add(severity)
         if json {
             output.append(Events.problem(Events.Problem(code: "server-\(kind)", severity: severity, xid: xid, text: text)))
@@ -158,70 +173,5 @@ struct MockServerLog {
         case .expired: "expired"
         case .declined: "declined"
         }
-    }
-
-    static func timestamp(_ seconds: Double) -> Timestamp {
-        let whole = seconds.rounded(.down)
-        return Timestamp(seconds: Int64(whole), nanoseconds: UInt32(clamping: Int(((seconds - whole) * 1e9).rounded())))
-    }
-}
-
-/// Every message mock-server receives and sends, as an Ethernet frame: into a pcap file (-w) and, with -v --json,
-/// as CONTRACT `message` events written by `MessageContext.jsonLine()` (the frame is decoded as `decode` would).
-/// Received datagrams carry the sender's IP address and an unknown (zero) source MAC; sent ones the interface's MAC,
-/// and the client's for raw frames (those are written exactly as sent).
-final class MessageTap {
-    let interface: String
-    let mac: MACAddress
-    let address: IPv4Address
-    let output: OutputStream
-    let events: Bool
-    private let writer: PCAPDumpWriter?
-    private var decoder = DHCPFrameDecoder()
-    private(set) var frames = 0
-
-    var isActive: Bool { writer != nil || events }
-
-    init(interface: String, mac: MACAddress, address: IPv4Address, output: OutputStream, events: Bool, path: String?) throws(CaptureError) {
-        self.interface = interface; self.mac = mac; self.address = address; self.output = output; self.events = events
-        writer = try path.map { path throws(CaptureError) in try PCAPDumpWriter(path: path, linkType: 1) }
-    }
-
-    func received(_ datagram: UDPDatagram, broadcast: Bool, now: Double) {
-        guard isActive else { return }
-        record(Self.frame(of: datagram, broadcast: broadcast, mac: mac, address: address), now: now)
-    }
-
-    /// A datagram received on port 67 as the frame that carried it: the sender's MAC unknown (zero), `mac` (or the
-    /// broadcast MAC) and the IP destination (`address` when IP_PKTINFO gave none) for the receiver.
-    static func frame(of datagram: UDPDatagram, broadcast: Bool, mac: MACAddress, address: IPv4Address) -> [UInt8] {
-        FrameBuilder.udp(sourceMAC: MACAddress(rawValue: 0), destinationMAC: broadcast ? .broadcast : mac,
-                         sourceIP: datagram.source, destinationIP: datagram.destination ?? address,
-                         sourcePort: datagram.sourcePort, destinationPort: 67, payload: datagram.bytes)
-    }
-
-    func record(_ frame: [UInt8], now: Double) {
-        frames += 1
-        let time = MockServerLog.timestamp(now)
-        frame.withUnsafeBytes { bytes in
-            if let writer {
-                do { try writer.write(timestamp: time, wireLength: bytes.count, bytes: bytes) }
-                catch { Diagnostics.error("\(error)") }
-            }
-            guard events, case .dhcp(let record) = decoder.decode(bytes, linkType: .ethernet, time: time).content else { return }
-            let link = FrameParser.parse(bytes, linkType: .ethernet).link
-            output.append(MessageContext(file: interface, frame: frames, time: time, link: link, record: record).jsonLine())
-            output.endLine()
-        }
-    }
-}
-
-extension MockServerLog {
-    /// -v in text: one line per message received.
-    func receivedLine(_ datagram: UDPDatagram) {
-        let parsed = DHCPMessage.parse(datagram.bytes).message
-        let type = parsed?.typeName ?? "malformed message"
-        let xid = parsed.map { " xid \(Hex.xid($0.xid))" } ?? ""
-        output.write(line: "received \(type) from \(datagram.source):\(datagram.sourcePort)\(xid)")
     }
 }

@@ -81,6 +81,7 @@ enum Diagnostics {
     }
 
     static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
+    static var standardOutputIsTerminal: Bool { isatty(1) == 1 }
 
     /// A progress line that rewrites itself on a terminal.
     static func progress(_ text: String) {

@@ -1,7 +1,7 @@
 import DHCPAnalysis
-import Glibc
+import DHCPNetwork
 
-/// A progress line on standard error, at most twice a second, only when stderr is a terminal and stdout is not.
+/// A progress line on standard error, at most twice a second, when enabled (the caller knows where its output goes).
 final class ProgressMeter {
     private let enabled: Bool
     private var last: Double = 0
@@ -11,9 +11,7 @@ final class ProgressMeter {
 
     func tick(_ summary: DecodeSummary) {
         guard enabled, summary.frames & 0x3FFF == 0 else { return }
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let seconds = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+        let seconds = Double(MonotonicClock.now().nanoseconds) / 1e9
         guard seconds - last >= 0.5 else { return }
         last = seconds
         shown = true

@@ -1,9 +1,11 @@
 import DHCPCore
+import DHCPNetwork
 import DHCPProtocol
+import DHCPRuntime
 
 /// What relay says: a line per message passed on and per problem, or CONTRACT.md events with --json (`ready`,
 /// `relay` per message passed on, `problem`, `summary`).
-struct RelayLog {
+final class RelayLog: RelayObserver {
     let output: OutputStream
     let json: Bool
     private(set) var received = 0
@@ -49,10 +51,10 @@ struct RelayLog {
         }
     }
 
-    mutating func receivedMessage() { received += 1 }
+    func received(_ datagram: UDPDatagram) { received += 1 }
 
     /// A request forwarded to a server, or a reply delivered to a client.
-    mutating func passed(_ message: DHCPMessage, link: DHCPRelayLink, to destination: String, toServer: Bool) {
+    func passed(_ message: DHCPMessage, link: DHCPRelayLink, to destination: String, toServer: Bool) {
         if toServer { toServers += 1 } else { toClients += 1 }
         if json {
             var line = JSONLine(event: "relay")
@@ -95,18 +97,18 @@ struct RelayLog {
         }
     }
 
-    mutating func problem(_ problem: DHCPRelayProblem) {
+    func problem(_ problem: DHCPRelayProblem) {
         if problem.code != .agentInformationTooLong { dropped += 1 }
         write(code: problem.code.rawValue, severity: Self.severity(problem.code), rfc: problem.code.rfc,
               mac: problem.clientHardwareAddress, xid: problem.xid, text: problem.text)
     }
 
     /// A socket or file that failed: not the relay agent's protocol, so code `relay-socket`.
-    mutating func failure(_ text: String) {
+    func failure(_ text: String) {
         write(code: "relay-socket", severity: "warning", rfc: nil, mac: nil, xid: nil, text: text)
     }
 
-    private mutating func write(code: String, severity: String, rfc: String?, mac: [UInt8]?, xid: UInt32?, text: String) {
+    private func write(code: String, severity: String, rfc: String?, mac: [UInt8]?, xid: UInt32?, text: String) {
         problemCodes[code, default: 0] += 1
         problems.add(severity)
         if json {

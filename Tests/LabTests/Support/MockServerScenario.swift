@@ -52,8 +52,11 @@ extension MockServerScenario {
                                    ["--range", range(lab.secondSubnet, 100, 110), "--lease-time", "120", "--authoritative"])
     }
 
-    static func startMock(_ lab: Lab, _ name: String = "mock-server", in namespace: String, _ arguments: [String]) async throws -> LabProcess {
-        let mock = try lab.start(name, in: namespace, [DHCPScope.binary.path, "mock-server", "--json", "-i", "srv0"] + arguments, timeout: 60)
+    /// `timeout`: seconds the mock may run in all (the lab's outer timeout), long enough for the whole scenario.
+    static func startMock(_ lab: Lab, _ name: String = "mock-server", in namespace: String, _ arguments: [String],
+                          timeout: Int = 60) async throws -> LabProcess {
+        let mock = try lab.start(name, in: namespace, [DHCPScope.binary.path, "mock-server", "--json", "-i", "srv0"] + arguments,
+                                 timeout: timeout)
         try await lab.wait(for: "\(name)'s ready event") {
             if !mock.isRunning { throw LabError.check("\(name) ended before it was ready: \(mock.output)") }
             return mock.standardOutput.contains(#""event":"ready""#)

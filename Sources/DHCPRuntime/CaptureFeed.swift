@@ -1,24 +1,23 @@
-import Glibc
 import Capture
 import DHCPAnalysis
 import Framing
 
 /// The capture files of a command, opened, filtered, merged by time and decoded frame by frame.
 /// decode and analyse both read through it.
-final class CaptureFeed {
-    private(set) var names: [String] = []
+public final class CaptureFeed {
+    public private(set) var names: [String] = []
     private var readers: [PCAPFileReader] = []
     private var linkTypes: [LinkType] = []
     private var decoders: [DHCPFrameDecoder] = []
-    var summary = DecodeSummary()
+    public private(set) var summary = DecodeSummary()
 
-    /// Opens every file; one that cannot be opened is reported through `report` and left out.
-    init(_ input: CaptureInputOptions, report: (CaptureError) -> Void) throws {
-        let ports = try input.ports()
-        for path in input.files {
+    /// Opens every file (`-` is standard input) with the BPF `filter`; one that cannot be opened is reported through
+    /// `report` and left out. `ports`: the UDP ports taken for DHCP besides 67 and 68.
+    public init(files: [String], filter: String?, ports: Set<UInt16>, report: (CaptureError) -> Void) {
+        for path in files {
             do {
                 let reader = try PCAPFileReader(path: path)
-                if let expression = input.filter { try reader.setFilter(expression) }
+                if let filter { try reader.setFilter(filter) }
                 let linkType = LinkType(rawValue: reader.linkType)
                 readers.append(reader)
                 names.append(reader.sourceName)
@@ -36,13 +35,12 @@ final class CaptureFeed {
         summary.files = readers.count
     }
 
-    var isEmpty: Bool { readers.isEmpty }
+    public var isEmpty: Bool { readers.isEmpty }
 
-    /// Every frame of every file in time order, decoded; `body` returns false to stop.
-    func run(report: (CaptureError) -> Void, _ body: (_ file: Int, _ packet: CapturedPacket, _ frame: DecodedFrame) -> Bool) {
+    /// Every frame of every file in time order, decoded; `body` returns false to stop. `summary` counts them as they
+    /// come.
+    public func run(report: (CaptureError) -> Void, _ body: (_ file: Int, _ packet: CapturedPacket, _ frame: DecodedFrame) -> Bool) {
         let merger = CaptureMerger(readers: readers)
-        let progress = ProgressMeter(enabled: Diagnostics.standardErrorIsTerminal && isatty(1) == 0)
-        defer { progress.clear() }
         while let item = merger.next() {
             switch item {
             case .failure(_, let error):
@@ -51,7 +49,6 @@ final class CaptureFeed {
             case .packet(let index, let packet):
                 let decoded = decoders[index].decode(packet.bytes, linkType: linkTypes[index], time: packet.timestamp)
                 summary.count(decoded)
-                progress.tick(summary)
                 if !body(index, packet, decoded) { return }
             }
         }

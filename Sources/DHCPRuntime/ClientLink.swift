@@ -5,15 +5,17 @@ import NetworkPrimitives
 
 /// An interface where DHCP clients are, as a server or relay agent reaches them (RFC 2131 §4.1): a UDP socket on
 /// port 67 bound to the interface, and a packet socket for the frame to a client that has no address yet.
-struct ClientLink {
-    let interface: NetworkInterface
-    let address: IPv4Address
-    let mac: MACAddress
-    let socket: UDPSocket
-    let raw: RawFrameSocket
+public struct ClientLink: Sendable {
+    public let interface: NetworkInterface
+    public let address: IPv4Address
+    /// The broadcast address of `address`'s subnet, when the interface has one.
+    public let broadcast: IPv4Address?
+    public let mac: MACAddress
+    public let socket: UDPSocket
+    public let raw: RawFrameSocket
 
     /// Opens both sockets on `interface`, which must have an IPv4 address and a MAC address.
-    init(_ interface: NetworkInterface) throws(DHCPNetworkError) {
+    public init(_ interface: NetworkInterface) throws(DHCPNetworkError) {
         guard let address = interface.primaryIPv4 else {
             throw DHCPNetworkError(kind: .addressNotAvailable, operation: "interface '\(interface.name)'",
                                    detail: "it has no IPv4 address: give it one first")
@@ -23,6 +25,7 @@ struct ClientLink {
         }
         self.interface = interface
         self.address = address
+        broadcast = interface.ipv4.first?.broadcast
         self.mac = mac
         // 4 MiB (the kernel caps it at net.core.rmem_max): a burst of a few thousand clients at once (a switch or
         // a power cut coming back) waits in the queue instead of being dropped.
@@ -31,8 +34,8 @@ struct ClientLink {
     }
 
     /// Sends a reply from port 67 as `destination` says: to a relay agent or ciaddr by UDP, broadcast out of the
-    /// interface, or in a raw frame to the client's MAC without ARP. Returns the frame when it went out as one.
-    func send(_ bytes: [UInt8], to destination: DHCPServerDestination) throws(DHCPNetworkError) -> [UInt8]? {
+    /// interface, or in a raw frame to the client's MAC without ARP.
+    public func send(_ bytes: [UInt8], to destination: DHCPServerDestination) throws(DHCPNetworkError) {
         switch destination {
         case .relay(let relay): try socket.send(bytes, to: relay, port: 67)
         case .unicast(let client): try socket.send(bytes, to: client, port: 68)
@@ -41,22 +44,6 @@ struct ClientLink {
             let frame = FrameBuilder.udp(sourceMAC: mac, destinationMAC: clientMAC, sourceIP: address,
                                          destinationIP: client, sourcePort: 67, destinationPort: 68, payload: bytes)
             try raw.send(frame: frame)
-            return frame
         }
-        return nil
-    }
-
-    /// The Ethernet frame of a UDP datagram sent from this interface (for -w and message events); the destination MAC
-    /// is unknown (zero) for a unicast that ARP resolves.
-    func frame(_ bytes: [UInt8], to destination: DHCPServerDestination) -> [UInt8] {
-        let unknown = MACAddress(rawValue: 0)
-        let destinationMAC: MACAddress = switch destination {
-        case .relay, .unicast: unknown
-        case .broadcast: .broadcast
-        case .hardware(_, let clientMAC): clientMAC
-        }
-        return FrameBuilder.udp(sourceMAC: mac, destinationMAC: destinationMAC, sourceIP: address,
-                                destinationIP: destination.address, sourcePort: 67, destinationPort: destination.port,
-                                payload: bytes)
     }
 }

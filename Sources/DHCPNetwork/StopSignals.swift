@@ -2,15 +2,15 @@ import Dispatch
 import Glibc
 
 /// SIGINT and SIGTERM turned into a call on a dispatch queue instead of the end of the process, so that a
-/// long-running command can stop cleanly: flush its files and print its summary (CONTRACT.md).
-/// The signals are ignored first (`SIG_IGN`), then watched with `DispatchSource`, as DESIGN.md's platform facts
-/// say; `cancel()` puts the default actions back.
-final class StopSignals {
+/// long-running command can stop cleanly: flush its files and print its summary.
+/// The signals are ignored first (`SIG_IGN`), then watched with `DispatchSource`; `cancel()` puts the default
+/// actions back.
+public final class StopSignals {
     private var sources: [any DispatchSourceSignal] = []
     private let numbers: [Int32] = [SIGINT, SIGTERM]
 
     /// `action` runs on a global queue, once per signal received.
-    init(_ action: @escaping @Sendable (_ signal: Int32) -> Void) {
+    public init(_ action: @escaping @Sendable (_ signal: Int32) -> Void) {
         // A parent may have left them blocked (a mask is inherited through exec): they must get through.
         var mask = sigset_t()
         sigemptyset(&mask)
@@ -25,7 +25,7 @@ final class StopSignals {
         }
     }
 
-    func cancel() {
+    public func cancel() {
         for source in sources { source.cancel() }
         sources.removeAll()
         for number in numbers { signal(number, SIG_DFL) }

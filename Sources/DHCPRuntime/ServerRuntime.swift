@@ -1,0 +1,168 @@
+import DHCPCore
+import DHCPLeaseDatabase
+import DHCPNetwork
+import DHCPProtocol
+
+/// What mock-server's runtime tells whoever runs it: every message received and reply sent, every lease change and
+/// problem. The observer renders them; it also owns the output, which the runtime flushes through it.
+public protocol ServerObserver: AnyObject {
+    func received(_ datagram: UDPDatagram)
+    func sent(_ message: DHCPMessage, to destination: DHCPServerDestination)
+    /// `ack`: the ACK that granted the lease, when the same batch sends one.
+    func lease(_ lease: DHCPLease, ack: DHCPMessage?)
+    /// `kind`: a `DHCPServerProblem.Kind` raw value, or the runtime's own: `socket` (receiving failed; the server
+    /// stops), `send` (a reply could not be sent), `capture` (the `-w` file or the tap failed), `lease-db`.
+    func problem(_ kind: String, _ text: String, xid: UInt32?)
+    /// Whether lines wait to be written: the server then wakes within 50 ms to write them.
+    var hasPendingOutput: Bool { get }
+    func flush()
+}
+
+/// The server mock-server runs: leases in memory, or in an SQLite database committed before each batch's replies.
+/// A class, so that the servers are changed in place (an enum's payload would be copied, store and all).
+public final class ServerEngine {
+    private var memory: DHCPServer<DHCPMemoryLeaseStore>?
+    private var durable: DHCPDurableServer?
+
+    public init(_ server: DHCPServer<DHCPMemoryLeaseStore>) { memory = server }
+    public init(_ server: DHCPDurableServer) { durable = server }
+
+    public var store: SQLiteLeaseStore? { durable?.store }
+
+    public var leases: [DHCPLease] { durable?.store.allLeases() ?? memory?.store.allLeases() ?? [] }
+
+    func expire(now: Double) -> [DHCPServerAction] {
+        if durable != nil { return durable!.expire(now: now) }
+        return memory!.expire(now: now)
+    }
+
+    /// The actions of each message, in order; with a database, committed once for the whole batch first.
+    func handle(_ batch: [(bytes: [UInt8], receipt: DHCPReceipt)], now: Double) -> [[DHCPServerAction]] {
+        if durable != nil { return durable!.handleBatch(batch, now: now) }
+        return batch.map { memory!.handle(bytes: $0.bytes, from: $0.receipt, now: now) }
+    }
+}
+
+/// mock-server's event loop: a `ServerEngine` on a `ClientLink`. It receives in batches (the first datagram waited
+/// for, then up to 63 already queued: a lease database commits each batch once), runs lease expiry four times a
+/// second, sends each reply as `DHCPServerAction.send` says — a reply the `replyDelay` fault holds back waits on
+/// its own timer while the others go on — and records every frame through the recorder. Time is the role clock's.
+public final class ServerRuntime {
+    public let link: ClientLink
+    public let engine: ServerEngine
+    private let recorder: MessageRecorder
+    private let clock: RoleClock
+    /// Replies held back by the `replyDelay` fault, by the time they are due (ties in the order they were made).
+    private var delayed: [(due: Double, message: DHCPMessage, destination: DHCPServerDestination)] = []
+
+    public init(link: ClientLink, engine: ServerEngine, recorder: MessageRecorder, clock: RoleClock = .process) {
+        self.link = link; self.engine = engine; self.recorder = recorder; self.clock = clock
+    }
+
+    /// Ends `run` from any thread or a signal handler.
+    public func stop() { link.socket.stop() }
+
+    /// Serves until `stop()`, `deadline` (the clock's seconds) or a receive error; replies still held back by
+    /// the delay fault when it ends are sent first. Then brings the database up to date.
+    public func run(until deadline: Double?, observer: ServerObserver) {
+        var lastExpire = -Double.infinity
+        var lastFlush = clock.now()
+        serving: while true {
+            var now = clock.now()
+            if let deadline, now >= deadline { break }
+            sendDue(now: now, observer)
+            // Expiry runs at most four times a second: it scans the lease table. Lines not yet written wait at
+            // most 50 ms; a held-back reply is sent on time.
+            var wait = min(observer.hasPendingOutput ? 0.05 : 0.25, deadline.map { $0 - now } ?? 0.25)
+            if let due = delayed.first?.due { wait = min(wait, max(0, due - now)) }
+            var received: [UDPDatagram] = []
+            var stopping = false
+            do {
+                switch try link.socket.receive(timeout: .nanoseconds(Int64(wait * 1e9))) {
+                case .stopped: stopping = true
+                case .timeout: break
+                case .datagram(let datagram):
+                    received.append(datagram)
+                    while received.count < 64, let datagram = try link.socket.receiveQueued() { received.append(datagram) }
+                }
+            } catch {
+                observer.problem("socket", error.description, xid: nil)
+                break serving
+            }
+            now = clock.now()
+            record(now, observer)
+            if now - lastExpire >= 0.25 {
+                lastExpire = now
+                perform(engine.expire(now: now), now: now, observer)
+            }
+            if !received.isEmpty {
+                var batch: [(bytes: [UInt8], receipt: DHCPReceipt)] = []
+                for datagram in received {
+                    let broadcast = datagram.isLimitedBroadcast || datagram.destination == link.broadcast
+                    observer.received(datagram)
+                    batch.append((datagram.bytes, DHCPReceipt(interfaceAddress: link.address, sourceAddress: datagram.source,
+                                                              sourcePort: datagram.sourcePort, broadcast: broadcast)))
+                }
+                for actions in engine.handle(batch, now: now) { perform(actions, now: now, observer) }
+                record(clock.now(), observer)
+            }
+            // One write(2) for every 50 ms of lines under load, at once when the server goes idle.
+            if received.isEmpty || stopping || now - lastFlush >= 0.05 {
+                observer.flush()
+                lastFlush = now
+            }
+            if stopping { break serving }
+        }
+        sendDue(now: .infinity, observer)
+        record(clock.now(), observer)
+        if let store = engine.store {
+            do { try store.checkpoint() } catch { observer.problem("lease-db", error.description, xid: nil) }
+        }
+        recorder.close()
+    }
+
+    private func perform(_ actions: [DHCPServerAction], now: Double, _ observer: ServerObserver) {
+        for action in actions {
+            switch action {
+            case .send(let message, let destination, let delay):
+                if delay > 0 {
+                    let due = now + min(delay, 60)
+                    let index = delayed.firstIndex { $0.due > due } ?? delayed.endIndex
+                    delayed.insert((due, message, destination), at: index)
+                } else {
+                    send(message, to: destination, observer)
+                }
+            case .leaseChanged(let lease):
+                let ack = actions.lazy.compactMap { action -> DHCPMessage? in
+                    guard case .send(let message, _, _) = action, message.messageType == .ack,
+                          message.yourAddress == lease.address else { return nil }
+                    return message
+                }.first
+                observer.lease(lease, ack: ack)
+            case .problem(let problem):
+                observer.problem(problem.kind.rawValue, problem.text, xid: problem.xid)
+            }
+        }
+    }
+
+    private func send(_ message: DHCPMessage, to destination: DHCPServerDestination, _ observer: ServerObserver) {
+        do {
+            try link.send(message.serialize(), to: destination)
+            observer.sent(message, to: destination)
+        } catch {
+            observer.problem("send", "\(message.typeName) to \(destination): \(error.description)", xid: message.xid)
+        }
+    }
+
+    /// Sends the held-back replies due by `now`.
+    private func sendDue(now: Double, _ observer: ServerObserver) {
+        while let first = delayed.first, first.due <= now {
+            delayed.removeFirst()
+            send(first.message, to: first.destination, observer)
+        }
+    }
+
+    private func record(_ now: Double, _ observer: ServerObserver) {
+        do { try recorder.collect(at: now) } catch { observer.problem("capture", "\(error)", xid: nil) }
+    }
+}
