@@ -70,8 +70,10 @@ public struct ServerProbe {
         public var servers: [Server]
         public var status: Status
         public var statusText: String
-        /// Expected servers (by address) that did not answer.
+        /// Expected servers that did not answer: by address (`--expect`), and by MAC (`--expect-mac`; a server
+        /// reached through a relay shows no MAC of its own, so it can be expected by MAC only on the link).
         public var missing: [IPv4Address]
+        public var missingMACs: [MACAddress] = []
         public var elapsed: Double
         /// The socket was stopped (a signal) before the timeout.
         public var stopped = false
@@ -176,6 +178,29 @@ public struct ServerProbe {
         return judge(servers, order, started)
     }
 
+    /// probe's rounds: `run` on a new fleet each round; with `pause`, again that many seconds after each round ends,
+    /// until a signal or `limit` rounds. Frames that come during a pause answer nothing and are dropped. `round` is
+    /// given each round's number and result; the last result is returned.
+    public func rounds(on socket: any DHCPClientLink, vlan: UInt16?, seed: UInt64, pause: Double?, limit: Int?,
+                       _ handler: (Event) -> Void, round: (_ number: Int, _ result: Result) -> Void) throws(DHCPNetworkError) -> Result {
+        var number = 0
+        while true {
+            number += 1
+            let fleet = DHCPClientFleet(socket: socket, clients: clientSettings, seed: seed &+ UInt64(number), vlan: vlan)
+            let result = try run(on: fleet, handler)
+            round(number, result)
+            guard let pause, !result.stopped, limit.map({ number < $0 }) ?? true else { return result }
+            let next = RoleClock.process.now() + pause
+            while RoleClock.process.now() < next {
+                if case .stopped = try socket.receive(timeout: .nanoseconds(Int64((next - RoleClock.process.now()) * 1e9))) {
+                    var stopped = result
+                    stopped.stopped = true
+                    return stopped
+                }
+            }
+        }
+    }
+
     private func probe(_ kind: Kind) -> DHCPProbe {
         switch kind {
         case .discover: .discover
@@ -194,6 +219,7 @@ public struct ServerProbe {
         let missing = settings.expectation.addresses.sorted().filter { address in
             !list.contains { $0.id == address || $0.sourceIP == address }
         }
+        let missingMACs = settings.expectation.macs.sorted().filter { mac in !list.contains { $0.mac == mac } }
         let rogues = list.filter { !$0.expected }
         let slow = settings.warnMilliseconds.map { limit in
             list.filter { $0.expected && ($0.responseTimes.min() ?? 0) > limit }
@@ -203,13 +229,14 @@ public struct ServerProbe {
             (status, text) = (.critical, "no DHCP server answered")
         } else if !rogues.isEmpty {
             (status, text) = (.critical, "rogue server\(rogues.count == 1 ? "" : "s") \(rogues.map(\.id.description).joined(separator: ", ")) answered")
-        } else if !missing.isEmpty {
-            (status, text) = (.warning, "expected server\(missing.count == 1 ? "" : "s") \(missing.map(\.description).joined(separator: ", ")) did not answer")
+        } else if !missing.isEmpty || !missingMACs.isEmpty {
+            let names = missing.map(\.description) + missingMACs.map(\.description)
+            (status, text) = (.warning, "expected server\(names.count == 1 ? "" : "s") \(names.joined(separator: ", ")) did not answer")
         } else if !slow.isEmpty {
             (status, text) = (.warning, "\(slow.map(\.id.description).joined(separator: ", ")) slower than \(settings.warnMilliseconds ?? 0) ms")
         } else {
             (status, text) = (.ok, "\(list.count) server\(list.count == 1 ? "" : "s") answered: \(list.map(\.id.description).joined(separator: ", "))")
         }
-        return Result(servers: list, status: status, statusText: text, missing: missing, elapsed: elapsed)
+        return Result(servers: list, status: status, statusText: text, missing: missing, missingMACs: missingMACs, elapsed: elapsed)
     }
 }

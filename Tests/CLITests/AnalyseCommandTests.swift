@@ -34,6 +34,7 @@ struct AnalyseCommandTests {
                       ["analyse", "--max-clients", "0", "dora.pcap"],
                       ["analyse", "--timer-tolerance", "-2", "dora.pcap"],
                       ["analyse", "--leases", "xml", "dora.pcap"],
+                      ["analyse", "--json", "--leases", "csv", "dora.pcap"],
                       ["analyse", "--ladder", "--mac", "00:0b:82:01:fc:42", "--json", "dora.pcap"],
                       ["analyse", "--expect", "not-an-address", "dora.pcap"],
                       ["analyse", "--expect-mac", "zz", "dora.pcap"],
@@ -68,6 +69,73 @@ struct AnalyseCommandTests {
     }
 
     // MARK: report
+
+    /// A pcap file of `count` DISCOVERs from as many MACs, none answered: a problem each.
+    static func unansweredDiscovers(_ count: Int) throws -> URL {
+        func be16(_ value: Int) -> [UInt8] { [UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
+        func le32(_ value: Int) -> [UInt8] { (0..<4).map { UInt8(value >> (8 * $0) & 0xFF) } }
+        var file = le32(0xA1B2_C3D4) + [2, 0, 4, 0] + le32(0) + le32(0) + le32(65_535) + le32(1)
+        for number in 0..<count {
+            let mac: [UInt8] = [6, 0, 0, UInt8(number >> 16 & 0xFF), UInt8(number >> 8 & 0xFF), UInt8(number & 0xFF)]
+            var dhcp: [UInt8] = [1, 1, 6, 0] + le32(0x1000_0000 + number).reversed() + [UInt8](repeating: 0, count: 20)
+            dhcp += mac + [UInt8](repeating: 0, count: 10 + 64 + 128) + [99, 130, 83, 99, 53, 1, 1, 255]
+            let udp = be16(68) + be16(67) + be16(8 + dhcp.count) + [0, 0] + dhcp
+            var ip: [UInt8] = [0x45, 0] + be16(20 + udp.count) + [0, 0, 0x40, 0, 64, 17, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255]
+            var sum = 0
+            for index in stride(from: 0, to: 20, by: 2) { sum += Int(ip[index]) << 8 | Int(ip[index + 1]) }
+            while sum > 0xFFFF { sum = (sum & 0xFFFF) + (sum >> 16) }
+            ip[10...11] = ArraySlice(be16(~sum & 0xFFFF))
+            let frame = [UInt8](repeating: 0xFF, count: 6) + mac + [8, 0] + ip + udp
+            file += le32(1_700_000_000 + number / 1000) + le32(number % 1000 * 1000) + le32(frame.count) + le32(frame.count) + frame
+        }
+        let url = try SniffGate.temporaryFolder().appendingPathComponent("discovers.pcap")
+        try Data(file).write(to: url)
+        return url
+    }
+
+    /// The report lists the first 10000 problems and says how many it left out; --json writes every one.
+    @Test func textReportSaysHowManyProblemsItLeftOut() throws {
+        let capture = try Self.unansweredDiscovers(10_025)
+        defer { try? FileManager.default.removeItem(at: capture.deletingLastPathComponent()) }
+        let text = try CLI.run(["analyse", capture.path])
+        #expect(text.status == 0, "stderr: \(text.stderr)")
+        #expect(text.lines.filter { $0.contains(" discover-unanswered ") }.count == 10_000)
+        #expect(text.lines.last == "… and 25 more not listed: the report lists the first 10000; --json gives every one",
+                "\(text.lines.suffix(2))")
+        let json = try CLI.run(["analyse", "--json", capture.path])
+        #expect(try json.events().filter { $0["code"] as? String == "discover-unanswered" }.count == 10_025)
+    }
+
+    /// On a terminal, analyse says how far it has read while it reads (the report comes after); the line is erased.
+    @Test func progressOnATerminal() throws {
+        let capture = try Self.unansweredDiscovers(20_000)
+        defer { try? FileManager.default.removeItem(at: capture.deletingLastPathComponent()) }
+        // stdout and stderr on one pseudo-terminal, as in a shell.
+        let script = """
+            import os, pty, sys
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(sys.argv[1], [sys.argv[1], 'analyse', sys.argv[2]])
+            out = b''
+            while True:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            os.waitpid(pid, 0)
+            sys.stdout.write(out.decode('utf-8', 'replace'))
+            """
+        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
+        let run = try SniffGate.run("/usr/bin/timeout", ["60", python, "-c", script, CLI.binary.path, capture.path], timeout: 70)
+        #expect(run.status == 0, "\(run.stderr)")
+        let progress = try #require(run.stdout.range(of: "16384 frames, 16384 DHCP messages…"), "\(run.stdout.prefix(300))")
+        let report = try #require(run.stdout.range(of: "20000 DHCP messages in 20000 frames"))
+        #expect(progress.upperBound <= report.lowerBound, "the progress line comes before the report")
+        #expect(run.stdout.contains("\r\u{1B}[K"), "the progress line is erased")
+    }
 
     @Test func textReportOnDORA() throws {
         let result = try CLI.run(["analyse", "dora.pcap"])

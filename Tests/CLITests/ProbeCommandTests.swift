@@ -63,7 +63,7 @@ struct ProbeCommandTests {
         let capture = folder.appendingPathComponent("probe.pcap").path
         let server = try BackgroundRun(["/usr/bin/timeout", "30", "/usr/sbin/ip", "netns", "exec", namespace.name,
                                         CLI.binary.path, "mock-server", "-i", "vB", "--json",
-                                        "--range", "198.18.252.100-198.18.252.110", "--duration", "6"], in: folder)
+                                        "--range", "198.18.252.100-198.18.252.110", "--duration", "9"], in: folder)
         try server.waitForOutput(containing: "\"event\":\"ready\"")
         let probe = try SniffGate.run("/usr/bin/timeout", ["20", "/usr/sbin/ip", "netns", "exec", namespace.name, CLI.binary.path,
                                                           "probe", "-i", "vA", "--mac", "06:00:00:00:fc:01", "--json",
@@ -77,6 +77,15 @@ struct ProbeCommandTests {
         #expect(servers.map { $0["id"] as? String } == ["198.18.252.2", "198.18.252.2"])
         #expect(servers.first?["offered"] as? String == "198.18.252.100" && servers.first?["expected"] as? Bool == true)
         #expect(!events.contains { $0["event"] as? String == "change" })
+        // --expect-mac names a server too: one that does not answer is missing (WARNING), as an address is.
+        let missing = try SniffGate.run("/usr/bin/timeout", ["20", "/usr/sbin/ip", "netns", "exec", namespace.name, CLI.binary.path,
+                                                            "probe", "-i", "vA", "--mac", "06:00:00:00:fc:02", "--json",
+                                                            "--expect", "198.18.252.2", "--expect-mac", "06:00:00:00:fc:99",
+                                                            "--timeout", "1"])
+        #expect(missing.status == 1, "stdout: \(missing.stdout) stderr: \(missing.stderr)")
+        let verdict = try #require(try missing.events().last)
+        #expect(verdict["status"] as? String == "WARNING" && verdict["missing"] as? [String] == ["06:00:00:00:fc:99"], "\(verdict)")
+        #expect((verdict["text"] as? String)?.contains("06:00:00:00:fc:99 did not answer") == true, "\(verdict)")
         _ = try server.finish()
         let decoded = try CLI.run(["decode", "--json", capture])
         let types = try decoded.events().filter { $0["event"] as? String == "message" }

@@ -49,6 +49,14 @@ struct VerdictTests {
         #expect(result.status == .warning && result.missing == [second])
     }
 
+    @Test func aMissingExpectedMACIsAWarning() {
+        let absent = MACAddress(rawValue: 0x0600_0000_00BB)
+        let present = MACAddress(rawValue: 0x0600_0000_00AA)
+        let result = verdict(probe(macs: [present, absent]), [server(expected, mac: present, expected: true)])
+        #expect(result.status == .warning && result.missingMACs == [absent] && result.missing.isEmpty)
+        #expect(result.statusText == "expected server 06:00:00:00:00:bb did not answer")
+    }
+
     @Test func aSlowExpectedServerIsAWarning() {
         #expect(verdict(probe(expect: [expected], warnMs: 100), [server(expected, ms: 250, expected: true)]).status == .warning)
         #expect(verdict(probe(expect: [expected], warnMs: 100), [server(expected, ms: 50, expected: true)]).status == .ok)

@@ -52,6 +52,8 @@ struct Analyse: ParsableCommand {
             throw ValidationError("--ladder draws one client or transaction: give --mac or --xid")
         }
         if ladder, output.json || leases != nil { throw ValidationError("--ladder cannot be combined with --json or --leases") }
+        // One standard output, one format: --json's lease events already are the table.
+        if output.json, let leases { throw ValidationError("--leases \(leases.rawValue) cannot be combined with --json: its lease events are the table") }
     }
 
     func run() throws {

@@ -186,87 +186,49 @@ struct MockClient: ParsableCommand {
         defer { signals.cancel() }
 
         var log = MockClientLog(output: out, json: output.json)
-        var everBound = [Bool](repeating: false, count: clients)
-        var holding = [DHCPClientLease?](repeating: nil, count: clients)
-        var boundCount = 0
-        var leaseEvents = 0
-        var leasesChanged = false
         let informAddress = inform.flatMap { IPv4Address($0) }
         let verboseText = output.verbose && !output.json
-
-        func handle(_ event: DHCPClientFleet.Event) {
-            let now = RoleClock.process.now()
-            switch event {
-            case .frame(let frame, let sent):
-                log.counted(sent: sent)
-                recorder.keep(frame, at: now)
-                if verboseText { MockClientLog.frameLine(frame, sent: sent, to: out) }
-            case .problem(let index, let problem):
-                log.problem(problem, client: index.map { all[$0] })
-            case .action(let index, let action):
-                let client = all[index]
-                switch action {
-                case .send: break
-                case .transition(let step): log.transition(step, client: client, now: now)
-                case .leaseBound(let lease, let renewed):
-                    if !everBound[index] { everBound[index] = true; boundCount += 1 }
-                    holding[index] = lease
-                    leaseEvents += 1
-                    leasesChanged = true
-                    log.lease(lease, client: client, state: renewed ? "renewed" : "active")
-                case .leaseEnded(let lease, let why):
-                    holding[index] = nil
-                    leasesChanged = true
-                    log.lease(lease, client: client, state: why.rawValue)
-                case .informed(let ack):
-                    if !everBound[index] { everBound[index] = true; boundCount += 1 }
-                    log.informed(ack, client: client, address: informAddress)
-                case .checkAddress: break
-                case .problem(let problem):
-                    log.problem(problem, client: client, ip: holding[index]?.address)
-                }
-            }
-        }
-
-        func saveLeases() {
-            guard let leaseFile, leasesChanged else { return }
-            leasesChanged = false
-            let current = holding.enumerated().compactMap { index, lease in lease.map { (all[index].hardwareAddress, $0) } }
-            do { try DHCPClientLeaseFile.write(DHCPClientLeaseFile.format(current, timeScale: timeScale), to: leaseFile) }
-            catch { log.problem(DHCPClientProblem("lease-file", .error, rfc: "", xid: nil, "\(error)"), client: nil) }
-        }
-
-        let started = RoleClock.process.now()
-        let rebooting = all.filter { remembered[$0.hardwareAddress].map { $0.expiresAt > started } ?? false }.count
-        let mode = informAddress.map { "INFORM as \($0)" } ?? (rebooting == 0 ? "DORA" : "INIT-REBOOT for \(rebooting) from \(leaseFile ?? "")")
-        log.ready(interface: interface, first: first, last: all[all.count - 1].hardwareAddress, count: clients, mode: mode)
-        for index in all.indices {
-            if let informAddress {
-                fleet.inform(index, address: informAddress, now: started, handle)
-            } else {
-                fleet.start(index, remembering: remembered[all[index].hardwareAddress], now: started, handle)
-            }
-        }
+        let started = fleet.clock()
         let givesUp = once || informAddress != nil
         var deadline = duration.map { started + $0 } ?? .infinity
         if givesUp { deadline = min(deadline, started + timeout) }
-        var lastSave = started
+        let session = DHCPClientSession(fleet: fleet, plan: .init(
+            deadline: deadline, givesUp: givesUp, leaseEventLimit: count, release: release, inform: informAddress,
+            remembered: remembered))
+        let rebooting = session.rebooting(at: started)
+        let mode = informAddress.map { "INFORM as \($0)" } ?? (rebooting == 0 ? "DORA" : "INIT-REBOOT for \(rebooting) from \(leaseFile ?? "")")
+        log.ready(interface: interface, first: first, last: all[all.count - 1].hardwareAddress, count: clients, mode: mode)
         do {
-            running: while RoleClock.process.now() < deadline {
-                guard try fleet.step(until: min(deadline, RoleClock.process.now() + 1), handle) else { break }
-                if givesUp, boundCount == clients { break running }
-                if let count, leaseEvents >= count { break running }
-                if RoleClock.process.now() - lastSave >= 1 { saveLeases(); lastSave = RoleClock.process.now() }
-            }
+            try session.run({ event in
+                let now = fleet.clock()
+                switch event {
+                case .frame(let frame, let sent):
+                    log.counted(sent: sent)
+                    recorder.keep(frame, at: now)
+                    if verboseText { MockClientLog.frameLine(frame, sent: sent, to: out) }
+                case .problem(let index, let problem):
+                    log.problem(problem, client: index.map { all[$0] })
+                case .action(let index, let action):
+                    let client = all[index]
+                    switch action {
+                    case .send, .checkAddress: break
+                    case .transition(let step): log.transition(step, client: client, now: now)
+                    case .leaseBound(let lease, let renewed): log.lease(lease, client: client, state: renewed ? "renewed" : "active")
+                    case .leaseEnded(let lease, let why): log.lease(lease, client: client, state: why.rawValue)
+                    case .informed(let ack): log.informed(ack, client: client, address: informAddress)
+                    case .problem(let problem): log.problem(problem, client: client, ip: session.holding[index]?.address)
+                    }
+                }
+            }, save: { leases in
+                guard let leaseFile else { return }
+                do { try DHCPClientLeaseFile.write(DHCPClientLeaseFile.format(leases, timeScale: timeScale), to: leaseFile) }
+                catch { log.problem(DHCPClientProblem("lease-file", .error, rfc: "", xid: nil, "\(error)"), client: nil) }
+            })
         } catch {
             log.problem(DHCPClientProblem("socket", .error, rfc: "", xid: nil, error.description), client: nil)
         }
-        if release {
-            let now = RoleClock.process.now()
-            for index in all.indices where holding[index] != nil { fleet.release(index, now: now, handle) }
-        }
-        saveLeases()
-        log.summary(clients: clients, bound: boundCount, holding: holding.compactMap { $0 }.count)
+        let boundCount = session.boundCount
+        log.summary(clients: clients, bound: boundCount, holding: session.holding.compactMap { $0 }.count)
         if boundCount < clients { throw ExitCode(1) }
     }
 }

@@ -178,42 +178,27 @@ struct Probe: ParsableCommand {
         var log = ProbeLog(output: out, json: output.json, nagios: nagios, verbose: output.verbose && !output.json)
         log.ready(interface: interface, kinds: settings.kinds.map(\.rawValue), mac: chaddr)
         var previous: [ServerProbe.Server]?
-        var last: ServerProbe.Result?
-        var round = 0
-        var stopped = false
-        while true {
-            round += 1
-            let fleet = DHCPClientFleet(socket: socket, clients: probe.clientSettings,
-                                        seed: UInt64(truncatingIfNeeded: Int(getpid())) ^ UInt64(RoleClock.process.now() * 1e6),
-                                        vlan: vlan)
-            let result: ServerProbe.Result
-            do {
-                result = try probe.run(on: fleet) { event in
-                    switch event {
-                    case .answered(let server): log.server(server)
-                    case .fleet(.frame(let frame, let sent)):
-                        recorder.keep(frame, at: RoleClock.process.now())
-                        log.frame(frame, sent: sent)
-                    case .fleet(.problem(_, let problem)), .fleet(.action(_, .problem(let problem))): log.problem(problem)
-                    case .fleet: break
-                    }
+        let last: ServerProbe.Result
+        do {
+            last = try probe.rounds(on: socket, vlan: vlan,
+                                    seed: UInt64(truncatingIfNeeded: Int(getpid())) ^ UInt64(RoleClock.process.now() * 1e6),
+                                    pause: watch, limit: count, { event in
+                switch event {
+                case .answered(let server): log.server(server)
+                case .fleet(.frame(let frame, let sent)):
+                    recorder.keep(frame, at: RoleClock.process.now())
+                    log.frame(frame, sent: sent)
+                case .fleet(.problem(_, let problem)), .fleet(.action(_, .problem(let problem))): log.problem(problem)
+                case .fleet: break
                 }
-            } catch {
-                throw Diagnostics.failure(error.description, status: 3)
-            }
-            if let previous { log.changes(from: previous, to: result.servers) }
-            previous = result.servers
-            last = result
-            stopped = result.stopped
-            log.summary(result, round: round)
-            guard let watch, !stopped, count.map({ round < $0 }) ?? true else { break }
-            // The pause between rounds: frames that come are not answers to anything, and a signal ends it.
-            let next = RoleClock.process.now() + watch
-            while !stopped, RoleClock.process.now() < next {
-                if case .stopped = try? socket.receive(timeout: .nanoseconds(Int64((next - RoleClock.process.now()) * 1e9))) { stopped = true }
-            }
-            if stopped { break }
+            }, round: { number, result in
+                if let previous { log.changes(from: previous, to: result.servers) }
+                previous = result.servers
+                log.summary(result, round: number)
+            })
+        } catch {
+            throw Diagnostics.failure(error.description, status: 3)
         }
-        throw ExitCode(Int32(last?.status.rawValue ?? 3))
+        throw ExitCode(Int32(last.status.rawValue))
     }
 }

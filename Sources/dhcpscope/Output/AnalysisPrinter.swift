@@ -20,8 +20,10 @@ final class AnalysisPrinter {
     /// The input names frames refer to: files (analyse) or the interface (sniff).
     let names: [String]
     let style: Style
-    /// The first 10 000 problems, for the text report.
+    /// The first `reportedProblems` problems, for the text report, and how many more there were.
     private(set) var problems: [Problem] = []
+    private(set) var problemsLeftOut = 0
+    static let reportedProblems = 10_000
     private(set) var transitions: [TransitionReport] = []
     private(set) var transactionsByOutcome: [String: Int] = [:]
 
@@ -43,7 +45,7 @@ final class AnalysisPrinter {
                 if style.json { line(AnalysisJSON.transition(transition, names: names)) }
                 else if style.textSteps { output.write(line: AnalysisText.transition(transition)) }
             case .problem(let problem):
-                if problems.count < 10_000 { problems.append(problem) }
+                if problems.count < Self.reportedProblems { problems.append(problem) } else { problemsLeftOut += 1 }
                 if style.json { line(AnalysisJSON.problem(problem, names: names)) }
                 else if style.textProblems { output.write(line: "PROBLEM " + AnalysisText.problem(problem)) }
             }
@@ -75,14 +77,11 @@ final class AnalysisPrinter {
             var leaseStates = [ClientKey: LeaseState]()
             analyzer.forEachLease { leaseStates[$0.client] = $0.state }
             AnalysisText.report(summary: summary, servers: servers, analyzer: analyzer, leaseStates: leaseStates,
-                                problems: problems, to: output)
+                                problems: problems, problemsLeftOut: problemsLeftOut, to: output)
         }
     }
 
-    private func line(_ bytes: [UInt8]) {
-        output.append(bytes)
-        output.endLine()
-    }
+    private func line(_ bytes: [UInt8]) { output.event(bytes) }
 }
 
 /// What a live capture adds to the summary (sniff).

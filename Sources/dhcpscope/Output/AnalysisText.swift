@@ -5,7 +5,8 @@ import DHCPCore
 enum AnalysisText {
     /// Written line by line: with a hundred thousand clients the report is never held whole.
     static func report(summary: AnalysisSummary, servers: [ServerReport], analyzer: DHCPAnalyzer,
-                       leaseStates: [ClientKey: LeaseState], problems: [Problem], to output: OutputStream) {
+                       leaseStates: [ClientKey: LeaseState], problems: [Problem], problemsLeftOut: Int,
+                       to output: OutputStream) {
         let lines = Lines(output: output)
         let outcomes = summary.transactionsByOutcome.sorted(by: { $0.key < $1.key }).map { "\($0.value) \($0.key)" }
         var first = "\(summary.messages) DHCP messages in \(summary.decode.frames) frames; \(summary.transactions) transactions"
@@ -45,6 +46,9 @@ enum AnalysisText {
             lines.append("")
             lines.append("PROBLEMS")
             for problem in problems { lines.append(self.problem(problem)) }
+            if problemsLeftOut > 0 {
+                lines.append("… and \(problemsLeftOut) more not listed: the report lists the first \(problems.count); --json gives every one")
+            }
         }
     }
 

@@ -85,7 +85,7 @@ struct ProbeLog {
         let fastest = result.servers.compactMap { $0.responseTimes.min() }.min()
         if nagios {
             // Nagios plugin guidelines: 'label'=value[UOM];[warn];[crit];[min];[max]
-            var perf = "servers=\(result.servers.count);;;0 rogue=\(rogues);;;0 missing=\(result.missing.count);;;0"
+            var perf = "servers=\(result.servers.count);;;0 rogue=\(rogues);;;0 missing=\(result.missing.count + result.missingMACs.count);;;0"
             if let fastest { perf += " time=\(Self.seconds(fastest))s;;;0" }
             output.write(line: "DHCP \(result.status.name) - \(result.statusText) | \(perf)")
         } else if json {
@@ -95,6 +95,7 @@ struct ProbeLog {
                 line.field("rogue", rogues)
                 line.beginArray("missing")
                 for address in result.missing { line.address(address) }
+                for mac in result.missingMACs { line.string(mac.description) }
                 line.endArray()
                 line.field("elapsed", result.elapsed)
                 line.field("status", result.status.name)
