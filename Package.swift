@@ -73,8 +73,9 @@ let package = Package(
         ]),
         .testTarget(name: "DHCPNetworkTests", dependencies: ["DHCPNetwork", "Framing", "NetworkPrimitives"]),
         .testTarget(name: "ServerProbeTests", dependencies: ["ServerProbe", "DHCPAnalysis", "DHCPCore"]),
+        // The client roles (perf, mock-client's session, probe) against the pure server on a fake clock.
         .testTarget(name: "DHCPPerfTests", dependencies: [
-            "DHCPPerf", "DHCPClients", "DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing",
+            "DHCPPerf", "DHCPClients", "ServerProbe", "DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing",
         ]),
         .testTarget(name: "DHCPAnalysisTests", dependencies: ["DHCPAnalysis", "DHCPCore", "Framing"]),
         .testTarget(

@@ -29,10 +29,11 @@ public struct PerfProgress: Sendable, Equatable {
 /// Memory: each client costs its `DHCPClient` machine (settings, lease, the message kept for retransmission), the
 /// fleet's bookkeeping and 40 bytes here; `perf --help` and the man page state the measured total.
 public final class PerfRunner {
-    enum Phase: UInt8 { case idle, awaitingOffer, awaitingAck }
-
+    /// perf's bookkeeping of one client's exchange. Where the exchange stands (waiting for an OFFER or an ACK) is
+    /// the client machine's state, not kept here.
     struct Client {
-        var phase = Phase.idle
+        /// An exchange is in flight: started, neither completed nor dropped yet.
+        var inFlight = false
         var kind = PerfExchangeKind.dora
         var measured = false
         /// Reply types seen for `xid` (1 OFFER, 2 ACK, 4 NAK, 8 other): a second one is a duplicate.
@@ -59,6 +60,8 @@ public final class PerfRunner {
     private var inFlight = 0
     private var measuring = false
     public private(set) var summary = PerfSummary()
+    /// Sees each client's every step along RFC 2131 Figure 5 (perf -v), with the time.
+    public var onTransition: ((_ index: Int, _ step: DHCPClientTransition, _ now: Double) -> Void)?
 
     /// - Parameters:
     ///   - clock: seconds, monotonic; the fleet's clock is set to it.
@@ -175,17 +178,17 @@ public final class PerfRunner {
         switch kind {
         case .dora, .discoverOffer:
             if fleet.clients[index].state != .initial { fleet.reset(index) }
-            client.phase = .awaitingOffer
+            client.inFlight = true
             clients[index] = client
             fleet.start(index, remembering: nil, now: now, handler)
         case .renew:
-            client.phase = .awaitingAck
+            client.inFlight = true
             clients[index] = client
             fleet.renew(index, now: now, handler)
         case .initReboot:
             let lease = fleet.clients[index].lease
             fleet.reset(index)
-            client.phase = .awaitingAck
+            client.inFlight = true
             clients[index] = client
             fleet.start(index, remembering: lease, now: now, handler)
         case .release:
@@ -220,20 +223,22 @@ public final class PerfRunner {
             return false
         }
         client.seen |= bit
-        switch (client.phase, type) {
-        case (.awaitingOffer, .offer?):
+        // The step the reply answers, from the client machine's state (it has not seen the reply yet).
+        let state = fleet.clients[index].state
+        let awaitingAck = state == .requesting || state == .rebooting || state == .renewing || state == .rebinding
+        switch (client.inFlight, type) {
+        case (true, .offer?) where state == .selecting:
             if client.measured { summary.discoverOffer.record(seconds: now - client.stepStarted) }
             if client.kind == .discoverOffer {
                 finish(&client, now: now, completed: true)
                 resets.append(Int32(index))
                 return false
             }
-            client.phase = .awaitingAck
             client.stepStarted = now
             return true
-        case (.awaitingAck, .ack?):
+        case (true, .ack?) where awaitingAck:
             return true  // counted when the machine binds the lease (`leaseBound`)
-        case (.awaitingAck, .nak?):
+        case (true, .nak?) where awaitingAck:
             if client.measured { summary.naks += 1; summary.kinds[client.kind.rawValue, default: PerfKindCounts()].naks += 1 }
             finish(&client, now: now, completed: false)
             resets.append(Int32(index))
@@ -260,13 +265,15 @@ public final class PerfRunner {
                 summary.firstSendError = summary.firstSendError ?? problem.text
             }
         case .action(let index, .leaseBound):
-            guard clients[index].phase == .awaitingAck else { return }
+            guard clients[index].inFlight else { return }
             let now = fleet.clock()
             if clients[index].measured { summary.requestAck.record(seconds: now - clients[index].stepStarted) }
             finish(&clients[index], now: now, completed: true)
             withLease.push(Int32(index))
         case .action(_, .problem(let problem)):
             count(problem)
+        case .action(let index, .transition(let step)):
+            onTransition?(index, step, fleet.clock())
         case .action:
             break
         }
@@ -274,7 +281,7 @@ public final class PerfRunner {
 
     /// Ends the client's exchange: completed (its whole time recorded) or failed.
     private func finish(_ client: inout Client, now: Double, completed: Bool) {
-        client.phase = .idle
+        client.inFlight = false
         inFlight -= 1
         guard completed, client.measured else { return }
         summary.completed += 1
@@ -301,11 +308,11 @@ public final class PerfRunner {
             _ = deadlines.pop()
             let index = Int(first.index)
             var client = clients[index]
-            guard client.token == first.token, client.phase != .idle else { continue }
+            guard client.token == first.token, client.inFlight else { continue }
             if client.measured {
                 summary.drops += 1
                 summary.kinds[client.kind.rawValue, default: PerfKindCounts()].drops += 1
-                if client.phase == .awaitingOffer { summary.dropsDiscoverOffer += 1 } else { summary.dropsRequestAck += 1 }
+                if fleet.clients[index].state == .selecting { summary.dropsDiscoverOffer += 1 } else { summary.dropsRequestAck += 1 }
             }
             client.lateXid = client.xid
             client.xid = 0

@@ -115,7 +115,8 @@ public struct DHCPClientStateMachine: Hashable, Sendable {
         }
     }
 
-    /// Moves to `state` without an arrow: for a client first seen mid-life (UNKNOWN) or after a step the RFC
-    /// does not draw, which the caller reports.
+    /// Moves to `state` without an arrow: for analysing a capture only — a client first seen mid-life (UNKNOWN),
+    /// or a step the capture does not show, which the analyzer reports. A client role never calls it: its machine
+    /// moves only along arrows.
     public mutating func force(_ state: DHCPClientState) { self.state = state }
 }

@@ -99,7 +99,7 @@ public struct ServerProbe {
     /// Sends the probes on `fleet` (made from `clientSettings`), collects answers until the timeout, then gives
     /// back any lease a probe was handed (a client BOUND by an ACK; one still pretending to rebind holds nothing).
     public func run(on fleet: DHCPClientFleet, _ handler: (Event) -> Void) throws(DHCPNetworkError) -> Result {
-        let started = RoleClock.process.now()
+        let started = fleet.clock()
         let end = started + settings.timeout
         var sentAt: [UInt32: (time: Double, kind: String)] = [:]
         var servers: [IPv4Address: Server] = [:]
@@ -110,7 +110,7 @@ public struct ServerProbe {
             switch event {
             case .action(let index, .send(let message, _)):
                 let kind = index < settings.kinds.count ? settings.kinds[index].rawValue : "inform"
-                if sentAt[message.xid] == nil { sentAt[message.xid] = (RoleClock.process.now(), kind) }
+                if sentAt[message.xid] == nil { sentAt[message.xid] = (fleet.clock(), kind) }
             case .frame(let frame, sent: false):
                 record(frame)
             case .action(_, .problem(let problem)) where problem.code == "unexpected-xid":
@@ -144,7 +144,7 @@ public struct ServerProbe {
                 server.dns = DHCPClient.addresses(reply.value(.domainNameServers))
                 if case .text(let name)? = reply.value(.domainName) { server.domain = name }
             }
-            server.responseTimes.append((RoleClock.process.now() - probe.time) * 1000)
+            server.responseTimes.append((fleet.clock() - probe.time) * 1000)
             server.answers[reply.typeName, default: 0] += 1
             server.kinds.insert(probe.kind)
             servers[id] = server
@@ -156,43 +156,45 @@ public struct ServerProbe {
 
         let rounds = settings.retries + 1
         for round in 0..<rounds {
-            let now = RoleClock.process.now()
+            let now = fleet.clock()
             for (index, kind) in settings.kinds.enumerated() { fleet.probe(index, probe(kind), now: now, observe) }
             if let address = settings.informAddress {
                 fleet.inform(settings.kinds.count, address: address, now: now, observe)
             }
             let roundEnd = started + settings.timeout * Double(round + 1) / Double(rounds)
-            while RoleClock.process.now() < min(roundEnd, end) {
+            while fleet.clock() < min(roundEnd, end) {
                 guard try fleet.step(until: min(roundEnd, end), observe) else {
-                    var result = judge(servers, order, started)
+                    var result = judge(servers, order, started, now: fleet.clock())
                     result.stopped = true
                     return result
                 }
             }
         }
         // A probe leaves no lease behind: what a probe was given (--full, or an ACK to a REQUEST) is released.
-        let now = RoleClock.process.now()
+        let now = fleet.clock()
         for index in fleet.clients.indices where fleet.clients[index].state == .bound {
             fleet.release(index, now: now, observe)
         }
-        return judge(servers, order, started)
+        return judge(servers, order, started, now: fleet.clock())
     }
 
     /// probe's rounds: `run` on a new fleet each round; with `pause`, again that many seconds after each round ends,
     /// until a signal or `limit` rounds. Frames that come during a pause answer nothing and are dropped. `round` is
     /// given each round's number and result; the last result is returned.
     public func rounds(on socket: any DHCPClientLink, vlan: UInt16?, seed: UInt64, pause: Double?, limit: Int?,
+                       clock: @escaping () -> Double = { RoleClock.process.now() },
                        _ handler: (Event) -> Void, round: (_ number: Int, _ result: Result) -> Void) throws(DHCPNetworkError) -> Result {
         var number = 0
         while true {
             number += 1
             let fleet = DHCPClientFleet(socket: socket, clients: clientSettings, seed: seed &+ UInt64(number), vlan: vlan)
+            fleet.clock = clock
             let result = try run(on: fleet, handler)
             round(number, result)
             guard let pause, !result.stopped, limit.map({ number < $0 }) ?? true else { return result }
-            let next = RoleClock.process.now() + pause
-            while RoleClock.process.now() < next {
-                if case .stopped = try socket.receive(timeout: .nanoseconds(Int64((next - RoleClock.process.now()) * 1e9))) {
+            let next = clock() + pause
+            while clock() < next {
+                if case .stopped = try socket.receive(timeout: .nanoseconds(Int64((next - clock()) * 1e9))) {
                     var stopped = result
                     stopped.stopped = true
                     return stopped
@@ -213,9 +215,9 @@ public struct ServerProbe {
 
     /// The Nagios plugin verdict (as check_dhcp): CRITICAL when nobody answered or a rogue did, WARNING when an
     /// expected server is missing or slower than the warning threshold, else OK.
-    func judge(_ servers: [IPv4Address: Server], _ order: [IPv4Address], _ started: Double) -> Result {
+    func judge(_ servers: [IPv4Address: Server], _ order: [IPv4Address], _ started: Double, now: Double) -> Result {
         let list = order.compactMap { servers[$0] }
-        let elapsed = RoleClock.process.now() - started
+        let elapsed = now - started
         let missing = settings.expectation.addresses.sorted().filter { address in
             !list.contains { $0.id == address || $0.sourceIP == address }
         }

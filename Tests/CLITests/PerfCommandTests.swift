@@ -126,9 +126,15 @@ struct PerfCommandTests {
         let mixed = try SniffGate.run("/usr/bin/timeout", ["20", "/usr/sbin/ip", "netns", "exec", namespace.name, CLI.binary.path,
                                                           "perf", "-i", "vA", "--json", "--clients", "20", "--rate", "40",
                                                           "--count", "80", "--mix", "dora:50,renew:30,release:20",
-                                                          "--mac", "06:00:00:00:4f:01"])
+                                                          "--mac", "06:00:00:00:4f:01", "-v"])
         #expect(mixed.status == 0, "stderr: \(mixed.stderr)")
         let kinds = try #require(try mixed.events().last?["kinds"] as? [String: [String: Any]])
+        // -v: every client's steps along Figure 5, each one of its arrows.
+        let steps = try mixed.events().filter { $0["event"] as? String == "transition" }
+        #expect(steps.allSatisfy { $0["in_rfc"] as? Bool == true && ($0["mac"] as? String ?? "").hasPrefix("06:00:00:00:4f") })
+        let arrows = Set(steps.compactMap { step in (step["from"] as? String).flatMap { from in (step["to"] as? String).map { "\(from)→\($0)" } } })
+        #expect(arrows.isSuperset(of: ["INIT→SELECTING", "SELECTING→REQUESTING", "REQUESTING→BOUND", "BOUND→RENEWING",
+                                       "RENEWING→BOUND", "BOUND→RELEASED"]), "\(arrows)")
         let releases = try #require(kinds["release"]?["sent"] as? Int)
         #expect(releases > 0 && (kinds["renew"]?["completed"] as? Int ?? 0) > 0)
         let served = try server.finish()

@@ -18,8 +18,9 @@ final class ServerLink: DHCPClientLink, @unchecked Sendable {
     let clock: FakeClock
     var server: DHCPServer<DHCPMemoryLeaseStore>
     var latency = 0.002
-    /// Whether the server hears a message (false: it is lost on the way).
+    /// Whether the server hears a message (false: it is lost on the way), and one sent to that IP destination.
     var hears: (DHCPMessage) -> Bool = { _ in true }
+    var hearsSentTo: (DHCPMessage, IPv4Address) -> Bool = { _, _ in true }
     /// Every reply is delivered twice.
     var duplicateReplies = false
     /// What the server received, by message type name; REQUESTs with ciaddr set count as "RENEW".
@@ -43,7 +44,7 @@ final class ServerLink: DHCPClientLink, @unchecked Sendable {
         let parsed = frame.withUnsafeBytes { FrameParser.parse($0, linkType: .ethernet) }
         guard case .udp(let ip, let udp, _) = parsed.payload, let message = DHCPMessage.parse(Array(frame[udp.payload])).message
         else { return }
-        guard hears(message) else { return }
+        guard hears(message), hearsSentTo(message, ip.destination) else { return }
         let name = message.messageType == .request && message.clientAddress != .any ? "RENEW" : message.typeName
         received[name, default: 0] += 1
         receivedMessages.append(message)

@@ -26,7 +26,7 @@ struct VerdictTests {
     }
 
     func verdict(_ probe: ServerProbe, _ servers: [ServerProbe.Server]) -> ServerProbe.Result {
-        probe.judge(Dictionary(uniqueKeysWithValues: servers.map { ($0.id, $0) }), servers.map(\.id), 0)
+        probe.judge(Dictionary(uniqueKeysWithValues: servers.map { ($0.id, $0) }), servers.map(\.id), 0, now: 0)
     }
 
     @Test func nobodyAnsweredIsCritical() {

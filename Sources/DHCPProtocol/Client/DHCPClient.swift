@@ -65,7 +65,9 @@ public struct DHCPClient: Sendable {
     /// Starts a probe (what dhcp_probe sends to find servers): the message a client sends in that state, with
     /// the client's identity and options. A client that probes pretends to be where the message says — SELECTING
     /// for a REQUEST naming `server`, REBINDING for a lease on `address`, INIT-REBOOT for a remembered
-    /// `address` — so the answers move it along Figure 5 as they would a real client.
+    /// `address` — so the answers move it along Figure 5 as they would a real client. Like a client first seen
+    /// mid-life, the probe enters the machine in that state (a new machine, not a move); from there it moves only
+    /// along arrows.
     public mutating func probe(_ probe: DHCPProbe, now: Double) -> [DHCPClientAction] {
         var out = [DHCPClientAction]()
         func pretend(_ address: IPv4Address, server: IPv4Address) -> DHCPClientLease {
@@ -82,7 +84,7 @@ public struct DHCPClient: Sendable {
             out.append(.send(message, to: broadcastDestination(server: nil)))
         case .selecting(let server, let address):
             newExchange(now: now)
-            machine.force(.selecting)
+            machine = DHCPClientStateMachine(state: .selecting)
             let offer = DHCPMessage(op: DHCPMessage.bootReply, xid: xid, yourAddress: address,
                                     chaddr: settings.hardwareAddress.bytes,
                                     options: [DHCPOption(.messageType, [DHCPMessageType.offer.rawValue]),
@@ -92,7 +94,7 @@ public struct DHCPClient: Sendable {
             return start(remembering: pretend(address, server: .any), now: now)
         case .rebinding(let address):
             lease = pretend(address, server: .broadcast)
-            machine.force(.renewing)
+            machine = DHCPClientStateMachine(state: .renewing)
             step(.t2Expired, &out)
             sendRequest(.rebinding, now: now, &out)
         }
@@ -464,12 +466,13 @@ public struct DHCPClient: Sendable {
         var again = message
         again.secs = secs(now: now)
         out.append(.send(again, to: destination))
+        // A retransmission is Figure 5's self-loop: the state stays.
         switch state {
-        case .selecting: _ = machine.apply(.sendDiscover)
-        case .requesting: _ = machine.apply(.sendRequest(.selecting))
-        case .rebooting: _ = machine.apply(.sendRequest(.initReboot))
-        case .renewing: _ = machine.apply(.sendRequest(.renewing))
-        case .rebinding: _ = machine.apply(.sendRequest(.rebinding))
+        case .selecting: step(.sendDiscover, &out)
+        case .requesting: step(.sendRequest(.selecting), &out)
+        case .rebooting: step(.sendRequest(.initReboot), &out)
+        case .renewing: step(.sendRequest(.renewing), &out)
+        case .rebinding: step(.sendRequest(.rebinding), &out)
         default: break
         }
         retransmitAt = now + retransmitInterval(now: now)
@@ -527,9 +530,17 @@ public struct DHCPClient: Sendable {
         return offers.first
     }
 
-    /// Takes `event` along Figure 5, reporting the arrow unless it is a self-loop.
+    /// Takes `event` along Figure 5, reporting the arrow unless it is a self-loop. The machine is the only way the
+    /// client's state changes: an event Figure 5 has no arrow for (and does not simply discard) leaves the state as
+    /// it is and is reported, never dropped silently.
     private mutating func step(_ event: DHCPClientEvent, _ out: inout [DHCPClientAction]) {
-        guard let transition = machine.apply(event) else { return }
+        guard let transition = machine.apply(event) else {
+            if !DHCPClientStateMachine.isIgnored(event, in: state) {
+                problem("unexpected-transition", .warning, "2131 4.4", xid,
+                        "\(event) in state \(state.rawValue) has no arrow in RFC 2131 Figure 5: the state stays", &out)
+            }
+            return
+        }
         if transition.from != transition.to { out.append(.transition(transition)) }
     }
 

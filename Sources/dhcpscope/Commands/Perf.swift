@@ -94,7 +94,11 @@ struct Perf: ParsableCommand {
                                                         valueName: "file"))
     var write: String?
 
-    @OptionGroup var output: OutputOptions
+    @Flag(help: "Print JSON Lines events (ready, progress, problem, summary; transition with -v) instead of text.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Print every client's steps along RFC 2131 Figure 5 (transition events with --json): a line per step, so many at high rates.")
+    var verbose = false
 
     func validate() throws {
         let modes = [interface != nil, server != nil || relay != nil, !merge.isEmpty].filter { $0 }.count
@@ -140,7 +144,7 @@ struct Perf: ParsableCommand {
 
     func run() throws {
         let out = OutputStream.standardOutput(flushEachLine: true)
-        let log = PerfLog(output: out, json: output.json)
+        let log = PerfLog(output: out, json: json)
         let limit = try dropLimit()
         if !merge.isEmpty { return try report(Self.merged(merge), log: log, limit: limit) }
         let plan = try plan()
@@ -177,7 +181,15 @@ struct Perf: ParsableCommand {
         let settings = population.settings()
         let runner = PerfRunner(link: link, clients: settings, plan: plan,
                                 seed: UInt64(truncatingIfNeeded: Int(getpid())) ^ UInt64(RoleClock.process.now() * 1e6),
-                                clock: { Double(MonotonicClock.now().nanoseconds) / 1e9 })
+                                clock: { RoleClock.process.now() })
+        if verbose {
+            runner.onTransition = { index, step, now in
+                let transition = Events.Transition(mac: settings[index].hardwareAddress.description,
+                                                   clientID: settings[index].clientIdentifier, step: step,
+                                                   time: Timestamp(secondsSince1970: now))
+                if json { out.event(Events.transition(transition)) } else { out.write(line: Events.transitionText(transition)) }
+            }
+        }
         log.ready(place, clients: settings.count, rate: plan.rate, mix: plan.mix.description)
         let summary: PerfSummary
         do {

@@ -1,7 +1,7 @@
 import DHCPAnalysis
 import DHCPCore
 
-/// The events of analyse and sniff, as JSON Lines: transaction, transition and server here; problem and lease
+/// The events of analyse and sniff, as JSON Lines: transaction and server here; transition, problem and lease
 /// through `Events`, as every subcommand writes them.
 enum AnalysisJSON {
     static func transaction(_ report: TransactionReport, names: [String]) -> [UInt8] {
@@ -25,18 +25,7 @@ enum AnalysisJSON {
     }
 
     static func transition(_ report: TransitionReport, names: [String]) -> [UInt8] {
-        var json = JSONLine(event: "transition")
-        json.field("mac", report.client.description)
-        json.field("client_id", report.clientID.map { Hex.colonSeparated($0) })
-        json.field("from", report.transition.from.rawValue)
-        json.field("to", report.transition.to.rawValue)
-        json.field("time", report.frame?.time.description)
-        json.field("frame", report.frame?.frame)
-        if names.count > 1, let frame = report.frame { json.field("file", names[frame.file]) }
-        json.field("reason", report.transition.event.description)
-        json.field("rfc", report.transition.rfc)
-        json.field("in_rfc", report.inRFC)
-        return json.finish()
+        Events.transition(Events.Transition(report, names: names))
     }
 
     static func problem(_ problem: Problem, names: [String]) -> [UInt8] {
@@ -67,5 +56,14 @@ enum AnalysisJSON {
         Events.milliseconds("p99_ms", server.p99Milliseconds, &json)
         Events.milliseconds("max_ms", server.maxMilliseconds, &json)
         return json.finish()
+    }
+}
+
+extension Events.Transition {
+    /// analyse's and sniff's transition: `names`, the input files, when frames are numbered in several.
+    init(_ report: TransitionReport, names: [String]) {
+        self.init(mac: report.client.description, clientID: report.clientID, step: report.transition, time: report.frame?.time,
+                  frame: report.frame?.frame, file: names.count > 1 ? report.frame.map { names[$0.file] } : nil,
+                  inRFC: report.inRFC)
     }
 }

@@ -77,7 +77,7 @@ enum AnalysisText {
     }
 
     static func transition(_ report: TransitionReport) -> String {
-        "\(report.frame?.time.description ?? "-") \(report.client) \(report.transition.from.rawValue) → \(report.transition.to.rawValue) (\(report.transition.event), RFC \(report.transition.rfc))"
+        Events.transitionText(Events.Transition(report, names: []))
     }
 
     private static func milliseconds(_ value: Double?) -> String {

@@ -1,6 +1,7 @@
 import Capture
 import DHCPAnalysis
 import DHCPCore
+import DHCPProtocol
 
 /// The events every subcommand writes — `problem`, `lease`, `ready` and `summary` — each by one function here, so
 /// that each has one schema whatever the subcommand (the man page's JSON OUTPUT lists their fields once).
@@ -120,6 +121,42 @@ enum Events {
         json.field("state", lease.state)
         json.field("frame", lease.frame)
         return json.finish()
+    }
+
+    // MARK: transition
+
+    /// One step of a client along RFC 2131 Figure 5, as analyse and sniff rebuild it and mock-client and perf take it.
+    struct Transition {
+        var mac: String
+        var clientID: [UInt8]?
+        var step: DHCPClientTransition
+        var time: Timestamp?
+        /// analyse, sniff: the frame of the message that caused it, and its file when several are read.
+        var frame: Int?
+        var file: String?
+        /// False when Figure 5 draws no such arrow and analyse inferred the step.
+        var inRFC = true
+    }
+
+    static func transition(_ transition: Transition) -> [UInt8] {
+        var json = JSONLine(event: "transition")
+        json.field("mac", transition.mac)
+        json.field("client_id", transition.clientID.map { Hex.colonSeparated($0) })
+        json.field("from", transition.step.from.rawValue)
+        json.field("to", transition.step.to.rawValue)
+        json.field("time", transition.time?.description)
+        json.field("frame", transition.frame)
+        if let file = transition.file { json.field("file", file) }
+        json.field("reason", transition.step.event.description)
+        json.field("rfc", transition.step.rfc)
+        json.field("in_rfc", transition.inRFC)
+        return json.finish()
+    }
+
+    /// "TIME MAC FROM → TO (reason, RFC clause)", the text line of a transition.
+    static func transitionText(_ transition: Transition) -> String {
+        let step = transition.step
+        return "\(transition.time?.description ?? "-") \(transition.mac) \(step.from.rawValue) → \(step.to.rawValue) (\(step.event), RFC \(step.rfc))"
     }
 
     // MARK: ready and summary

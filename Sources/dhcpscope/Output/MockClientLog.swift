@@ -36,21 +36,9 @@ struct MockClientLog {
 
     mutating func transition(_ step: DHCPClientTransition, client: DHCPClientSettings, now: Double) {
         transitions += 1
-        let time = Timestamp(secondsSince1970: now)
-        if json {
-            var line = JSONLine(event: "transition")
-            line.field("mac", client.hardwareAddress.description)
-            line.field("client_id", client.clientIdentifier.map { Hex.colonSeparated($0) })
-            line.field("from", step.from.rawValue)
-            line.field("to", step.to.rawValue)
-            line.field("time", time.description)
-            line.key("frame"); line.null()
-            line.field("reason", step.event.description)
-            line.field("rfc", step.rfc)
-            output.event(line)
-        } else {
-            output.write(line: "\(time) \(client.hardwareAddress) \(step.from.rawValue) → \(step.to.rawValue) (\(step.event))")
-        }
+        let transition = Events.Transition(mac: client.hardwareAddress.description, clientID: client.clientIdentifier, step: step,
+                                           time: Timestamp(secondsSince1970: now))
+        if json { output.event(Events.transition(transition)) } else { output.write(line: Events.transitionText(transition)) }
     }
 
     /// A lease bound (`state` active or renewed) or ended (released, expired, declined, nak).
