@@ -11,8 +11,8 @@ import Glibc
 ///
 /// Single-threaded: one caller runs `step` in a loop; `socket.stop()` (from a signal handler or another thread)
 /// ends a wait. The fleet is the I/O layer the client roles share: mock-client, probe and perf. Its link is an
-/// AF_PACKET socket, or for relay-mode clients (perf) `DHCPRelayLink`, a UDP socket on port 67 that carries the
-/// same frames' payloads; its clock can be replaced (perf's tests run it on a fake one).
+/// AF_PACKET socket (whole frames), or for relay-mode clients (perf, probe) `DHCPClientRelayLink`, a UDP socket on
+/// port 67 that carries the DHCP messages themselves; its clock can be replaced (perf's tests run it on a fake one).
 public final class DHCPClientFleet {
     public enum Event {
         /// What client `index` did (its machine's action, already carried out).
@@ -21,6 +21,8 @@ public final class DHCPClientFleet {
         case problem(index: Int?, DHCPClientProblem)
         /// A frame the fleet sent or received (DHCP or ARP), for -w and -v.
         case frame([UInt8], sent: Bool)
+        /// A DHCP message the fleet sent to or received from `peer` over a UDP link (relay mode), for -v.
+        case datagram([UInt8], peer: IPv4Address, sent: Bool)
     }
 
     public let socket: any DHCPClientLink
@@ -104,6 +106,9 @@ public final class DHCPClientFleet {
         case .frame(let frame):
             now = clock()
             receive(frame.bytes, now: now, handler)
+        case .datagram(let datagram):
+            now = clock()
+            receive(datagram, now: now, handler)
         }
         now = clock()
         runTimers(now: now, handler)
@@ -132,19 +137,32 @@ public final class DHCPClientFleet {
         if let arp = ARPPacket(frame: frame) { return receiveARP(arp, frame: frame, now: now, handler) }
         let parsed = frame.withUnsafeBytes { FrameParser.parse($0, linkType: .ethernet) }
         guard case .udp(_, let udp, _) = parsed.payload, udp.destinationPort == 68 || udp.destinationPort == 67 else { return }
-        let parse = DHCPMessage.parse(Array(frame[udp.payload]))
+        receive(Array(frame[udp.payload]), from: parsed.link.source, now: now, seen: { handler(.frame(frame, sent: false)) }, handler)
+    }
+
+    /// A reply that came over a UDP link (relay mode): the message itself, from `datagram.source`.
+    private func receive(_ datagram: UDPDatagram, now: Double, _ handler: (Event) -> Void) {
+        receive(datagram.bytes, from: nil, now: now,
+                seen: { handler(.datagram(datagram.bytes, peer: datagram.source, sent: false)) }, handler)
+    }
+
+    /// A DHCP message received, however it came; `seen` reports it (for -w and -v) once it is known to be for the
+    /// fleet or malformed.
+    private func receive(_ payload: [UInt8], from sourceMAC: MACAddress?, now: Double, seen: () -> Void,
+                         _ handler: (Event) -> Void) {
+        let parse = DHCPMessage.parse(payload)
         guard let reply = parse.message else {
             let text = parse.diagnostics.first.map { "\($0)" } ?? "not a DHCP message"
-            handler(.frame(frame, sent: false))
+            seen()
             handler(.problem(index: nil, DHCPClientProblem("malformed-reply", .error, rfc: "2131 2", xid: nil,
-                                                           "from \(parsed.link.source?.description ?? "?"): \(text)")))
+                                                           "from \(sourceMAC?.description ?? "?"): \(text)")))
             return
         }
         guard reply.op == DHCPMessage.bootReply, let mac = reply.clientMAC, let sharing = byMAC[mac] else { return }
         let index = sharing.first { clients[$0].xid == reply.xid } ?? sharing[0]
-        handler(.frame(frame, sent: false))
-        if let source = parsed.link.source, reply.messageType == .ack || reply.messageType == .offer {
-            serverMAC[index] = source
+        seen()
+        if let sourceMAC, reply.messageType == .ack || reply.messageType == .offer {
+            serverMAC[index] = sourceMAC
         }
         if let replyGate, !replyGate(index, reply, now) { return }
         perform(index, clients[index].handle(reply, now: now), now: now, handler)
@@ -172,7 +190,7 @@ public final class DHCPClientFleet {
         for action in actions {
             switch action {
             case .send(let message, let destination):
-                send(frame(message, to: destination, index: index), index: index, handler)
+                send(message, to: destination, index: index, handler)
             case .leaseBound(let lease, _):
                 held[lease.address] = index
             case .leaseEnded(let lease, _):
@@ -200,6 +218,23 @@ public final class DHCPClientFleet {
             handler(.frame(frame, sent: true))
         } catch {
             handler(.problem(index: index, DHCPClientProblem("send-failed", .error, rfc: "", xid: nil, error.description)))
+        }
+    }
+
+    /// A client's message: in its frame on a layer-2 link; as it is, in a datagram to the server from giaddr:67, on
+    /// a UDP link (relay mode, the only destination such a link has).
+    private func send(_ message: DHCPMessage, to destination: DHCPClientDestination, index: Int, _ handler: (Event) -> Void) {
+        guard !socket.carriesFrames else { return send(frame(message, to: destination, index: index), index: index, handler) }
+        guard case .relay(let server, let giaddr) = destination else {
+            return handler(.problem(index: index, DHCPClientProblem("send-failed", .error, rfc: "", xid: message.xid,
+                                                                    "\(message.typeName) to \(destination): a relay link reaches servers only")))
+        }
+        let bytes = message.serialize()
+        do {
+            try socket.send(datagram: bytes, to: server, port: 67, from: giaddr == .any ? nil : giaddr)
+            handler(.datagram(bytes, peer: server, sent: true))
+        } catch {
+            handler(.problem(index: index, DHCPClientProblem("send-failed", .error, rfc: "", xid: message.xid, error.description)))
         }
     }
 

@@ -2,22 +2,51 @@ import DHCPCore
 import DHCPNetwork
 import Framing
 
-/// What a `DHCPClientFleet` sends its clients' frames on and receives their replies from: whole Ethernet frames
-/// both ways. `stop()` may come from any thread or a signal handler and ends the wait in progress.
+/// What a `DHCPClientFleet` sends its clients' messages on and receives their replies from: whole Ethernet frames
+/// (a packet socket: clients with no address yet, layer 2) or DHCP messages in UDP datagrams (a relay agent's
+/// socket: the relay-mode clients of perf and probe). `stop()` may come from any thread or a signal handler and ends
+/// the wait in progress.
 public protocol DHCPClientLink: AnyObject, Sendable {
+    /// Whether the link carries whole frames (layer 2) or UDP datagrams.
+    var carriesFrames: Bool { get }
+    /// A whole Ethernet frame: layer 2 only.
     func send(frame: [UInt8]) throws(DHCPNetworkError)
-    func receive(timeout: Duration?) throws(DHCPNetworkError) -> RawFrameSocket.Receive
+    /// A DHCP message in a UDP datagram to `address:port`, from `source` (nil: the host's choice): UDP links only.
+    func send(datagram payload: [UInt8], to address: IPv4Address, port: UInt16, from source: IPv4Address?) throws(DHCPNetworkError)
+    func receive(timeout: Duration?) throws(DHCPNetworkError) -> DHCPClientLinkReceive
     func stop()
 }
 
-extension RawFrameSocket: DHCPClientLink {}
+/// What a client link received.
+public enum DHCPClientLinkReceive: Sendable {
+    case frame(ReceivedFrame)
+    case datagram(UDPDatagram)
+    case timeout
+    case stopped
+}
 
-/// The link of relay-mode clients (perf `--relay`): a UDP socket on port 67, as a relay agent has. Each frame the
-/// fleet builds for a `.relay(server:giaddr:)` destination goes out as its UDP payload to the server, from
-/// giaddr (IP_PKTINFO); each reply received is handed back inside an Ethernet frame built around it (MACs zero),
-/// so that the fleet and `-w` see the same frames in both modes. The giaddrs must be addresses of this host, or
-/// the replies never come back.
-public final class DHCPRelayLink: DHCPClientLink {
+extension RawFrameSocket: DHCPClientLink {
+    public var carriesFrames: Bool { true }
+
+    public func send(datagram payload: [UInt8], to address: IPv4Address, port: UInt16,
+                     from source: IPv4Address?) throws(DHCPNetworkError) {
+        throw DHCPNetworkError(kind: .system, operation: "send a datagram on \(interface.name)",
+                               detail: "a packet socket carries whole frames")
+    }
+
+    public func receive(timeout: Duration?) throws(DHCPNetworkError) -> DHCPClientLinkReceive {
+        switch try receive(timeout: timeout) as RawFrameSocket.Receive {
+        case .frame(let frame): .frame(frame)
+        case .timeout: .timeout
+        case .stopped: .stopped
+        }
+    }
+}
+
+/// The link of relay-mode clients (perf `--relay`, probe `--giaddr`): a UDP socket on port 67, as a relay agent has.
+/// Messages go out as datagrams to the server, from giaddr (IP_PKTINFO); replies come back as datagrams. The giaddrs
+/// must be addresses of this host, or the replies never come back.
+public final class DHCPClientRelayLink: DHCPClientLink {
     public let socket: UDPSocket
 
     /// Binds 0.0.0.0:`port` (67: the servers answer a relay agent there).
@@ -25,26 +54,22 @@ public final class DHCPRelayLink: DHCPClientLink {
         socket = try UDPSocket(port: port, receiveBufferSize: receiveBufferSize)
     }
 
+    public var carriesFrames: Bool { false }
+
     public func send(frame: [UInt8]) throws(DHCPNetworkError) {
-        let parsed = frame.withUnsafeBytes { FrameParser.parse($0, linkType: .ethernet) }
-        guard case .udp(let ip, let udp, _) = parsed.payload else {
-            throw DHCPNetworkError(kind: .system, operation: "send", detail: "not a UDP frame: the relay link carries DHCP only")
-        }
-        try socket.send(Array(frame[udp.payload]), to: ip.destination, port: udp.destinationPort,
-                        sourceAddress: ip.source == .any ? nil : ip.source)
+        throw DHCPNetworkError(kind: .system, operation: "send a frame", detail: "the relay link carries DHCP datagrams only")
     }
 
-    public func receive(timeout: Duration?) throws(DHCPNetworkError) -> RawFrameSocket.Receive {
+    public func send(datagram payload: [UInt8], to address: IPv4Address, port: UInt16,
+                     from source: IPv4Address?) throws(DHCPNetworkError) {
+        try socket.send(payload, to: address, port: port, sourceAddress: source)
+    }
+
+    public func receive(timeout: Duration?) throws(DHCPNetworkError) -> DHCPClientLinkReceive {
         switch try socket.receive(timeout: timeout) {
-        case .stopped: return .stopped
-        case .timeout: return .timeout
-        case .datagram(let datagram):
-            let none = MACAddress(rawValue: 0)
-            let frame = FrameBuilder.udp(sourceMAC: none, destinationMAC: none, sourceIP: datagram.source,
-                                         destinationIP: datagram.destination ?? socket.localAddress,
-                                         sourcePort: datagram.sourcePort, destinationPort: socket.localPort,
-                                         payload: datagram.bytes)
-            return .frame(ReceivedFrame(bytes: frame, packetType: .host, interfaceIndex: datagram.interfaceIndex ?? 0))
+        case .stopped: .stopped
+        case .timeout: .timeout
+        case .datagram(let datagram): .datagram(datagram)
         }
     }
 

@@ -79,8 +79,8 @@ public final class PerfRunner {
     }
 
     /// Runs the plan: starts exchanges until `duration` or `count`, then waits for the last answers (at most the
-    /// drop time). `shouldStop` is asked between steps; `frame` sees every frame sent and received (for -w).
-    public func run(progress: (PerfProgress) -> Void, frame: ([UInt8], _ sent: Bool, _ now: Double) -> Void)
+    /// drop time). `seen` is told of every message sent and received, with its frame on a layer-2 link (for -w).
+    public func run(progress: (PerfProgress) -> Void, seen: (_ frame: [UInt8]?, _ sent: Bool, _ now: Double) -> Void)
         throws(DHCPNetworkError) -> PerfSummary {
         let clock = fleet.clock
         let start = clock()
@@ -99,7 +99,7 @@ public final class PerfRunner {
         var last = (time: start, sent: UInt64(0), completed: UInt64(0))
         var nextProgress = start + 1
         let handler: (DHCPClientFleet.Event) -> Void = { [unowned self] event in
-            self.handle(event, frame: frame)
+            self.handle(event, seen: seen)
         }
         while true {
             let now = clock()
@@ -253,11 +253,14 @@ public final class PerfRunner {
         summary.problems[problem.severity.rawValue, default: 0] += 1
     }
 
-    private func handle(_ event: DHCPClientFleet.Event, frame: ([UInt8], Bool, Double) -> Void) {
+    private func handle(_ event: DHCPClientFleet.Event, seen: ([UInt8]?, Bool, Double) -> Void) {
         switch event {
         case .frame(let bytes, let sent):
             if sent { summary.messagesSent += 1 } else { summary.messagesReceived += 1 }
-            frame(bytes, sent, fleet.clock())
+            seen(bytes, sent, fleet.clock())
+        case .datagram(_, _, let sent):
+            if sent { summary.messagesSent += 1 } else { summary.messagesReceived += 1 }
+            seen(nil, sent, fleet.clock())
         case .problem(_, let problem):
             count(problem)
             if problem.code == "send-failed" {

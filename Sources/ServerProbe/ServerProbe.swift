@@ -112,7 +112,12 @@ public struct ServerProbe {
                 let kind = index < settings.kinds.count ? settings.kinds[index].rawValue : "inform"
                 if sentAt[message.xid] == nil { sentAt[message.xid] = (fleet.clock(), kind) }
             case .frame(let frame, sent: false):
-                record(frame)
+                let parsed = frame.withUnsafeBytes { FrameParser.parse($0, linkType: .ethernet) }
+                if case .udp(let ip, let udp, _) = parsed.payload, udp.sourcePort == 67 {
+                    record(Array(frame[udp.payload]), from: ip.source, mac: parsed.link.source)
+                }
+            case .datagram(let payload, let peer, sent: false):
+                record(payload, from: peer, mac: nil)
             case .action(_, .problem(let problem)) where problem.code == "unexpected-xid":
                 return  // an answer to an earlier retry: counted from the frame, not a problem
             default:
@@ -121,20 +126,19 @@ public struct ServerProbe {
             handler(.fleet(event))
         }
 
-        func record(_ frame: [UInt8]) {
-            let parsed = frame.withUnsafeBytes { FrameParser.parse($0, linkType: .ethernet) }
-            guard case .udp(let ip, let udp, _) = parsed.payload, udp.sourcePort == 67,
-                  let reply = DHCPMessage.parse(Array(frame[udp.payload])).message, reply.op == DHCPMessage.bootReply,
+        /// An answer from `source` (from `sourceMAC` on the link; nil when it came by UDP, in relay mode).
+        func record(_ payload: [UInt8], from source: IPv4Address, mac sourceMAC: MACAddress?) {
+            guard let reply = DHCPMessage.parse(payload).message, reply.op == DHCPMessage.bootReply,
                   reply.clientMAC == mac, let probe = sentAt[reply.xid] else { return }
-            let id = reply.serverIdentifier ?? ip.source
-            var server = servers[id] ?? Server(id: id, sourceIP: ip.source)
+            let id = reply.serverIdentifier ?? source
+            var server = servers[id] ?? Server(id: id, sourceIP: source)
             let isNew = servers[id] == nil
             if isNew {
-                server.mac = parsed.link.source.flatMap { $0.rawValue == 0 ? nil : $0 }  // zero: came by UDP (relay mode)
+                server.mac = sourceMAC
                 server.giaddr = reply.relayAddress == .any ? nil : reply.relayAddress
                 server.options = reply.options
-                server.expected = settings.expectation.isExpected(serverID: reply.serverIdentifier, sourceIP: ip.source,
-                                                                   sourceMAC: parsed.link.source)
+                server.expected = settings.expectation.isExpected(serverID: reply.serverIdentifier, sourceIP: source,
+                                                                   sourceMAC: sourceMAC)
             }
             if server.offered == nil, reply.yourAddress != .any {
                 server.offered = reply.yourAddress

@@ -87,7 +87,7 @@ struct FigureFiveTests {
                                 plan: PerfPlan(rate: 50, duration: 4, mix: mix), seed: 5, clock: { clock.now })
         let steps = Steps()
         runner.onTransition = { _, step, _ in steps.transitions.append(step) }
-        let summary = try runner.run(progress: { _ in }, frame: { _, _, _ in })
+        let summary = try runner.run(progress: { _ in }, seen: { _, _, _ in })
         #expect(summary.completed == summary.sent && summary.problemCodes["unexpected-transition"] == nil)
         steps.check("perf", atLeast: ["INIT→SELECTING", "SELECTING→REQUESTING", "REQUESTING→BOUND", "BOUND→RENEWING",
                                       "RENEWING→BOUND", "INIT-REBOOT→REBOOTING", "REBOOTING→BOUND", "BOUND→RELEASED"])

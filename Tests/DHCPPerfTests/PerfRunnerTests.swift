@@ -14,7 +14,7 @@ func run(_ plan: PerfPlan, clients: PerfClients = PerfClients(total: 50, firstMA
     adjust(link)
     let runner = PerfRunner(link: link, clients: clients.settings(), plan: plan, seed: 1, clock: { clock.now })
     var progress: [PerfProgress] = []
-    let summary = try runner.run(progress: { progress.append($0) }, frame: { _, _, _ in })
+    let summary = try runner.run(progress: { progress.append($0) }, seen: { _, _, _ in })
     return (summary, link, progress)
 }
 
@@ -124,7 +124,7 @@ struct PerfRunnerTests {
         let link = ServerLink(clock: clock, subnets: [subnet(70), subnet(71)])
         let runner = PerfRunner(link: link, clients: clients.settings(), plan: PerfPlan(rate: 20, duration: 1), seed: 1,
                                 clock: { clock.now })
-        let summary = try runner.run(progress: { _ in }, frame: { _, _, _ in })
+        let summary = try runner.run(progress: { _ in }, seen: { _, _, _ in })
         #expect(summary.completed == 20)
         #expect(link.receivedMessages.allSatisfy { [first, second].contains($0.relayAddress) })
         let circuits = Set(link.receivedMessages.compactMap { $0.option(.relayAgentInformation) }.compactMap {

@@ -67,7 +67,13 @@ final class ServerLink: DHCPClientLink, @unchecked Sendable {
         queue.insert((time, frame), at: position)
     }
 
-    func receive(timeout: Duration?) throws(DHCPNetworkError) -> RawFrameSocket.Receive {
+    var carriesFrames: Bool { true }
+
+    func send(datagram payload: [UInt8], to address: IPv4Address, port: UInt16, from source: IPv4Address?) throws(DHCPNetworkError) {
+        throw DHCPNetworkError(kind: .system, operation: "send a datagram", detail: "the test link carries frames")
+    }
+
+    func receive(timeout: Duration?) throws(DHCPNetworkError) -> DHCPClientLinkReceive {
         if let first = queue.first, first.at <= clock.now {
             queue.removeFirst()
             return .frame(ReceivedFrame(bytes: first.frame, packetType: .host, interfaceIndex: 1))

@@ -63,10 +63,19 @@ struct PerfInteropTests: MockClientScenario {
             _ = try await lab.startKea(in: server, interface: "srv0", subnets: [lab.subnet, second])
             let run = try Self.startPerf(lab, "perf-relay", in: agent, ["--server", lab.subnet.host(1), "--relay",
                                                                         "\(lab.subnet.host(2)),\(second.host(1))",
-                                                                        "--clients", "40", "--count", "40", "--rate", "40"])
+                                                                        "--clients", "40", "--count", "40", "--rate", "40",
+                                                                        "-w", lab.path("perf-relay.pcap")])
             try await Self.finish(lab, [run], allowed: ["generator-limit"], seconds: 30)
             let summary = try Self.summary(lab, run)
             try lab.check(summary["completed"] as? Int == 40 && summary["drops"] as? Int == 0, "perf's summary \(summary)")
+            // perf sent and received the DHCP messages themselves (UDP, as a relay agent); -w holds the frames the
+            // interface carried, with the real MACs of both ends.
+            let messages = try lab.decodedMessages(["perf-relay.pcap"])
+            let discovers = messages.filter { $0.messageType == "DISCOVER" }, offers = messages.filter { $0.messageType == "OFFER" }
+            try lab.check(discovers.count == 40 && offers.count == 40, "the -w file: \(lab.typeSequence(messages))")
+            try lab.check(discovers.allSatisfy { $0.string("eth_src") == lab.mac(link: 1, side: 1) }
+                              && offers.allSatisfy { $0.string("eth_src") == lab.mac(link: 1, side: 2) },
+                          "the -w file's MACs: \(Set(messages.compactMap { $0.string("eth_src") }))")
             try await lab.wait(for: "Kea's CSV to hold 40 leases", seconds: 5) {
                 Set(lab.keaRows().filter { $0.mac.hasPrefix("06:00:00:00:00:") && $0.validLifetime > 0 }.map(\.address)).count == 40
             }

@@ -206,6 +206,9 @@ struct MockClient: ParsableCommand {
                     log.counted(sent: sent)
                     recorder.keep(frame, at: now)
                     if verboseText { MockClientLog.frameLine(frame, sent: sent, to: out) }
+                case .datagram(_, _, let sent):
+                    // mock-client's link is layer 2: it has frames only.
+                    log.counted(sent: sent)
                 case .problem(let index, let problem):
                     log.problem(problem, client: index.map { all[$0] })
                 case .action(let index, let action):

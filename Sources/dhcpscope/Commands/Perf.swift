@@ -166,14 +166,15 @@ struct Perf: ParsableCommand {
                 recorder = try MessageRecorder(path: write)
                 place = [("interface", interface), ("mode", "layer2")]
             } else {
-                link = try DHCPRelayLink()
-                recorder = try MessageRecorder(path: write)
+                link = try DHCPClientRelayLink()
+                // The datagrams' frames as the interfaces carry them (the server may be on any).
+                recorder = try MessageRecorder(path: write, tapping: [])
                 place = [("server", server ?? ""), ("relay", giaddrs.map(\.description).joined(separator: ",")), ("mode", "relay")]
             }
-        } catch let error as DHCPNetworkError {
-            throw Diagnostics.failure(error.description)
-        } catch let error as CaptureError {
-            throw Diagnostics.failure(error.description)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            throw Diagnostics.failure("\(error)")
         }
         if part.count > 1 { place.append(("shard", "\(part.index + 1)/\(part.count)")) }
         let signals = StopSignals { _ in link.stop() }
@@ -193,7 +194,9 @@ struct Perf: ParsableCommand {
         log.ready(place, clients: settings.count, rate: plan.rate, mix: plan.mix.description)
         let summary: PerfSummary
         do {
-            summary = try runner.run(progress: log.progress, frame: { frame, _, _ in recorder.keep(frame, at: RoleClock.process.now()) })
+            summary = try runner.run(progress: log.progress, seen: { frame, _, now in
+                if let frame { recorder.keep(frame, at: now) } else { recorder.collectTapped(at: now) }
+            })
         } catch {
             throw Diagnostics.failure(error.description)
         }

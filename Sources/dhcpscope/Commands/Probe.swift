@@ -163,9 +163,10 @@ struct Probe: ParsableCommand {
         let socket: any DHCPClientLink
         do {
             // A relay agent's probes go by UDP from port 67 (answers come back there); a client's as raw frames.
-            socket = relay != nil ? try DHCPRelayLink()
+            socket = relay != nil ? try DHCPClientRelayLink()
                 : try RawFrameSocket(interface: network, receiveUDPPorts: [68], receiveARP: true, promiscuous: chaddr != interfaceMAC)
-            recorder = try MessageRecorder(path: write, onFrame: output.json && output.verbose
+            // A relay agent's datagrams are recorded as the interfaces carry them (the server may be on any).
+            recorder = try MessageRecorder(path: write, tapping: relay != nil ? [] : nil, onFrame: output.json && output.verbose
                                            ? MessageEvents(interface: interface, output: out).frame : nil)
         } catch let error as DHCPNetworkError {
             throw Diagnostics.failure(error.description, status: 3)
@@ -188,6 +189,9 @@ struct Probe: ParsableCommand {
                 case .fleet(.frame(let frame, let sent)):
                     recorder.keep(frame, at: RoleClock.process.now())
                     log.frame(frame, sent: sent)
+                case .fleet(.datagram(let payload, let peer, let sent)):
+                    recorder.collectTapped(at: RoleClock.process.now())
+                    log.datagram(payload, peer: peer, sent: sent)
                 case .fleet(.problem(_, let problem)), .fleet(.action(_, .problem(let problem))): log.problem(problem)
                 case .fleet: break
                 }

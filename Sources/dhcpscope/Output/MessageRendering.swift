@@ -248,4 +248,9 @@ extension MessageRecorder {
     func keep(_ frame: [UInt8], at time: Double) {
         do { try record(frame, at: time) } catch { Diagnostics.error(error.description) }
     }
+
+    /// Records what the tap has seen (a role that talks through UDP); a failure is said on standard error.
+    func collectTapped(at time: Double) {
+        do { try collect(at: time) } catch { Diagnostics.error("\(error)") }
+    }
 }

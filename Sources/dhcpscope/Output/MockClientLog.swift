@@ -127,9 +127,19 @@ struct MockClientLog {
         }
         let parsed = frame.withUnsafeBytes { FrameParser.parse($0, linkType: .ethernet) }
         guard case .udp(let ip, let udp, _) = parsed.payload else { return }
-        let message = DHCPMessage.parse(Array(frame[udp.payload])).message
+        messageLine(Array(frame[udp.payload]), sent: sent,
+                    route: "\(ip.source):\(udp.sourcePort) → \(ip.destination):\(udp.destinationPort)", to: output)
+    }
+
+    /// -v in text: a DHCP message sent to or received from `peer` in a UDP datagram (relay mode).
+    static func datagramLine(_ payload: [UInt8], peer: IPv4Address, sent: Bool, to output: OutputStream) {
+        messageLine(payload, sent: sent, route: sent ? "→ \(peer):67" : "← \(peer):67", to: output)
+    }
+
+    private static func messageLine(_ payload: [UInt8], sent: Bool, route: String, to output: OutputStream) {
+        let message = DHCPMessage.parse(payload).message
         let xid = message.map { " xid \(Hex.xid($0.xid))" } ?? ""
-        output.write(line: "\(direction) \(message?.typeName ?? "malformed message")\(xid) \(ip.source):\(udp.sourcePort) → "
-            + "\(ip.destination):\(udp.destinationPort) chaddr \(message.map { Hex.colonSeparated($0.hardwareAddress) } ?? "?")")
+        output.write(line: "\(sent ? "sent" : "received") \(message?.typeName ?? "malformed message")\(xid) \(route) "
+            + "chaddr \(message.map { Hex.colonSeparated($0.hardwareAddress) } ?? "?")")
     }
 }

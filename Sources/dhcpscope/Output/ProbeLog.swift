@@ -29,6 +29,10 @@ struct ProbeLog {
         if verbose, !nagios { MockClientLog.frameLine(frame, sent: sent, to: output) }
     }
 
+    func datagram(_ payload: [UInt8], peer: IPv4Address, sent: Bool) {
+        if verbose, !nagios { MockClientLog.datagramLine(payload, peer: peer, sent: sent, to: output) }
+    }
+
     mutating func problem(_ problem: DHCPClientProblem) {
         problems.add(problem.severity.rawValue)
         guard !nagios else { return }
