@@ -1,7 +1,7 @@
 import DHCPCore
 import DHCPProtocol
 
-/// The kinds of transaction (CONTRACT.md), by the client message that opens them.
+/// The kinds of transaction (dhcpscope(1)), by the client message that opens them.
 public enum TransactionKind: String, Sendable {
     case dora, renew, rebind
     case initReboot = "init_reboot"
@@ -10,7 +10,7 @@ public enum TransactionKind: String, Sendable {
     case unknown
 }
 
-/// How a transaction ended (CONTRACT.md).
+/// How a transaction ended (dhcpscope(1)).
 public enum TransactionOutcome: String, Sendable {
     case ack, nak
     case noOffer = "no_offer"
@@ -18,7 +18,7 @@ public enum TransactionOutcome: String, Sendable {
     case timeout, released, declined
 }
 
-/// A finished transaction: the CONTRACT.md `transaction` event.
+/// A finished transaction: the `transaction` event.
 public struct TransactionReport: Sendable {
     public var xid: UInt32
     public var client: ClientKey
@@ -34,7 +34,7 @@ public struct TransactionReport: Sendable {
     public var relayed: Bool
 }
 
-/// A client's step through Figure 5: the CONTRACT.md `transition` event.
+/// A client's step through Figure 5: the `transition` event.
 public struct TransitionReport: Sendable {
     public var client: ClientKey
     public var clientID: [UInt8]?
@@ -48,7 +48,7 @@ public enum LeaseState: String, Sendable {
     case active, renewed, expired, released, declined, nak
 }
 
-/// One lease per (address, client): the CONTRACT.md `lease` event.
+/// One lease per (address, client): the `lease` event.
 public struct LeaseReport: Sendable {
     public var ip: IPv4Address
     public var client: ClientKey
@@ -68,7 +68,7 @@ public struct LeaseReport: Sendable {
     public var frame: FrameReference
 }
 
-/// A server seen answering: the CONTRACT.md `server` event.
+/// A server seen answering: the `server` event.
 public struct ServerReport: Sendable {
     public var id: IPv4Address
     public var ip: IPv4Address

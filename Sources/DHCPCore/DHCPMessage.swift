@@ -145,7 +145,7 @@ public struct DHCPMessage: Hashable, Sendable {
         return DHCPMessageType(rawValue: data[0])
     }
 
-    /// The CONTRACT.md message name: the option 53 name, else BOOTREQUEST / BOOTREPLY.
+    /// The message name of every output: the option 53 name, else BOOTREQUEST / BOOTREPLY.
     public var typeName: String {
         if let type = messageType { return type.description }
         return op == Self.bootReply ? "BOOTREPLY" : "BOOTREQUEST"

@@ -75,7 +75,7 @@ public struct DHCPMessageType: RawRepresentable, Hashable, Sendable, CustomStrin
     public static let leaseQueryStatus = Self(rawValue: 17)
     public static let tls = Self(rawValue: 18)
 
-    /// CONTRACT.md names: the RFC names upper case without the DHCP prefix.
+    /// The names every output uses: the RFC names upper case without the DHCP prefix.
     public static let names: [UInt32: String] = [
         1: "DISCOVER", 2: "OFFER", 3: "REQUEST", 4: "DECLINE", 5: "ACK", 6: "NAK", 7: "RELEASE", 8: "INFORM",
         9: "FORCERENEW", 10: "LEASEQUERY", 11: "LEASEUNASSIGNED", 12: "LEASEUNKNOWN", 13: "LEASEACTIVE",

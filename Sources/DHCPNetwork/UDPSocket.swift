@@ -36,7 +36,7 @@ public struct UDPDatagram: Sendable, Equatable {
 /// SO_REUSEADDR, SO_BROADCAST, IP_PKTINFO and optionally SO_BINDTODEVICE, non-blocking, read with poll(2).
 ///
 /// With SO_BINDTODEVICE it receives broadcasts from clients that have no address yet and can send to
-/// 255.255.255.255 even without a default route (DESIGN.md, Platform facts). Unicast to a client that has no
+/// 255.255.255.255 even without a default route. Unicast to a client that has no
 /// address yet needs `RawFrameSocket`.
 ///
 /// Use it from one reading thread at a time (`receive` reuses one buffer); `send` may come from any thread, and

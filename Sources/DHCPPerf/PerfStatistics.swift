@@ -75,7 +75,7 @@ public struct PerfKindCounts: Codable, Sendable, Equatable {
     }
 }
 
-/// A run's results: CONTRACT.md's perf `summary` event (without the `event` key), and what `--merge` reads back.
+/// A run's results: perf's `summary` event (without the `event` key), and what `--merge` reads back.
 /// Exchanges started during the warm-up are in none of the counts.
 public struct PerfSummary: Codable, Sendable, Equatable {
     public var clients = 0

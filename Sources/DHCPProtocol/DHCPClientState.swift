@@ -1,5 +1,5 @@
 /// A DHCP client's state: RFC 2131 Figure 5, plus UNKNOWN (first seen mid-life), RELEASED and INFORMED
-/// (CONTRACT.md). Names are the RFC's, upper case with hyphens.
+/// (dhcpscope(1)). Names are the RFC's, upper case with hyphens.
 public enum DHCPClientState: String, Hashable, Sendable, CaseIterable {
     case initial = "INIT"
     case selecting = "SELECTING"

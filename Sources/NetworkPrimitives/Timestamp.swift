@@ -22,7 +22,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         Double(seconds - earlier.seconds) + (Double(nanoseconds) - Double(earlier.nanoseconds)) / 1e9
     }
 
-    /// RFC 3339 UTC with six fractional digits, as CONTRACT.md asks: 2015-04-03T14:04:52.248716Z.
+    /// RFC 3339 UTC with six fractional digits, as every JSON event has them: 2015-04-03T14:04:52.248716Z.
     public var description: String { rfc3339(fractionDigits: 6) }
 
     public func rfc3339(fractionDigits: Int) -> String {

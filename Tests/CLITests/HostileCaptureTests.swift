@@ -4,7 +4,7 @@ import Testing
 /// What decode and analyse must do with one hand-made hostile capture (Fixtures/hostile, made by make-hostile.py).
 struct HostileCapture: CustomTestStringConvertible, Sendable {
     var file: String
-    /// Exit status of decode and of analyse (CONTRACT.md: 0 clean, 1 problems found or damaged part-way).
+    /// Exit status of decode and of analyse (dhcpscope(1): 0 clean, 1 problems found or damaged part-way).
     var status: Int32
     var messages: Int
     /// The `error.code` of every malformed message, sorted.
@@ -64,7 +64,7 @@ struct HostileCaptureTests {
         #expect(Set(files) == Set(HostileCapture.all.map(\.file)))
     }
 
-    @Test("decode finishes, reports each problem and exits as CONTRACT.md says", arguments: HostileCapture.all)
+    @Test("decode finishes, reports each problem and exits as dhcpscope(1) says", arguments: HostileCapture.all)
     func decode(_ capture: HostileCapture) throws {
         let result = try CLI.run(["decode", "--json", "hostile/\(capture.file)"], timeout: 30)
         #expect(result.status == capture.status, "\(result.stderr)")

@@ -19,7 +19,7 @@ struct Arrow: CustomTestStringConvertible, Sendable {
 
 /// RFC 2131 Figure 5, written out arrow by arrow from the figure and the text of §4.4, independently of the
 /// machine's own table. The RELEASE (§4.4.6) and INFORM (§4.4.3) paths and the implicit restart / reboot steps
-/// (§4.4.1, §4.4.2) are the ones CONTRACT.md adds.
+/// (§4.4.1, §4.4.2) are the ones dhcpscope(1) adds.
 let figure5: [Arrow] = {
     var arrows: [Arrow] = [
         // §4.4.1: INIT -/Send DHCPDISCOVER-> SELECTING; retransmitting DISCOVER stays in SELECTING (§4.1).

@@ -13,7 +13,7 @@ import Testing
 /// - udhcpc has no INIT-REBOOT: it keeps no lease across a restart, and `-r IP` only puts option 50 in its DISCOVER,
 ///   after which a SELECTING exchange follows; so it is never NAKed for a stale address, it is offered another one.
 ///   `mock-server-requested-ip-udhcpc` tests that instead.
-/// - dhclient does no ARP check of the address it is given, so it never sends DECLINE (DESIGN.md): the DECLINE
+/// - dhclient does no ARP check of the address it is given, so it never sends DECLINE: the DECLINE
 ///   scenarios use dhcpcd (ARP probe unless `noarp`) and udhcpc -a (arping).
 @Suite("Lab: mock-server with udhcpc and dhcpcd, DECLINE, lease database", .enabled(if: LabGate.enabled, LabGate.skipReason),
        .timeLimit(.minutes(2)))

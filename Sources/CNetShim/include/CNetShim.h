@@ -1,6 +1,6 @@
 #ifndef DHCPSCOPE_CNETSHIM_H
 #define DHCPSCOPE_CNETSHIM_H
-/* What Swift's Glibc module lacks for packet sockets and ancillary data: sockaddr_ll, ETH_P_*, CMSG_* (DESIGN.md).
+/* What Swift's Glibc module lacks for packet sockets and ancillary data: sockaddr_ll, ETH_P_*, CMSG_*.
    Only DHCPNetwork uses it. Everything here is small; the struct-walking parts live in shim.c. */
 #include <stddef.h>
 #include <stdint.h>

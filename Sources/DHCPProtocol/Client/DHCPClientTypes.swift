@@ -129,7 +129,7 @@ public enum DHCPClientDestination: Hashable, Sendable {
     case relay(server: IPv4Address, giaddr: IPv4Address)
 }
 
-/// Something the client saw that is wrong, or that it gave up on. Codes are kebab-case (CONTRACT.md `problem`).
+/// Something the client saw that is wrong, or that it gave up on. Codes are kebab-case, as every `problem` event has them.
 public struct DHCPClientProblem: Hashable, Sendable {
     public enum Severity: String, Hashable, Sendable { case info, warning, error }
 

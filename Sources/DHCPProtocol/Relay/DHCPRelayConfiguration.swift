@@ -110,7 +110,7 @@ public struct DHCPRelayProblem: Hashable, Sendable, CustomStringConvertible {
         /// A message that is neither a request nor a reply (op not 1 or 2).
         case ignored = "relay-ignored"
 
-        /// The RFC clause, as CONTRACT.md's `problem` event names it.
+        /// The RFC clause, as the `problem` event names it.
         public var rfc: String? {
             switch self {
             case .malformed, .ignored: nil

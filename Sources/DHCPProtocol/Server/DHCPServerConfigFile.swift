@@ -17,7 +17,7 @@ public struct DHCPConfigError: Error, Hashable, Sendable, CustomStringConvertibl
     public var description: String { "\(file):\(line): \(key): \(reason)" }
 }
 
-/// The mock server's configuration file (issue 5): a line-based format read at a glance.
+/// The mock server's configuration file: a line-based format read at a glance.
 ///
 ///     # dhcpscope mock-server configuration
 ///     server-id 198.18.0.1

@@ -164,7 +164,7 @@ public struct DHCPSubnet: Hashable, Sendable {
     }
 }
 
-/// Limits on new allocations (issue 5 item 7): a global token bucket and a per-MAC budget, so that a flood of
+/// Limits on new allocations: a global token bucket and a per-MAC budget, so that a flood of
 /// new MAC addresses (DHCPig) can exhaust neither the pool nor the server's memory. Clients the server already
 /// knows (a current binding, a held offer, a reservation) are not limited.
 public struct DHCPRateLimit: Hashable, Sendable {
@@ -198,7 +198,7 @@ public struct DHCPRogueProfile: Hashable, Sendable {
     }
 }
 
-/// Faults on demand (issue 5 item 5): ways for the server to misbehave so that clients can be tested.
+/// Faults on demand: ways for the server to misbehave so that clients can be tested.
 public struct DHCPServerFaults: Hashable, Sendable {
     /// Percentage (0…100) of received messages dropped without an answer, drawn from the server's `random`.
     public var dropPercentage: Double = 0

@@ -48,7 +48,7 @@ struct DHCPOfferHolds: Sendable {
     var nextExpiry: Double? { byAddress.values.lazy.map(\.expires).min() }
 }
 
-/// The token bucket on new allocations and the per-MAC budget (issue 5 item 7).
+/// The token bucket on new allocations and the per-MAC budget.
 struct DHCPAllocationLimiter: Sendable {
     let limit: DHCPRateLimit
     private var tokens: Double

@@ -12,7 +12,7 @@ struct Analyse: ParsableCommand {
         discussion: """
             Groups messages into transactions by xid and client, replays each client through the RFC 2131 state \
             machine (Figure 5), builds the lease table, times every exchange and server, and reports problems with \
-            the RFC clause. Prints a report by default; --json prints the CONTRACT.md event stream (transaction, \
+            the RFC clause. Prints a report by default; --json prints the JSON Lines events of dhcpscope(1) (transaction, \
             transition, problem as they happen; lease, server and summary at the end; message events with -v).
 
             Exit status: 0 no problem of severity error; 1 problems of severity error (malformed messages, a \

@@ -14,7 +14,7 @@ struct Sniff: ParsableCommand {
             Captures UDP on ports 67 and 68 (and --port) through libpcap and prints one line per DHCP message \
             (-v: every field), with a PROBLEM line as soon as one is found (an unanswered DISCOVER, a NAK, an \
             unexpected server with --expect …); at the end, the analysis report as analyse prints it. --json \
-            prints the CONTRACT.md event stream instead: ready once listening, a message event per message, \
+            prints the JSON Lines events of dhcpscope(1) instead: ready once listening, a message event per message, \
             transaction, transition and problem events as they happen, then lease, server and summary events. \
             -w writes the captured frames to a pcap file (-C and -G rotate it, as tcpdump). Stops after -c \
             messages, after --duration, or on SIGINT/SIGTERM, and always ends with the summary. Capturing needs \

@@ -2,7 +2,7 @@ import ArgumentParser
 import DHCPAnalysis
 import DHCPCore
 
-/// --expect and --expect-mac: the servers that may answer (CONTRACT.md); shared by analyse, sniff and probe.
+/// --expect and --expect-mac: the servers that may answer; shared by analyse, sniff and probe.
 struct ExpectOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Expected servers: identifier (option 54) or source address; any other that answers is a rogue (comma-separated).",
                                valueName: "ip,…"))

@@ -2,7 +2,7 @@ import ArgumentParser
 import DHCPCore
 import DHCPProtocol
 
-/// The deliberate faults of mock-server (issue 5): each maps onto the server's fault model.
+/// The deliberate faults of mock-server: each maps onto the server's fault model.
 struct ServerFaultOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Drop PCT % of received messages, or only of one type: [TYPE:]PCT.", valueName: "[type:]pct"))
     var drop: String?

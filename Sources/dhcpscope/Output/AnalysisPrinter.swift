@@ -6,7 +6,7 @@ import DHCPCore
 /// commands, so that a file analysed and the same traffic sniffed print the same events.
 final class AnalysisPrinter {
     struct Style {
-        /// JSON Lines (CONTRACT.md events) instead of text.
+        /// JSON Lines events instead of text.
         var json = false
         /// Text: a line for each transaction and transition as it happens (analyse -v, sniff -v).
         var textSteps = false

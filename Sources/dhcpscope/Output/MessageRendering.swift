@@ -54,7 +54,7 @@ extension MessageContext {
 
     // MARK: JSON
 
-    /// The CONTRACT.md `message` event.
+    /// The `message` event.
     func jsonLine() -> [UInt8] {
         var json = JSONLine(event: "message")
         json.field("file", file)

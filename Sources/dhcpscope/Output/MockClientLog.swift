@@ -2,7 +2,7 @@ import DHCPCore
 import DHCPProtocol
 import Framing
 
-/// What mock-client says: a line per transition, lease and problem, or CONTRACT.md events with --json.
+/// What mock-client says: a line per transition, lease and problem, or JSON Lines events with --json.
 struct MockClientLog {
     let output: OutputStream
     let json: Bool

@@ -165,7 +165,7 @@ final class MockServerLog: ServerObserver {
         output.flush()
     }
 
-    /// CONTRACT.md lease states.
+    /// The `lease` event's states.
     static func contractState(_ state: DHCPLease.State) -> String {
         switch state {
         case .bound: "active"

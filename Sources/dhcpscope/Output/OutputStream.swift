@@ -1,7 +1,7 @@
 import ArgumentParser
 import Glibc
 
-/// Buffered writing to a file descriptor. Line-flushed for live commands (CONTRACT.md), block-flushed for
+/// Buffered writing to a file descriptor. Line-flushed for live commands, block-flushed for
 /// file work where a million lines must not cost a million system calls.
 final class OutputStream {
     private let descriptor: Int32
@@ -73,7 +73,7 @@ enum Diagnostics {
         _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
     }
 
-    /// One line on standard error, and the exit status to throw: 2, the work could not run (CONTRACT.md); probe
+    /// One line on standard error, and the exit status to throw: 2, the work could not run; probe
     /// passes 3, a Nagios plugin's UNKNOWN.
     static func failure(_ text: String, status: Int32 = 2) -> ExitCode {
         error(text)

@@ -2,7 +2,7 @@ import DHCPCore
 import DHCPProtocol
 import ServerProbe
 
-/// What probe says: a line per server and the status line; CONTRACT.md `server` events and a `summary` with
+/// What probe says: a line per server and the status line; `server` events and a `summary` with
 /// `status` under --json; only the Nagios status line with performance data under --nagios.
 struct ProbeLog {
     let output: OutputStream

@@ -3,7 +3,7 @@ import DHCPNetwork
 import DHCPProtocol
 import DHCPRuntime
 
-/// What relay says: a line per message passed on and per problem, or CONTRACT.md events with --json (`ready`,
+/// What relay says: a line per message passed on and per problem, or JSON Lines events with --json (`ready`,
 /// `relay` per message passed on, `problem`, `summary`).
 final class RelayLog: RelayObserver {
     let output: OutputStream

@@ -3,7 +3,7 @@ import Glibc
 import Testing
 
 /// The real servers mock-client is tested against, started the same way in each scenario, and read back through their
-/// own lease files as one vocabulary (active, released, declined). Facts behind each: DESIGN.md, "Real peers".
+/// own lease files as one vocabulary (active, released, declined). Facts behind each were learned running the peers in namespaces.
 enum RealServer: String, CaseIterable, CustomStringConvertible {
     case dnsmasq, kea, dhcpd, udhcpd
 

@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 
 /// Configurations, scripts and command lines of the real peers, all inside the lab folder.
-/// Facts behind the flags: /work/shared/DESIGN.md, "Real peers: facts learned running them in namespaces".
+/// Facts behind the flags were learned running the peers in namespaces.
 extension Lab {
     // MARK: Servers
 
