@@ -93,44 +93,46 @@ public struct DHCPMessage: Hashable, Sendable {
     /// Every option instance in RFC 2131 order: the options field, then file, then sname when overloaded.
     public var optionInstances: [DHCPOptionInstance] {
         var instances = [DHCPOptionInstance]()
-        guard case .options(let main) = vendor else { return instances }
-        for option in main.options { instances.append(DHCPOptionInstance(location: .options, option: option)) }
-        if case .options(let area) = file {
-            for option in area.options { instances.append(DHCPOptionInstance(location: .file, option: option)) }
-        }
-        if case .options(let area) = sname {
-            for option in area.options { instances.append(DHCPOptionInstance(location: .sname, option: option)) }
-        }
+        forEachInstance { location, option in instances.append(DHCPOptionInstance(location: location, option: option)) }
         return instances
     }
 
-    /// The options as RFC 3396 reads them: every instance of a code concatenated, in first-seen order.
-    public var options: [DHCPOption] {
-        var merged = [DHCPOption]()
-        for instance in optionInstances {
-            if let index = merged.firstIndex(where: { $0.code == instance.option.code }) {
-                merged[index].data.append(contentsOf: instance.option.data)
+    /// Walks the option instances in RFC 2131 order, in place.
+    private func forEachInstance(_ body: (DHCPOptionLocation, DHCPOption) -> Void) {
+        guard case .options(let main) = vendor else { return }
+        func walk(_ area: DHCPOptionArea, _ location: DHCPOptionLocation) {
+            for element in area.elements { if case .option(let option) = element { body(location, option) } }
+        }
+        walk(main, .options)
+        if case .options(let area) = file { walk(area, .file) }
+        if case .options(let area) = sname { walk(area, .sname) }
+    }
+
+    /// The options as RFC 3396 reads them — every instance of a code concatenated, in first-seen order — with how
+    /// many instances each had and where the first was. The one place the concatenation is done.
+    public var concatenatedOptions: [DHCPConcatenatedOption] {
+        var merged = [DHCPConcatenatedOption]()
+        forEachInstance { location, option in
+            if let index = merged.firstIndex(where: { $0.option.code == option.code }) {
+                merged[index].add(option)
             } else {
-                merged.append(instance.option)
+                merged.append(DHCPConcatenatedOption(option: option, instances: 1, location: location))
             }
         }
         return merged
     }
 
-    /// The concatenated data of `code`, nil when absent. Walks the fields in place: no instance list is built.
+    /// The options as RFC 3396 reads them: every instance of a code concatenated, in first-seen order.
+    public var options: [DHCPOption] { concatenatedOptions.map(\.option) }
+
+    /// The concatenated data of `code`, nil when absent. Walks the fields in place: no option list is built.
     public func option(_ code: DHCPOptionCode) -> DHCPOption? {
-        guard case .options(let main) = vendor else { return nil }
-        var found: DHCPOption?
-        func collect(_ area: DHCPOptionArea) {
-            for element in area.elements {
-                guard case .option(let option) = element, option.code == code else { continue }
-                if found == nil { found = option } else { found?.data.append(contentsOf: option.data) }
-            }
+        var found: DHCPConcatenatedOption?
+        forEachInstance { location, option in
+            guard option.code == code else { return }
+            if found == nil { found = DHCPConcatenatedOption(option: option, instances: 1, location: location) } else { found?.add(option) }
         }
-        collect(main)
-        if case .options(let area) = file { collect(area) }
-        if case .options(let area) = sname { collect(area) }
-        return found
+        return found?.option
     }
 
     /// The typed value of `code`: nil when absent or malformed (use `option(_:)` and `value()` to tell apart).

@@ -26,6 +26,34 @@ public enum DHCPOptionLocation: String, Hashable, Sendable {
     case options, file, sname
 }
 
+/// An option as a receiver reads it (RFC 3396): the data of every instance of its code, concatenated.
+public struct DHCPConcatenatedOption: Hashable, Sendable {
+    public var option: DHCPOption
+    /// How many instances it was sent in.
+    public var instances: Int
+    /// The field the first instance was in.
+    public var location: DHCPOptionLocation
+
+    mutating func add(_ instance: DHCPOption) {
+        option.data.append(contentsOf: instance.data)
+        instances += 1
+    }
+}
+
+extension DHCPOption {
+    /// RFC 3396 §5: an option whose data is longer than 255 bytes is sent as several instances of its code, in
+    /// order, each with at most 255 bytes. The one place the splitting is done.
+    public var instances: [DHCPOption] {
+        guard data.count > 255 else { return [self] }
+        return stride(from: 0, to: data.count, by: 255).map { start in
+            DHCPOption(code, Array(data[start..<min(start + 255, data.count)]))
+        }
+    }
+
+    /// Bytes the option takes on the wire: a code and a length byte per instance, and the data.
+    public var encodedSize: Int { 2 * max(1, (data.count + 254) / 255) + data.count }
+}
+
 /// An option instance with the field it came from.
 public struct DHCPOptionInstance: Hashable, Sendable {
     public var location: DHCPOptionLocation
@@ -54,18 +82,7 @@ public struct DHCPOptionArea: Hashable, Sendable {
     public init(options: [DHCPOption]) {
         var elements = [Element]()
         elements.reserveCapacity(options.count + 1)
-        for option in options {
-            if option.data.count <= 255 {
-                elements.append(.option(option))
-                continue
-            }
-            var start = 0
-            repeat {
-                let end = min(start + 255, option.data.count)
-                elements.append(.option(DHCPOption(option.code, Array(option.data[start..<end]))))
-                start = end
-            } while start < option.data.count
-        }
+        for option in options { elements.append(contentsOf: option.instances.map(Element.option)) }
         elements.append(.end)
         self.init(elements: elements)
     }
@@ -78,7 +95,7 @@ public struct DHCPOptionArea: Hashable, Sendable {
         elements.reduce(trailer.count) { total, element in
             switch element {
             case .pad(let count): total + count
-            case .option(let option): total + 2 * max(1, (option.data.count + 254) / 255) + option.data.count
+            case .option(let option): total + option.encodedSize
             case .end: total + 1
             }
         }
@@ -89,15 +106,12 @@ public struct DHCPOptionArea: Hashable, Sendable {
             switch element {
             case .pad(let count): out.append(contentsOf: repeatElement(0, count: count))
             case .option(let option):
-                // Data over 255 bytes (only from an area built by hand) goes out as several instances (RFC 3396).
-                var start = 0
-                repeat {
-                    let end = min(start + 255, option.data.count)
-                    out.append(option.code.rawValue)
-                    out.append(UInt8(end - start))
-                    out.append(contentsOf: option.data[start..<end])
-                    start = end
-                } while start < option.data.count
+                // Data over 255 bytes (only from an area built by hand) goes out as several instances.
+                for instance in option.instances {
+                    out.append(instance.code.rawValue)
+                    out.append(UInt8(instance.data.count))
+                    out.append(contentsOf: instance.data)
+                }
             case .end: out.append(255)
             }
         }

@@ -87,8 +87,7 @@ public struct DHCPClient: Sendable {
             machine = DHCPClientStateMachine(state: .selecting)
             let offer = DHCPMessage(op: DHCPMessage.bootReply, xid: xid, yourAddress: address,
                                     chaddr: settings.hardwareAddress.bytes,
-                                    options: [DHCPOption(.messageType, [DHCPMessageType.offer.rawValue]),
-                                              DHCPOption(.serverIdentifier, server.octets)])
+                                    options: [DHCPOption(messageType: .offer), DHCPOption(.serverIdentifier, address: server)])
             select(offer, now: now, &out)
         case .initReboot(let address):
             return start(remembering: pretend(address, server: .any), now: now)
@@ -122,7 +121,7 @@ public struct DHCPClient: Sendable {
         var message = request(type: .release, now: now)
         message.clientAddress = lease.address
         var options = message.options
-        options.insert(DHCPOption(.serverIdentifier, lease.serverIdentifier.octets), at: 1)
+        options.insert(DHCPOption(.serverIdentifier, address: lease.serverIdentifier), at: 1)
         message.setOptions(options)
         step(.sendRelease, &out)
         out.append(.send(message, to: destinationToServer(lease)))
@@ -341,8 +340,8 @@ public struct DHCPClient: Sendable {
     private mutating func decline(_ candidate: DHCPClientLease, now: Double, _ out: inout [DHCPClientAction]) {
         var message = request(type: .decline, now: now)
         var options = message.options
-        options.insert(contentsOf: [DHCPOption(.requestedAddress, candidate.address.octets),
-                                    DHCPOption(.serverIdentifier, candidate.serverIdentifier.octets)], at: 1)
+        options.insert(contentsOf: [DHCPOption(.requestedAddress, address: candidate.address),
+                                    DHCPOption(.serverIdentifier, address: candidate.serverIdentifier)], at: 1)
         message.setOptions(options)
         step(.sendDecline, &out)
         out.append(.send(message, to: settings.relayAddress.map { .relay(server: candidate.serverIdentifier, giaddr: $0) } ?? .broadcast))
@@ -362,7 +361,7 @@ public struct DHCPClient: Sendable {
         var message = request(type: .discover, now: now)
         if let address = hint ?? settings.requestedAddress {
             var options = message.options
-            options.insert(DHCPOption(.requestedAddress, address.octets), at: 1)
+            options.insert(DHCPOption(.requestedAddress, address: address), at: 1)
             message.setOptions(options)
         }
         step(.sendDiscover, &out)
@@ -375,8 +374,8 @@ public struct DHCPClient: Sendable {
         windowEndsAt = nil
         var message = request(type: .request, now: now)
         var options = message.options
-        options.insert(contentsOf: [DHCPOption(.requestedAddress, offer.yourAddress.octets),
-                                    DHCPOption(.serverIdentifier, server.octets)], at: 1)
+        options.insert(contentsOf: [DHCPOption(.requestedAddress, address: offer.yourAddress),
+                                    DHCPOption(.serverIdentifier, address: server)], at: 1)
         message.setOptions(options)
         step(.sendRequest(.selecting), &out)
         requestSentAt = now
@@ -392,7 +391,7 @@ public struct DHCPClient: Sendable {
         switch kind {
         case .initReboot:
             var options = message.options
-            options.insert(DHCPOption(.requestedAddress, lease.address.octets), at: 1)
+            options.insert(DHCPOption(.requestedAddress, address: lease.address), at: 1)
             message.setOptions(options)
             destination = broadcastDestination(server: lease.serverIdentifier)
         case .renewing:
@@ -501,17 +500,17 @@ public struct DHCPClient: Sendable {
     /// A client message of `type` with the client's identity and the options RFC 2131 Table 5 allows it; the
     /// callers add 50 and 54 and set ciaddr.
     private func request(type: DHCPMessageType, now: Double) -> DHCPMessage {
-        var options = [DHCPOption(.messageType, [type.rawValue])]
-        if let id = settings.clientIdentifier { options.append(DHCPOption(.clientIdentifier, id)) }
+        var options = [DHCPOption(messageType: type)]
+        if let id = settings.clientIdentifier.flatMap(DHCPOption.init(clientIdentifier:)) { options.append(id) }
         if type != .release && type != .decline {
             if let size = settings.maximumMessageSize {
-                options.append(DHCPOption(.maximumMessageSize, [UInt8(size >> 8), UInt8(size & 0xFF)]))
+                options.append(DHCPOption(.maximumMessageSize, uint16: UInt16(clamping: size)))
             }
-            if let name = settings.hostName { options.append(DHCPOption(.hostName, Array(name.utf8))) }
-            if let vendor = settings.vendorClass { options.append(DHCPOption(.vendorClassIdentifier, Array(vendor.utf8))) }
+            if let name = settings.hostName { options.append(DHCPOption(.hostName, text: name)) }
+            if let vendor = settings.vendorClass { options.append(DHCPOption(.vendorClassIdentifier, text: vendor)) }
             if let name = settings.fqdn, let fqdn = DHCPOption.clientFQDN(name) { options.append(fqdn) }
             if !settings.parameterRequestList.isEmpty {
-                options.append(DHCPOption(.parameterRequestList, settings.parameterRequestList))
+                options.append(DHCPOption(parameterRequestList: settings.parameterRequestList))
             }
         }
         options.append(contentsOf: settings.extraOptions)

@@ -123,21 +123,17 @@ public struct DHCPSubnet: Hashable, Sendable {
     /// Every parameter option the subnet hands out, encoded, option 1 first, then in option-code order of the
     /// typed fields, then the extra options (an extra option replaces a typed one with its code).
     public func parameterOptions() -> [DHCPOption] {
-        var options = [DHCPOption(.subnetMask, mask.octets)]
+        var options = [DHCPOption(.subnetMask, address: mask)]
         func addresses(_ code: DHCPOptionCode, _ list: [IPv4Address]) {
-            guard !list.isEmpty else { return }
-            var data = [UInt8]()
-            for address in list { address.append(to: &data) }
-            options.append(DHCPOption(code, data))
+            if !list.isEmpty { options.append(DHCPOption(code, addresses: list)) }
         }
         func text(_ code: DHCPOptionCode, _ value: String?) {
-            guard let value, !value.isEmpty else { return }
-            options.append(DHCPOption(code, Array(value.utf8)))
+            if let value, !value.isEmpty { options.append(DHCPOption(code, text: value)) }
         }
         addresses(.routers, routers)
         addresses(.domainNameServers, domainNameServers)
         text(.domainName, domainName)
-        if let broadcastAddress { options.append(DHCPOption(.broadcastAddress, broadcastAddress.octets)) }
+        if let broadcastAddress { options.append(DHCPOption(.broadcastAddress, address: broadcastAddress)) }
         addresses(.ntpServers, ntpServers)
         text(.tftpServerName, tftpServerName)
         text(.bootfileName, bootfileName)
@@ -145,15 +141,11 @@ public struct DHCPSubnet: Hashable, Sendable {
            let option = DHCPOption(.domainSearch, value: .list(domainSearch.map { .text($0) })) {
             options.append(option)
         }
-        if !classlessRoutes.isEmpty {
-            var data = [UInt8]()
-            for route in classlessRoutes {
-                let width = max(0, min(32, route.prefixLength))
-                data.append(UInt8(width))
-                data.append(contentsOf: route.destination.octets.prefix((width + 7) / 8))
-                route.router.append(to: &data)
-            }
-            options.append(DHCPOption(.classlessStaticRoutes, data))
+        if !classlessRoutes.isEmpty, let option = DHCPOption(.classlessStaticRoutes, value: .list(classlessRoutes.map { route in
+            .record([DHCPOptionField("destination", .prefix(route.destination, max(0, min(32, route.prefixLength)))),
+                     DHCPOptionField("router", .ipv4(route.router))])
+        })) {
+            options.append(option)
         }
         addresses(.tftpServerAddresses, tftpServerAddresses)
         for extra in extraOptions {

@@ -18,10 +18,8 @@ enum DHCPReplyPacker {
         var dropped: [DHCPOptionCode] = []
     }
 
-    /// Bytes an option takes in a field, RFC 3396 splitting included.
-    static func size(_ option: DHCPOption) -> Int { 2 * max(1, (option.data.count + 254) / 255) + option.data.count }
-
-    static func size(_ options: [DHCPOption]) -> Int { options.reduce(0) { $0 + size($1) } }
+    /// Bytes options take in a field, RFC 3396 splitting included.
+    static func size(_ options: [DHCPOption]) -> Int { options.reduce(0) { $0 + $1.encodedSize } }
 
     /// `head` (53, 54, times, 56, 61) and `tail` (82) stay in the options field, `parameters` go where they fit,
     /// in order. `limit` is the largest DHCP message (BOOTP header, cookie and all) the client accepts.
@@ -47,7 +45,7 @@ enum DHCPReplyPacker {
         var packed = Packed(main: [])
         var inMain = [DHCPOption]()
         for option in parameters {
-            let bytes = size(option)
+            let bytes = option.encodedSize
             if bytes <= mainLeft { inMain.append(option); mainLeft -= bytes }
             else if bytes <= fileLeft { packed.file.append(option); fileLeft -= bytes }
             else if bytes <= snameLeft { packed.sname.append(option); snameLeft -= bytes }
@@ -59,13 +57,13 @@ enum DHCPReplyPacker {
             mainLeft = capacity - size(head) - size(tail)
             dropped = dropped.filter { code in !parameters.contains { $0.code == code } }
             for option in parameters {
-                let bytes = size(option)
+                let bytes = option.encodedSize
                 if bytes <= mainLeft { inMain.append(option); mainLeft -= bytes } else { dropped.append(option.code) }
             }
             packed.main = head + inMain + tail
         } else {
             let overload: UInt8 = (packed.file.isEmpty ? 0 : 1) | (packed.sname.isEmpty ? 0 : 2)
-            packed.main = head + [DHCPOption(.optionOverload, [overload])] + inMain + tail
+            packed.main = head + [DHCPOption(optionOverload: overload)] + inMain + tail
         }
         packed.dropped = dropped
         return packed
@@ -120,21 +118,23 @@ extension DHCPServer {
     /// the client's maximum message size.
     func reply(_ type: DHCPMessageType, to request: DHCPMessage, yourAddress: IPv4Address, clientAddress: IPv4Address,
                subnet index: Int?, leaseTimes: Bool = true, text: String? = nil, _ out: inout Output) -> DHCPMessage {
-        var head = [DHCPOption(.messageType, [type.rawValue]),
-                    DHCPOption(.serverIdentifier, replyServerIdentifier.octets)]
+        var head = [DHCPOption(messageType: type), DHCPOption(.serverIdentifier, address: replyServerIdentifier)]
         var parameters = [DHCPOption]()
         var nextServer = IPv4Address.any
         if let index {
             let subnet = configuration.subnets[index]
             if leaseTimes {
-                head.append(DHCPOption(.leaseTime, Self.octets(subnet.leaseTime)))
-                head.append(DHCPOption(.renewalTime, Self.octets(subnet.effectiveRenewalTime)))
-                head.append(DHCPOption(.rebindingTime, Self.octets(subnet.effectiveRebindingTime)))
+                head.append(DHCPOption(.leaseTime, uint32: subnet.leaseTime))
+                head.append(DHCPOption(.renewalTime, uint32: subnet.effectiveRenewalTime))
+                head.append(DHCPOption(.rebindingTime, uint32: subnet.effectiveRebindingTime))
             }
             parameters = parameterOptions(for: request, subnet: index)
             nextServer = subnet.nextServer
         }
-        if let text { head.append(DHCPOption(.message, Array(text.utf8.prefix(120)))) }
+        if var text {
+            while text.utf8.count > 120 { text.removeLast() }
+            head.append(DHCPOption(.message, text: text))
+        }
         if let identifier = request.option(.clientIdentifier) { head.append(identifier) }
         let tail = request.option(.relayAgentInformation).map { [$0] } ?? []
         let limit = Self.maximumMessageSize(for: request)
@@ -150,8 +150,6 @@ extension DHCPServer {
         if !packed.sname.isEmpty { reply.sname = .options(DHCPOptionArea(options: packed.sname)) }
         return reply
     }
-
-    static func octets(_ value: UInt32) -> [UInt8] { IPv4Address(rawValue: value).octets }
 }
 
 /// A set of option codes as a 256-bit map: no allocation for each reply, unlike `Set<UInt8>`.

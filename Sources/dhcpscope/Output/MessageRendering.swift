@@ -21,20 +21,12 @@ struct RenderedOption {
     var valueError: String?
 
     static func all(of message: DHCPMessage) -> [RenderedOption] {
-        var rendered = [RenderedOption]()
-        for instance in message.optionInstances {
-            if let index = rendered.firstIndex(where: { $0.option.code == instance.option.code }) {
-                rendered[index].option.data.append(contentsOf: instance.option.data)
-                rendered[index].instances += 1
-            } else {
-                rendered.append(RenderedOption(option: instance.option, instances: 1, location: instance.location))
-            }
+        message.concatenatedOptions.map { concatenated in
+            var rendered = RenderedOption(option: concatenated.option, instances: concatenated.instances,
+                                          location: concatenated.location)
+            do throws(DHCPValueError) { rendered.value = try concatenated.option.value() } catch { rendered.valueError = error.reason }
+            return rendered
         }
-        for index in rendered.indices {
-            do { rendered[index].value = try rendered[index].option.value() }
-            catch { rendered[index].valueError = error.reason }
-        }
-        return rendered
     }
 }
 
