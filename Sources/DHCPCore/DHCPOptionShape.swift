@@ -22,8 +22,25 @@ public enum DHCPOptionShape: Sendable, Hashable {
     case machineIdentifier
     case statusCode
     case sipServers
-    /// Option 43: code/length/data items when the bytes parse as such (RFC 2132 §8.4 SHOULD), else opaque.
+    /// Option 43: code/length/data items when the bytes parse as such (RFC 2132 §8.4 SHOULD), else opaque; 63's
+    /// NetWare/IP suboptions have the same form (RFC 2242).
     case vendorEncapsulated
+    /// Fixed fields in order, the last possibly taking the rest (78, 79, 90, 159): a record of those names.
+    case structure([StructureField])
+
+    public struct StructureField: Sendable, Hashable {
+        public enum Kind: Sendable, Hashable {
+            case uint8, uint16, uint32, uint64
+            /// One byte, 0 or 1.
+            case flag
+            /// The rest of the option: bytes, text, or IPv4 addresses.
+            case restBytes, restText, restAddresses
+        }
+
+        public var name: String
+        public var kind: Kind
+        public init(_ name: String, _ kind: Kind) { self.name = name; self.kind = kind }
+    }
 
     // MARK: decoding
 
@@ -114,6 +131,8 @@ public enum DHCPOptionShape: Sendable, Hashable {
                 index = end
             }
             return items.isEmpty ? .bytes(data) : .list(items)
+        case .structure(let fields):
+            return try Self.decodeStructure(data, fields)
         case .sipServers:
             guard let encoding = data.first else { throw DHCPValueError("empty SIP server option") }
             let rest = Array(data[1...])
@@ -225,6 +244,8 @@ public enum DHCPOptionShape: Sendable, Hashable {
             guard case .unsigned(let code)? = value[field: "code"], code <= 0xFF,
                   case .text(let message)? = value[field: "message"] else { return nil }
             out.append(UInt8(code)); out.append(contentsOf: message.utf8)
+        case (.structure(let fields), .record):
+            return Self.encodeStructure(value, fields)
         case (.sipServers, .record):
             if case .list(let names)? = value[field: "names"] {
                 out.append(0)
@@ -244,6 +265,69 @@ public enum DHCPOptionShape: Sendable, Hashable {
     private static func encode(_ shape: DHCPOptionShape, _ value: DHCPOptionValue) -> [UInt8]? { shape.encode(value) }
 
     // MARK: composite shapes
+
+    private static func decodeStructure(_ data: [UInt8], _ fields: [StructureField]) throws(DHCPValueError) -> DHCPOptionValue {
+        var values = [DHCPOptionField]()
+        var index = 0
+        for field in fields {
+            func take(_ count: Int) throws(DHCPValueError) -> UInt64 {
+                guard index + count <= data.count else {
+                    throw DHCPValueError("\(field.name) needs \(count) bytes at byte \(index), the option has \(data.count)")
+                }
+                defer { index += count }
+                return data[index..<(index + count)].reduce(0) { $0 << 8 | UInt64($1) }
+            }
+            let value: DHCPOptionValue
+            switch field.kind {
+            case .uint8: value = .unsigned(try take(1))
+            case .uint16: value = .unsigned(try take(2))
+            case .uint32: value = .unsigned(try take(4))
+            case .uint64: value = .unsigned(try take(8))
+            case .flag:
+                let byte = try take(1)
+                guard byte <= 1 else { throw DHCPValueError("\(field.name) byte \(byte) is neither 0 nor 1") }
+                value = .bool(byte == 1)
+            case .restBytes: value = .bytes(Array(data[index...])); index = data.count
+            case .restText: value = .text(text(data[index...])); index = data.count
+            case .restAddresses:
+                let rest = Array(data[index...])
+                guard rest.count % 4 == 0 else { throw DHCPValueError("\(field.name): \(rest.count) bytes is not a list of addresses") }
+                value = .list(stride(from: 0, to: rest.count, by: 4).map { .ipv4(address(rest, $0)) })
+                index = data.count
+            }
+            values.append(DHCPOptionField(field.name, value))
+        }
+        guard index == data.count else { throw DHCPValueError("\(data.count - index) bytes past the last field") }
+        return .record(values)
+    }
+
+    private static func encodeStructure(_ value: DHCPOptionValue, _ fields: [StructureField]) -> [UInt8]? {
+        var out = [UInt8]()
+        for field in fields {
+            guard let item = value[field: field.name] else { return nil }
+            func put(_ width: Int) -> Bool {
+                guard case .unsigned(let number) = item, width == 8 || number < UInt64(1) << (8 * width) else { return false }
+                for shift in stride(from: 8 * (width - 1), through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: number >> UInt64(shift))) }
+                return true
+            }
+            switch (field.kind, item) {
+            case (.uint8, _): guard put(1) else { return nil }
+            case (.uint16, _): guard put(2) else { return nil }
+            case (.uint32, _): guard put(4) else { return nil }
+            case (.uint64, _): guard put(8) else { return nil }
+            case (.flag, .bool(let flag)): out.append(flag ? 1 : 0)
+            case (.restBytes, .bytes(let bytes)): out.append(contentsOf: bytes)
+            case (.restText, .text(let string)): out.append(contentsOf: string.utf8)
+            case (.restAddresses, .list(let items)):
+                for item in items {
+                    guard case .ipv4(let address) = item else { return nil }
+                    address.append(to: &out)
+                }
+            default: return nil
+            }
+        }
+        return out
+    }
 
     private static func decodeClientIdentifier(_ data: [UInt8]) throws(DHCPValueError) -> DHCPOptionValue {
         guard let type = data.first else { throw DHCPValueError("empty client identifier") }

@@ -64,11 +64,21 @@ enum DomainName {
     }
 
     /// Uncompressed wire format; a name ending in "." or any name is written fully qualified.
+    /// The labels of `name` (a trailing dot is the root); nil for an empty label inside the name ("a..b") or one
+    /// over 63 bytes — such a name would not come back as written.
+    static func labels(_ name: String) -> [Substring]? {
+        var labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        if labels.count > 1, labels.last?.isEmpty == true { labels.removeLast() }
+        if labels == [""] { return [] }
+        guard labels.allSatisfy({ (1...63).contains($0.utf8.count) }) else { return nil }
+        return labels
+    }
+
     static func encodeOne(_ name: String) -> [UInt8]? {
         var out = [UInt8]()
-        for label in name.split(separator: ".") {
+        guard let labels = labels(name) else { return nil }
+        for label in labels {
             let bytes = Array(label.utf8)
-            guard !bytes.isEmpty, bytes.count <= 63 else { return nil }
             out.append(UInt8(bytes.count)); out.append(contentsOf: bytes)
         }
         out.append(0)
@@ -80,7 +90,7 @@ enum DomainName {
         var out = [UInt8]()
         var suffixes = [[Substring]: Int]()
         for name in names {
-            let labels = name.split(separator: ".")
+            guard let labels = labels(name) else { return nil }
             // RFC 1035 §2.3.4, as decode checks it: a name longer than 255 bytes would not decode again.
             guard labels.reduce(1, { $0 + 1 + $1.utf8.count }) <= maximumLength else { return nil }
             var index = 0

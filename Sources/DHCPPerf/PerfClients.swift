@@ -34,9 +34,10 @@ public struct PerfClients: Hashable, Sendable {
             if !relays.isEmpty {
                 settings.relayAddress = relays[number % relays.count]
                 settings.relayServer = server
-                let circuit = RelayAgentInformation.Suboption(1, Array("perf-\(number)".utf8))
-                let remote = RelayAgentInformation.Suboption(2, mac.bytes)
-                settings.extraOptions = [DHCPOption(.relayAgentInformation, RelayAgentInformation.join([circuit, remote]))]
+                // Option 82 through the table: circuit-id "perf-N", remote-id the client's MAC.
+                settings.extraOptions = DHCPOption(.relayAgentInformation, value: .record([
+                    DHCPOptionField("circuit_id", .text("perf-\(number)")), DHCPOptionField("remote_id", .bytes(mac.bytes)),
+                ])).map { [$0] } ?? []
             }
             return settings
         }

@@ -98,3 +98,33 @@ import Testing
         #expect(seen == [.selecting, .initReboot, .renewing, .rebinding])
     }
 }
+
+/// Every option value in the corpus comes back from its text form (what `decode -v` prints and a configuration file
+/// takes): parse(render(value)) == value, and it encodes to the bytes it was decoded from.
+@Suite struct CorpusOptionTextTests {
+    @Test func everyCorpusOptionRoundTripsThroughItsText() throws {
+        var checked = 0
+        var codes = Set<UInt8>()
+        for capture in Fixtures.captures {
+            let reader = try PCAPFileReader(path: capture.url.path)
+            let linkType = LinkType(rawValue: reader.linkType)
+            var decoder = DHCPFrameDecoder()
+            while let packet = try reader.next() {
+                let decoded = decoder.decode(packet.bytes, linkType: linkType, time: packet.timestamp)
+                guard case .dhcp(let record) = decoded.content, let message = record.message else { continue }
+                for option in message.options {
+                    guard let definition = DHCPOptionTable.definition(for: option.code),
+                          let value = try? option.value() else { continue }
+                    let text = definition.text(value)
+                    let parsed = try? definition.value(fromText: text)
+                    #expect(parsed == value, "\(capture.path) frame \(packet.frameNumber) option \(option.code.rawValue): \(text)")
+                    #expect(parsed.flatMap { definition.shape.encode($0) } == option.data,
+                            "\(capture.path) frame \(packet.frameNumber) option \(option.code.rawValue): \(text)")
+                    checked += 1
+                    codes.insert(option.code.rawValue)
+                }
+            }
+        }
+        #expect(checked > 1000 && codes.count > 40, "\(checked) options of \(codes.count) codes")
+    }
+}

@@ -314,7 +314,11 @@ private struct Parser {
             guard let definition = DHCPOptionTable.definition(for: code) else {
                 throw Reason("option \(code.rawValue) has no known format: give its bytes, `option \(code.rawValue) = HEX`")
             }
-            let parsed = try Options.value(String(value), shape: definition.shape, name: name)
+            if value.isEmpty, definition.shape != .flag { throw Reason("no value") }
+            let parsed: DHCPOptionValue
+            do throws(DHCPValueError) { parsed = try definition.value(fromText: String(value)) } catch {
+                throw Reason(error.reason + "; or give its bytes, `option \(name) = HEX`")
+            }
             guard let bytes = definition.shape.encode(parsed) else { throw Reason("'\(value)' cannot be encoded") }
             let apply = Options.setter(code, parsed, bytes)
             return OptionSetting(code: code, line: line, key: key) { subnet in
@@ -460,79 +464,6 @@ private enum Options {
         }
     }
 
-    /// The value of an option from its text form, by the option's shape.
-    static func value(_ text: String, shape: DHCPOptionShape, name: String) throws(Reason) -> DHCPOptionValue {
-        if text.isEmpty, shape != .flag { throw Reason("no value") }
-        switch shape {
-        case .ipv4:
-            return .ipv4(try Text.address(Text.single(text)))
-        case .ipv4List:
-            return .list(try Text.items(text).map { item throws(Reason) in .ipv4(try Text.address(item)) })
-        case .ipv4Pairs:
-            let items = Text.items(text)
-            guard items.count % 2 == 0 else { throw Reason("expected pairs of addresses: ADDRESS MASK-OR-ROUTER, …") }
-            return .list(try stride(from: 0, to: items.count, by: 2).map { index throws(Reason) in
-                .record([DHCPOptionField("address", .ipv4(try Text.address(items[index]))),
-                         DHCPOptionField("mask_or_router", .ipv4(try Text.address(items[index + 1])))])
-            })
-        case .uint8: return .unsigned(try Text.number(Text.single(text), maximum: 0xFF))
-        case .uint16: return .unsigned(try Text.number(Text.single(text), maximum: 0xFFFF))
-        case .uint32: return .unsigned(try Text.number(Text.single(text), maximum: 0xFFFF_FFFF))
-        case .int32:
-            let word = try Text.single(text)
-            guard let number = Int64(word), number >= Int64(Int32.min), number <= Int64(Int32.max) else {
-                throw Reason("'\(word)' is not a number within \(Int32.min)…\(Int32.max)")
-            }
-            return .signed(number)
-        case .uint16List:
-            return .list(try Text.items(text).map { item throws(Reason) in .unsigned(try Text.number(item, maximum: 0xFFFF)) })
-        case .bool:
-            return .bool(try Text.boolean(Text.single(text)))
-        case .flag:
-            guard text.isEmpty || (try? Text.boolean(text)) == true else {
-                throw Reason("option \(name) is sent empty or not at all: write `option \(name)`, or leave it out")
-            }
-            return .bool(true)
-        case .text:
-            return .text(try Text.unquoted(text))
-        case .bytes, .vendorEncapsulated:
-            guard let bytes = Hex.parse(text) else { throw Reason("'\(text)' is not bytes in hex (e.g. 68:74:74:70)") }
-            return .bytes(bytes)
-        case .named(let names):
-            let word = try Text.single(text)
-            if let number = UInt32(word), number <= 0xFF { return .named(code: number, name: names[number]) }
-            guard let entry = names.first(where: { $0.value.lowercased() == word.lowercased() }) else {
-                let known = names.sorted { $0.key < $1.key }.map { "\($0.value) (\($0.key))" }.joined(separator: ", ")
-                throw Reason("'\(word)' is not one of \(known)")
-            }
-            return .named(code: entry.key, name: entry.value)
-        case .optionCodes:
-            return .list(try Text.items(text).map { item throws(Reason) in .unsigned(UInt64(try code(item).rawValue)) })
-        case .domainList:
-            let names = try Text.items(text).map { item throws(Reason) in try Text.unquoted(item) }
-            for name in names {
-                let labels = (name.hasSuffix(".") ? name.dropLast() : Substring(name))
-                    .split(separator: ".", omittingEmptySubsequences: false)
-                guard labels.allSatisfy({ (1...63).contains($0.utf8.count) }), name.utf8.count <= 254 else {
-                    throw Reason("'\(name)' is not a DNS name (labels of 1…63 bytes, at most 253 in all)")
-                }
-            }
-            guard DHCPOptionShape.domainList.encode(.list(names.map { .text($0) })) != nil else {
-                throw Reason("'\(text)' cannot be encoded as DNS names")
-            }
-            return .list(names.map { .text($0) })
-        case .classlessRoutes:
-            let items = Text.items(text)
-            guard items.count % 2 == 0 else { throw Reason("expected pairs: DESTINATION/PREFIX ROUTER, …") }
-            return .list(try stride(from: 0, to: items.count, by: 2).map { index throws(Reason) in
-                let (destination, length) = try Text.prefix(items[index])
-                return .record([DHCPOptionField("destination", .prefix(destination, length)),
-                                DHCPOptionField("router", .ipv4(try Text.address(items[index + 1])))])
-            })
-        default:
-            throw Reason("option \(name) has no text form here: give its bytes, `option \(name) = HEX`")
-        }
-    }
 }
 
 // MARK: - words
@@ -584,22 +515,7 @@ private enum Text {
 
     /// NET/PREFIX with no host bits set.
     static func prefix(_ text: String) throws(Reason) -> (IPv4Address, Int) {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let network = IPv4Address(parts[0]), parts[1].allSatisfy(\.isNumber),
-              let length = Int(parts[1]), (0...32).contains(length) else {
-            throw Reason("'\(text)' is not NET/PREFIX (e.g. 198.18.0.0/24)")
-        }
-        let mask = DHCPSubnet(network: network, prefixLength: length, pools: []).mask
-        let masked = IPv4Address(rawValue: network.rawValue & mask.rawValue)
-        guard masked == network else { throw Reason("\(text) has host bits set: the network is \(masked)/\(length)") }
-        return (network, length)
-    }
-
-    static func number(_ text: String, maximum: UInt64) throws(Reason) -> UInt64 {
-        guard text.allSatisfy({ $0.isASCII && $0.isNumber }), let number = UInt64(text), number <= maximum else {
-            throw Reason("'\(text)' is not a number within 0…\(maximum)")
-        }
-        return number
+        do throws(DHCPValueError) { return try DHCPOptionText.prefix(text) } catch { throw Reason(error.reason) }
     }
 
     static func seconds(_ text: String, infinite: Bool = false) throws(Reason) -> UInt32 {
@@ -611,22 +527,6 @@ private enum Text {
     }
 
     static func boolean(_ text: String) throws(Reason) -> Bool {
-        switch text.lowercased() {
-        case "yes", "true", "on", "1": return true
-        case "no", "false", "off", "0": return false
-        default: throw Reason("'\(text)' is neither yes nor no")
-        }
-    }
-
-    /// Text as written, or between double quotes.
-    static func unquoted(_ text: String) throws(Reason) -> String {
-        guard text.hasPrefix("\"") else {
-            guard !text.isEmpty else { throw Reason("no value") }
-            return text
-        }
-        guard text.count >= 2, text.hasSuffix("\"") else { throw Reason("unterminated quoted text: \(text)") }
-        let inner = String(text.dropFirst().dropLast())
-        guard !inner.isEmpty else { throw Reason("empty text") }
-        return inner
+        do throws(DHCPValueError) { return try DHCPOptionText.boolean(text) } catch { throw Reason(error.reason) }
     }
 }

@@ -144,7 +144,7 @@ extension MessageContext {
         let options = RenderedOption.all(of: message)
         for (code, label) in keys {
             guard let rendered = options.first(where: { $0.option.code == code }), let value = rendered.value else { continue }
-            line += " \(label)=\(Self.text(value))"
+            line += " \(label)=\(Self.text(value, of: code))"
         }
         for problem in problems where problem.severity != "info" { line += " [\(problem.code): \(problem.text)]" }
         return line
@@ -179,7 +179,7 @@ extension MessageContext {
                 var text = "  OPTION  " + String(repeating: " ", count: 3 - code.count) + code
                     + " (" + String(repeating: " ", count: max(0, 3 - length.count)) + length + ") "
                     + rendered.option.name.padding(31) + " "
-                if let value = rendered.value { text += Self.text(value) }
+                if let value = rendered.value { text += Self.text(value, of: rendered.option.code) }
                 else { text += Hex.colonSeparated(rendered.option.data) }
                 if let reason = rendered.valueError { text += "  [bad value: \(reason)]" }
                 if rendered.instances > 1 { text += "  [\(rendered.instances) instances, RFC 3396]" }
@@ -196,20 +196,10 @@ extension MessageContext {
         return DHCPMessage.text(of: field)
     }
 
-    /// An option value as text: lists comma-separated, records as key=value.
-    static func text(_ value: DHCPOptionValue) -> String {
-        switch value {
-        case .unsigned(let number): String(number)
-        case .signed(let number): String(number)
-        case .bool(let flag): flag ? "true" : "false"
-        case .ipv4(let address): address.description
-        case .text(let string): "\"" + string.unicodeScalars.map { $0.value >= 0x20 && $0.value != 0x7F ? String($0) : "\\x" + String($0.value, radix: 16) }.joined() + "\""
-        case .bytes(let bytes): Hex.colonSeparated(bytes)
-        case .named(let code, let name): name.map { "\($0) (\(code))" } ?? String(code)
-        case .prefix(let address, let width): "\(address)/\(width)"
-        case .list(let items): items.map(text).joined(separator: ",")
-        case .record(let fields): "{" + fields.map { "\($0.name)=\(text($0.value))" }.joined(separator: " ") + "}"
-        }
+    /// An option's value in the option table's text form (what a configuration file takes back).
+    static func text(_ value: DHCPOptionValue, of code: DHCPOptionCode) -> String {
+        guard let definition = DHCPOptionTable.definition(for: code) else { return "" }
+        return definition.text(value)
     }
 }
 

@@ -73,6 +73,9 @@ enum TypedExpectation {
             return .values(flatten(value))
         case .text:
             return .values([TsharkText.render(option.data)])
+        case .structure:
+            // 78, 79, 90, 159: compared as bytes; tshark's field names for them are not mapped here.
+            return .unmapped("structure")
         case .bytes, .vendorEncapsulated:
             // tshark decodes option 43 only for vendors it knows (PXE, Aruba …); compared as bytes.
             return .opaque
