@@ -51,21 +51,7 @@ public final class PacketTap: @unchecked Sendable {
     public func drain(limit: Int = 256) throws(DHCPNetworkError) -> [ReceivedFrame] {
         var frames = [ReceivedFrame]()
         while frames.count < limit {
-            var from = sockaddr_ll()
-            var length = cns_sockaddr_ll_size()
-            let capacity = buffer.count
-            let count = buffer.withUnsafeMutableBytes { bytes in
-                withUnsafeMutablePointer(to: &from) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        recvfrom(descriptor, bytes.baseAddress, capacity, 0, $0, &length)
-                    }
-                }
-            }
-            if count < 0 {
-                let number = errno
-                if number == EAGAIN || number == EWOULDBLOCK || number == EINTR { break }
-                throw DHCPNetworkError(operation: "read the packet tap", errorNumber: number)
-            }
+            guard let (count, from) = try receivePacket(descriptor, into: &buffer, what: "read the packet tap") else { break }
             // Frames queued before the filter was attached or the socket bound are tested again here. Loopback carries
             // Ethernet headers (zero MACs) and shows each frame twice, leaving and arriving: the arrival is kept, as
             // libpcap does. Other link types are not Ethernet.

@@ -166,21 +166,7 @@ public final class RawFrameSocket: @unchecked Sendable {
     /// Reads queued frames until one passes the port test; nil when the queue is empty.
     private func receiveNow() throws(DHCPNetworkError) -> ReceivedFrame? {
         while true {
-            var from = sockaddr_ll()
-            var length = cns_sockaddr_ll_size()
-            let capacity = buffer.count
-            let count = buffer.withUnsafeMutableBytes { bytes in
-                withUnsafeMutablePointer(to: &from) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        recvfrom(descriptor, bytes.baseAddress, capacity, 0, $0, &length)
-                    }
-                }
-            }
-            if count < 0 {
-                let number = errno
-                if number == EAGAIN || number == EWOULDBLOCK || number == EINTR { return nil }
-                throw DHCPNetworkError(operation: "receive on \(interface.name)", errorNumber: number)
-            }
+            guard let (count, from) = try receivePacket(descriptor, into: &buffer, what: "receive on \(interface.name)") else { return nil }
             let frame = Array(buffer[0..<count])
             let packetType = ReceivedFrame.PacketType(from.sll_pkttype)
             if packetType == .outgoing { continue }
@@ -206,4 +192,26 @@ public final class RawFrameSocket: @unchecked Sendable {
     public func stop() { stopPipe.signal() }
 
     public var isStopped: Bool { stopPipe.isSignalled }
+}
+
+/// One non-blocking recvfrom(2) on a packet socket into `buffer`: the frame's length and its link-level address;
+/// nil when nothing is queued. `what` names the read in an error.
+func receivePacket(_ descriptor: Int32, into buffer: inout [UInt8], what: @autoclosure () -> String)
+    throws(DHCPNetworkError) -> (count: Int, from: sockaddr_ll)? {
+    var from = sockaddr_ll()
+    var length = cns_sockaddr_ll_size()
+    let capacity = buffer.count
+    let count = buffer.withUnsafeMutableBytes { bytes in
+        withUnsafeMutablePointer(to: &from) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                recvfrom(descriptor, bytes.baseAddress, capacity, 0, $0, &length)
+            }
+        }
+    }
+    if count < 0 {
+        let number = errno
+        if number == EAGAIN || number == EWOULDBLOCK || number == EINTR { return nil }
+        throw DHCPNetworkError(operation: what(), errorNumber: number)
+    }
+    return (count, from)
 }

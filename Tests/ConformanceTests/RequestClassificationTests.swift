@@ -46,22 +46,16 @@ import Testing
     @Test func everyCorpusRequestIsClassifiedAlike() throws {
         var compared = 0
         var seen = Set<DHCPRequestKind>()
-        for capture in Fixtures.captures {
-            let reader = try PCAPFileReader(path: capture.url.path)
-            let linkType = LinkType(rawValue: reader.linkType)
-            var decoder = DHCPFrameDecoder()
-            while let packet = try reader.next() {
-                let decoded = decoder.decode(packet.bytes, linkType: linkType, time: packet.timestamp)
-                guard case .dhcp(let record) = decoded.content, record.diagnostics.isEmpty, !record.reassembled,
-                      let message = record.message, message.messageType == .request else { continue }
-                let frame = [UInt8](packet.bytes)
-                let analyzer = Self.analyzerKind(of: frame, linkType: linkType)
-                let server = Self.serverKind(of: frame, linkType: linkType)
-                #expect(analyzer != nil && analyzer == server,
-                        "\(capture.path) frame \(packet.frameNumber): analyse says \(String(describing: analyzer)), the server \(String(describing: server))")
-                if let server { seen.insert(server) }
-                compared += 1
-            }
+        try Fixtures.forEachDHCPRecord { capture, packet, linkType, record in
+            guard record.diagnostics.isEmpty, !record.reassembled,
+                  let message = record.message, message.messageType == .request else { return }
+            let frame = [UInt8](packet.bytes)
+            let analyzer = Self.analyzerKind(of: frame, linkType: linkType)
+            let server = Self.serverKind(of: frame, linkType: linkType)
+            #expect(analyzer != nil && analyzer == server,
+                    "\(capture.path) frame \(packet.frameNumber): analyse says \(String(describing: analyzer)), the server \(String(describing: server))")
+            if let server { seen.insert(server) }
+            compared += 1
         }
         #expect(compared >= 30, "only \(compared) REQUESTs in the corpus")
         // The corpus holds REQUESTs of every kind but REBINDING; the generated ones below cover all four.
@@ -105,24 +99,18 @@ import Testing
     @Test func everyCorpusOptionRoundTripsThroughItsText() throws {
         var checked = 0
         var codes = Set<UInt8>()
-        for capture in Fixtures.captures {
-            let reader = try PCAPFileReader(path: capture.url.path)
-            let linkType = LinkType(rawValue: reader.linkType)
-            var decoder = DHCPFrameDecoder()
-            while let packet = try reader.next() {
-                let decoded = decoder.decode(packet.bytes, linkType: linkType, time: packet.timestamp)
-                guard case .dhcp(let record) = decoded.content, let message = record.message else { continue }
-                for option in message.options {
-                    guard let definition = DHCPOptionTable.definition(for: option.code),
-                          let value = try? option.value() else { continue }
-                    let text = definition.text(value)
-                    let parsed = try? definition.value(fromText: text)
-                    #expect(parsed == value, "\(capture.path) frame \(packet.frameNumber) option \(option.code.rawValue): \(text)")
-                    #expect(parsed.flatMap { definition.shape.encode($0) } == option.data,
-                            "\(capture.path) frame \(packet.frameNumber) option \(option.code.rawValue): \(text)")
-                    checked += 1
-                    codes.insert(option.code.rawValue)
-                }
+        try Fixtures.forEachDHCPRecord { capture, packet, _, record in
+            guard let message = record.message else { return }
+            for option in message.options {
+                guard let definition = DHCPOptionTable.definition(for: option.code),
+                      let value = try? option.value() else { continue }
+                let text = definition.text(value)
+                let parsed = try? definition.value(fromText: text)
+                #expect(parsed == value, "\(capture.path) frame \(packet.frameNumber) option \(option.code.rawValue): \(text)")
+                #expect(parsed.flatMap { definition.shape.encode($0) } == option.data,
+                        "\(capture.path) frame \(packet.frameNumber) option \(option.code.rawValue): \(text)")
+                checked += 1
+                codes.insert(option.code.rawValue)
             }
         }
         #expect(checked > 1000 && codes.count > 40, "\(checked) options of \(codes.count) codes")

@@ -1,3 +1,6 @@
+import Capture
+import DHCPAnalysis
+import Framing
 import Foundation
 import Testing
 
@@ -42,6 +45,20 @@ enum Fixtures {
             var row = [String: String]()
             for (index, name) in header.enumerated() where index < cells.count { row[name] = cells[index] }
             return row
+        }
+    }
+
+    /// Every DHCP record of every capture, decoded frame by frame.
+    static func forEachDHCPRecord(_ body: (CaptureCase, CapturedPacket, LinkType, DHCPRecord) throws -> Void) throws {
+        for capture in captures {
+            let reader = try PCAPFileReader(path: capture.url.path)
+            let linkType = LinkType(rawValue: reader.linkType)
+            var decoder = DHCPFrameDecoder()
+            while let packet = try reader.next() {
+                guard case .dhcp(let record) = decoder.decode(packet.bytes, linkType: linkType, time: packet.timestamp).content
+                else { continue }
+                try body(capture, packet, linkType, record)
+            }
         }
     }
 
