@@ -44,9 +44,7 @@ struct FloodLabTests: MockServerScenario {
 
             let mock = try await Self.startMock(lab, in: server, ["--range", Self.range(lab.subnet, 100, 100 + Self.poolSize - 1),
                                                                  "--lease-time", "20", "--t1", "3", "--t2", "15",
-                                                                 "--rate-limit", String(Self.rate)],
-                                            // The flood, the 30-s holds and the newcomer: over a minute on a loaded machine.
-                                            timeout: 115)
+                                                                 "--rate-limit", String(Self.rate)])
             let mockPID = try #require(mock.commandPID)
             let dhclient = try Self.startDhclient(lab, "dhclient", in: client)
             try await lab.wait(for: "the known client's BOUND") { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } }

@@ -119,7 +119,7 @@ struct PerfInteropTests: MockClientScenario {
     /// Starts `dhcpscope perf --json` with 30 clients, 30 exchanges at 30/s (unless `arguments` say otherwise).
     static func startPerf(_ lab: Lab, _ name: String, in namespace: String, _ arguments: [String]) throws -> LabProcess {
         let defaults = arguments.contains("--count") ? [] : ["--clients", "\(clients)", "--count", "\(clients)", "--rate", "30"]
-        return try lab.start(name, in: namespace, [DHCPScope.binary.path, "perf", "--json"] + defaults + arguments, timeout: 30)
+        return try lab.start(name, in: namespace, [DHCPScope.binary.path, "perf", "--json"] + defaults + arguments, timeout: 90)
     }
 
     static func summary(_ lab: Lab, _ run: LabProcess) throws -> [String: Any] {

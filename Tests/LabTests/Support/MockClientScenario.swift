@@ -102,7 +102,7 @@ extension MockClientScenario {
 
     /// Starts `dhcpscope mock-client -i cli0 --json ARGUMENTS` in `namespace` (at most `timeout` s).
     static func startMockClient(_ lab: Lab, _ name: String, in namespace: String, _ arguments: [String],
-                                timeout: Int = 40) throws -> LabProcess {
+                                timeout: Int = 90) throws -> LabProcess {
         try lab.start(name, in: namespace, [DHCPScope.binary.path, "mock-client", "-i", "cli0", "--json"] + arguments, timeout: timeout)
     }
 

@@ -52,9 +52,10 @@ extension MockServerScenario {
                                    ["--range", range(lab.secondSubnet, 100, 110), "--lease-time", "120", "--authoritative"])
     }
 
-    /// `timeout`: seconds the mock may run in all (the lab's outer timeout), long enough for the whole scenario.
+    /// `timeout`: seconds the mock may run in all (the lab's outer timeout), long enough for the whole scenario
+    /// however slowly a loaded machine runs it (a scenario of 5 s took 60 s beside 47 others on 2 cores).
     static func startMock(_ lab: Lab, _ name: String = "mock-server", in namespace: String, _ arguments: [String],
-                          timeout: Int = 60) async throws -> LabProcess {
+                          timeout: Int = 150) async throws -> LabProcess {
         let mock = try lab.start(name, in: namespace, [DHCPScope.binary.path, "mock-server", "--json", "-i", "srv0"] + arguments,
                                  timeout: timeout)
         try await lab.wait(for: "\(name)'s ready event") {
