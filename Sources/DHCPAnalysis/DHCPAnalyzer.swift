@@ -17,10 +17,10 @@ public struct DHCPAnalyzer {
     private var openDORA: [ClientKey: TransactionKey] = [:]
     /// The transaction that last opened with each xid, to notice two clients on one xid.
     private var xidOwners: [UInt32: TransactionKey] = [:]
+    /// (xid, hardware key) → the client, for the transactions of clients named by option 61 (aliases included): a
+    /// reply without option 61 (servers before RFC 6842 do not echo it) is theirs. As many as open transactions.
+    private var identifiedClients: [TransactionKey: ClientKey] = [:]
     private var clients = DenseTable<ClientKey, ClientRecord>()
-    /// Hardware key → the key of the client that last sent option 61 with that chaddr: a reply without option 61
-    /// (servers before RFC 6842 do not echo it) speaks of that client.
-    private var identities: [ClientKey: ClientKey] = [:]
     private var leases = DenseTable<LeaseKey, LeaseRecord>()
     private var leaseHolders: [IPv4Address: ClientKey] = [:]
     private var servers: [IPv4Address: ServerRecord] = [:]
@@ -106,17 +106,26 @@ public struct DHCPAnalyzer {
         return events
     }
 
-    /// RFC 2131 §4.2: who `message` is about — the client identifier when it carries one; a reply without one is
-    /// about the client that sent that identifier with the same chaddr.
-    private mutating func clientKey(of message: DHCPMessage) -> ClientKey {
+    /// RFC 2131 §4.2: who `message` is about — the client identifier when it carries one; a reply without one
+    /// (servers before RFC 6842 do not echo it) is about the client named by option 61 whose transaction has the
+    /// reply's xid and chaddr.
+    private func clientKey(of message: DHCPMessage) -> ClientKey {
         let key = ClientKey(message)
-        let fromClient = message.op == DHCPMessage.bootRequest
-        if key.isIdentifiedByClientIdentifier {
-            if fromClient { identities[key.hardware] = key }
-            return key
-        }
-        if !fromClient, let known = identities[key] { return known }
-        return key
+        guard !key.isIdentifiedByClientIdentifier, message.op == DHCPMessage.bootReply,
+              let client = identifiedClients[TransactionKey(xid: message.xid, client: key)] else { return key }
+        return client
+    }
+
+    /// Notes that the transaction `key` (or an alias of one) belongs to a client named by option 61.
+    private mutating func noteIdentified(_ key: TransactionKey) {
+        guard key.client.isIdentifiedByClientIdentifier else { return }
+        identifiedClients[TransactionKey(xid: key.xid, client: key.client.hardware)] = key.client
+    }
+
+    private mutating func forgetIdentified(_ key: TransactionKey) {
+        guard key.client.isIdentifiedByClientIdentifier else { return }
+        let hardware = TransactionKey(xid: key.xid, client: key.client.hardware)
+        if identifiedClients[hardware] == key.client { identifiedClients[hardware] = nil }
     }
 
     /// Lets time pass without a message (live capture): transactions idle past the timeout end.
@@ -140,6 +149,7 @@ public struct DHCPAnalyzer {
         transactions.removeAll()
         aliases.removeAll()
         xidOwners.removeAll()
+        identifiedClients.removeAll()
         creationOrder.removeAll()
         creationHead = 0
         if let end = latestTime {
@@ -223,6 +233,7 @@ public struct DHCPAnalyzer {
                dora.offers.contains(where: { $0.server == message.serverIdentifier }) {
                 // RFC 2131 §4.4.1 wants the same xid, but some clients pick a new one for the REQUEST.
                 aliases[key] = open
+                noteIdentified(key)
                 transactions.modify(open) { $0.aliases.append(key) }
                 key = open
             } else {
@@ -628,6 +639,7 @@ public struct DHCPAnalyzer {
                            "xid \(Hex.xid(key.xid)) is in use by \(owner.client) too"), &events)
         }
         xidOwners[key.xid] = key
+        noteIdentified(key)
         transactions[key] = Transaction(key: key, kind: kind, time: observed.time)
         creationOrder.append(key)
         transactionCount += 1
@@ -664,7 +676,11 @@ public struct DHCPAnalyzer {
 
     private mutating func remove(_ key: TransactionKey) {
         guard let transaction = transactions.removeValue(forKey: key) else { return }
-        for alias in transaction.aliases { aliases[alias] = nil }
+        for alias in transaction.aliases {
+            aliases[alias] = nil
+            forgetIdentified(alias)
+        }
+        forgetIdentified(key)
         if xidOwners[key.xid] == key { xidOwners[key.xid] = nil }
         if openDORA[key.client] == key { openDORA[key.client] = nil }
     }
@@ -709,7 +725,6 @@ public struct DHCPAnalyzer {
                    &events)
         }
         clients.removeSmallest(count) { $0.lastSeen < $1.lastSeen }
-        identities = identities.filter { clients[$0.value] != nil }
         evictedClients += count
     }
 

@@ -70,33 +70,32 @@ public struct Problem: Sendable {
 
 /// A client as RFC 2131 §4.2 names it (`DHCPClientKey`'s rule): by its client identifier (option 61) when it sends
 /// one, else by its hardware type and address (chaddr, hlen bytes, at most 16). The hardware address is kept either
-/// way, for display (`description`, the `mac` of events). Stored in words, identifiers of up to 16 bytes inline, so
-/// that tables keyed by client hash and compare fast.
+/// way, for display (`description`, the `mac` of events). Five words, so that the tables keyed by client (one entry
+/// per client, transaction and lease) stay small and hash fast: an identifier of up to 16 bytes is kept whole, a
+/// longer one (RFC 4361's, with a DUID) as a 128-bit digest — two clients would have to collide on it to be taken
+/// for one.
 public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
     public let htype: UInt8
     public let length: UInt8
+    /// 0 when the hardware address names the client; else the identifier's length (at most 255).
+    private let identifierLength: UInt8
     private let high: UInt64
     private let low: UInt64
-    /// Option 61 when the client sent a non-empty one: then it alone tells clients apart.
-    private let identifier: Identifier?
-
-    private struct Identifier: Hashable, Sendable {
-        let length: UInt8
-        let high: UInt64
-        let low: UInt64
-        /// Bytes past the sixteenth (RFC 4361 identifiers with a DUID-LLT are 19); empty arrays allocate nothing.
-        let rest: [UInt8]
-    }
+    private let identifierHigh: UInt64
+    private let identifierLow: UInt64
 
     public init(htype: UInt8, address: some Collection<UInt8>, identifier: (some Collection<UInt8>)? = [UInt8]?.none) {
         self.htype = htype
         (length, high, low) = Self.pack(address.prefix(16))
         if let identifier, !identifier.isEmpty {
-            let (length, high, low) = Self.pack(identifier.prefix(16))
-            self.identifier = Identifier(length: UInt8(clamping: identifier.count), high: high, low: low,
-                                         rest: identifier.count > 16 ? Array(identifier.dropFirst(16)) : [])
+            identifierLength = UInt8(clamping: identifier.count)
+            if identifier.count <= 16 {
+                (_, identifierHigh, identifierLow) = Self.pack(identifier)
+            } else {
+                (identifierHigh, identifierLow) = Self.digest(identifier)
+            }
         } else {
-            self.identifier = nil
+            identifierLength = 0; identifierHigh = 0; identifierLow = 0
         }
     }
 
@@ -117,31 +116,42 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
         return (count, high, low)
     }
 
-    /// Whether a client identifier names this client.
-    public var isIdentifiedByClientIdentifier: Bool { identifier != nil }
+    /// FNV-1a 64 twice, from two offsets: 128 bits of an identifier too long to keep whole.
+    private static func digest(_ bytes: some Collection<UInt8>) -> (UInt64, UInt64) {
+        var first: UInt64 = 0xCBF2_9CE4_8422_2325, second: UInt64 = 0x6C62_272E_07BB_0142
+        for byte in bytes {
+            first = (first ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+            second = (second ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return (first, second)
+    }
 
     private init(htype: UInt8, length: UInt8, high: UInt64, low: UInt64) {
-        self.htype = htype; self.length = length; self.high = high; self.low = low; identifier = nil
+        self.htype = htype; self.length = length; self.high = high; self.low = low
+        identifierLength = 0; identifierHigh = 0; identifierLow = 0
     }
 
     /// The same client's hardware key (what a reply without option 61 names).
     public var hardware: ClientKey { ClientKey(htype: htype, length: length, high: high, low: low) }
 
     public static func == (a: ClientKey, b: ClientKey) -> Bool {
-        switch (a.identifier, b.identifier) {
-        case let (x?, y?): x == y
-        case (nil, nil): a.htype == b.htype && a.length == b.length && a.high == b.high && a.low == b.low
-        default: false
+        if a.identifierLength != 0 || b.identifierLength != 0 {
+            return a.identifierLength == b.identifierLength && a.identifierHigh == b.identifierHigh
+                && a.identifierLow == b.identifierLow
         }
+        return a.htype == b.htype && a.length == b.length && a.high == b.high && a.low == b.low
     }
 
     public func hash(into hasher: inout Hasher) {
-        if let identifier {
-            hasher.combine(identifier)
+        if identifierLength != 0 {
+            hasher.combine(identifierLength); hasher.combine(identifierHigh); hasher.combine(identifierLow)
         } else {
             hasher.combine(htype); hasher.combine(length); hasher.combine(high); hasher.combine(low)
         }
     }
+
+    /// Whether a client identifier names this client.
+    public var isIdentifiedByClientIdentifier: Bool { identifierLength != 0 }
 
     /// The hardware address bytes.
     public var address: [UInt8] {
