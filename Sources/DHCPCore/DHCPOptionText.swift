@@ -130,20 +130,11 @@ public enum DHCPOptionText {
     // MARK: the untyped tree of a text
 
     /// What a text says before the shape gives it types: words, quoted text, records, lists.
-    indirect enum Node: Equatable {
+    indirect enum Node {
         case word(String)
         case quoted(String)
         case record([(String, Node)])
         case list([Node])
-
-        static func == (a: Node, b: Node) -> Bool {
-            switch (a, b) {
-            case let (.word(x), .word(y)), let (.quoted(x), .quoted(y)): x == y
-            case let (.list(x), .list(y)): x == y
-            case let (.record(x), .record(y)): x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
-            default: false
-            }
-        }
 
         /// A whole text: one item, or a list of items separated by commas or blanks.
         static func parse(_ text: Substring) throws(DHCPValueError) -> Node {
