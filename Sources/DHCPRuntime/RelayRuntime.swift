@@ -31,8 +31,11 @@ public final class RelayRuntime {
         self.recorder = recorder; self.clock = clock
     }
 
-    /// Ends `run` from any thread or a signal handler.
-    public func stop() { for socket in sockets { socket.stop() } }
+    /// What ends `run`, to call from any thread or a signal handler.
+    public var stop: @Sendable () -> Void {
+        let sockets = self.sockets
+        return { for socket in sockets { socket.stop() } }
+    }
 
     /// Relays until `stop()`, `deadline` (the clock's seconds), `limit` messages passed on, or a socket error
     /// (then false).

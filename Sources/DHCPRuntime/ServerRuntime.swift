@@ -59,8 +59,11 @@ public final class ServerRuntime {
         self.link = link; self.engine = engine; self.recorder = recorder; self.clock = clock
     }
 
-    /// Ends `run` from any thread or a signal handler.
-    public func stop() { link.socket.stop() }
+    /// What ends `run`, to call from any thread or a signal handler.
+    public var stop: @Sendable () -> Void {
+        let socket = link.socket
+        return { socket.stop() }
+    }
 
     /// Serves until `stop()`, `deadline` (the clock's seconds) or a receive error; replies still held back by
     /// the delay fault when it ends are sent first. Then brings the database up to date.

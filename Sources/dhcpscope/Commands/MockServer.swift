@@ -185,7 +185,6 @@ struct MockServer: ParsableCommand {
         let network: NetworkInterface
         do { network = try NetworkInterface.named(interface) } catch { throw Diagnostics.failure(error.description) }
         guard let address = network.ipv4.first else { throw Diagnostics.failure("\(interface) has no IPv4 address: give it one first") }
-        guard network.mac != nil else { throw Diagnostics.failure("\(interface) has no Ethernet address") }
         var fileText: String?
         if let config {
             guard let text = Self.readFile(config) else { throw Diagnostics.failure("\(config): \(String(cString: strerror(errno)))") }
@@ -208,8 +207,8 @@ struct MockServer: ParsableCommand {
         } catch {
             throw Diagnostics.failure("\(error)")
         }
-        let link = runtime.link
-        let signals = StopSignals { _ in link.socket.stop() }
+        let stop = runtime.stop
+        let signals = StopSignals { _ in stop() }
         defer { signals.cancel() }
         for lease in runtime.engine.leases { log.lease(lease, ack: nil) }
         log.ready(interface: interface, configuration: configuration)

@@ -138,8 +138,8 @@ struct Relay: ParsableCommand {
             maximumHops: UInt8(maxHops))
         let runtime = RelayRuntime(links: links, upstream: upstreamSocket, upstreamInterface: upstreamInterface,
                                    agent: DHCPRelayAgent(configuration: configuration), recorder: recorder)
-        let sockets = links.map(\.socket) + [upstreamSocket]
-        let signals = StopSignals { _ in for socket in sockets { socket.stop() } }
+        let stop = runtime.stop
+        let signals = StopSignals { _ in stop() }
         defer { signals.cancel() }
         let log = RelayLog(output: output, json: json)
         log.ready(configuration, upstream: upstream)
