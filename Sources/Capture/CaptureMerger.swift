@@ -9,6 +9,8 @@ public final class CaptureMerger {
     public let readers: [PCAPFileReader]
     private var heads: [CapturedPacket?]
     private var started = false
+    /// A single file that ended or failed.
+    private var finished = false
     private var consumed: Int?
     private var failures: [(Int, CaptureError)] = []
 
@@ -18,6 +20,18 @@ public final class CaptureMerger {
     }
 
     public func next() -> Item? {
+        if readers.count == 1 {
+            // One file: nothing to merge.
+            guard !finished else { return nil }
+            do {
+                if let packet = try readers[0].next() { return .packet(fileIndex: 0, packet) }
+                finished = true
+                return nil
+            } catch {
+                finished = true
+                return .failure(fileIndex: 0, error)
+            }
+        }
         if !started {
             started = true
             for index in readers.indices { advance(index) }

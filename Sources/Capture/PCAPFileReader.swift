@@ -23,6 +23,9 @@ public final class PCAPFileReader {
     private var nextRecordOffset: Int64?
     private let file: UnsafeMutablePointer<FILE>?
     private var compressed = false
+    /// A classic pcap file, whose records are a 16-byte header and the captured bytes: the next record's offset is
+    /// counted instead of asked of the stream (ftell is a system call per packet). pcapng blocks are asked for.
+    private var classicFormat = false
 
     public init(path: String) throws(CaptureError) {
         self.path = path
@@ -47,7 +50,11 @@ public final class PCAPFileReader {
         linkType = pcap_datalink(opened)
         file = pcap_file(opened)
         // Offsets of a pipe or of a decompressed stream would mislead: only plain files report them.
-        if path != "-", !compressed, let file { nextRecordOffset = Int64(ftell(file)) }
+        if path != "-", !compressed, let file {
+            nextRecordOffset = Int64(ftell(file))
+            var magic: UInt32 = 0
+            classicFormat = pread(fileno(file), &magic, 4, 0) == 4 && magic != 0x0A0D_0D0A
+        }
     }
 
     deinit {
@@ -77,7 +84,10 @@ public final class PCAPFileReader {
             case 1:
                 guard let header, let data else { continue }
                 frameCount += 1
-                if nextRecordOffset != nil, let file { nextRecordOffset = Int64(ftell(file)) }
+                if let offset = nextRecordOffset {
+                    if classicFormat { nextRecordOffset = offset + 16 + Int64(header.pointee.caplen) }
+                    else if let file { nextRecordOffset = Int64(ftell(file)) }
+                }
                 if var program = filter, pcap_offline_filter(&program, header, data) == 0 { continue }
                 let length = Int(header.pointee.caplen)
                 return CapturedPacket(

@@ -77,14 +77,13 @@ public struct DHCPAnalyzer {
         var events = [AnalysisEvent]()
         messageCount += 1
         advance(to: frame.time, &events)
-        let firstError = record.diagnostics.first { $0.severity == .error }
-        guard let message = record.message else {
+        guard let message = record.view else {
             report(Problem(.malformed, .error, rfc: "2131 2", frames: [frame],
                            record.diagnostics.first?.description ?? "not a DHCP message"), &events)
             return events
         }
         let client = clientKey(of: message)
-        if let error = firstError {
+        if record.issues.hasError, let error = record.diagnostics.first(where: { $0.severity == .error }) {
             report(Problem(.malformed, .error, rfc: "2131 2", client: client, xid: message.xid, frames: [frame],
                            error.description), &events)
         }
@@ -109,7 +108,7 @@ public struct DHCPAnalyzer {
     /// RFC 2131 §4.2: who `message` is about — the client identifier when it carries one; a reply without one
     /// (servers before RFC 6842 do not echo it) is about the client named by option 61 whose transaction has the
     /// reply's xid and chaddr.
-    private func clientKey(of message: DHCPMessage) -> ClientKey {
+    private func clientKey(of message: DHCPMessageView) -> ClientKey {
         let key = ClientKey(message)
         guard !key.isIdentifiedByClientIdentifier, message.op == DHCPMessage.bootReply,
               let client = identifiedClients[TransactionKey(xid: message.xid, client: key)] else { return key }
@@ -213,6 +212,19 @@ public struct DHCPAnalyzer {
 
     // MARK: client messages
 
+    /// Replaces `stored` with `data` when sent and different: the bytes are copied only when they change.
+    private static func keep(_ data: UnsafeRawBufferPointer?, in stored: inout [UInt8]?) {
+        guard let data, stored.map({ !$0.elementsEqual(data) }) ?? true else { return }
+        stored = Array(data)
+    }
+
+    /// The host name (option 12) when sent and different from `stored`, which is decoded again only then.
+    private static func keepHostName(of message: DHCPMessageView, in stored: inout String?) {
+        guard let data = message.optionData(.hostName), stored.map({ !$0.utf8.elementsEqual(data) }) ?? true,
+              let name = message.hostName else { return }
+        stored = name
+    }
+
     private mutating func clientMessage(_ observed: ObservedMessage, _ type: DHCPMessageType, _ events: inout [AnalysisEvent]) {
         let message = observed.message
         var key = TransactionKey(xid: observed.xid, client: observed.client)
@@ -243,10 +255,10 @@ public struct DHCPAnalyzer {
         // Taken out of the table while it changes, so that its arrays are not copied on write; every path puts it back.
         guard var transaction = transactions.removeValue(forKey: key) else { return }
         transaction.add(observed.frame)
-        transaction.clientID = message.clientIdentifier ?? transaction.clientID
+        Self.keep(message.optionData(.clientIdentifier), in: &transaction.clientID)
         if message.relayAddress != .any { transaction.relayAddress = message.relayAddress }
         if message.isBroadcast { transaction.broadcastAsked = true }
-        if let parameters = message.option(.parameterRequestList)?.data { transaction.requestedParameters = parameters }
+        Self.keep(message.optionData(.parameterRequestList), in: &transaction.requestedParameters)
         checkRetransmission(observed, type, &transaction, &events)
         transaction.lastClientType = type
         transaction.lastClientTime = observed.time
@@ -269,8 +281,8 @@ public struct DHCPAnalyzer {
             machine: DHCPClientStateMachine(state: observed.clientEvent.map(DHCPClientStateMachine.initialState(before:)) ?? .unknown),
             lastSeen: observed.time)
         client.lastSeen = observed.time
-        client.clientID = message.clientIdentifier ?? client.clientID
-        client.hostname = message.hostName ?? client.hostname
+        Self.keep(message.optionData(.clientIdentifier), in: &client.clientID)
+        Self.keepHostName(of: message, in: &client.hostname)
         switch type {
         case .discover:
             if let declined = client.lastDecline, observed.time.timeInterval - declined < 10 {
@@ -508,7 +520,7 @@ public struct DHCPAnalyzer {
                     "reply has giaddr \(message.relayAddress), the relayed request had \(transaction.relayAddress)")
         }
         if type == .ack, transaction.kind != .release, let wanted = transaction.requestedParameters {
-            let missing = wanted.filter { $0 != 0 && $0 != 255 && message.option(DHCPOptionCode($0)) == nil }
+            let missing = wanted.filter { $0 != 0 && $0 != 255 && !message.hasOption(DHCPOptionCode($0)) }
             if !missing.isEmpty {
                 problem(.parametersNotSupplied, .info, "2131 4.3.1",
                         "asked for options the ACK lacks: " + missing.map(String.init).joined(separator: ", "))
@@ -549,7 +561,8 @@ public struct DHCPAnalyzer {
         leaseHolders[address] = observed.client
         var client = clients[observed.client] ?? ClientRecord(machine: DHCPClientStateMachine(state: .unknown), lastSeen: observed.time)
         let key = LeaseKey(ip: address, client: observed.client)
-        lease.hostname = message.hostName ?? client.hostname
+        lease.hostname = client.hostname
+        Self.keepHostName(of: message, in: &lease.hostname)
         lease.clientID = transaction.clientID ?? client.clientID
         if leases[key]?.isHeld == true { lease.state = .renewed }
         leases[key] = lease

@@ -1,26 +1,33 @@
 import DHCPCore
 import Framing
 
-/// A DHCPv4 message found in a frame, with the network details around it.
-public struct DHCPRecord: Sendable {
+/// A DHCPv4 message found in a frame, with the network details around it. The message is read in place: valid
+/// until its decoder decodes the next frame (`message` makes an owned copy).
+public struct DHCPRecord {
     public var ip: IPv4Info
     public var sourcePort: UInt16
     public var destinationPort: UInt16
     /// nil when the payload is too short for a BOOTP header.
-    public var message: DHCPMessage?
-    public var diagnostics: [DHCPParseError]
-    /// Offsets of the option instances in the payload, in `message.optionInstances` order.
-    public var optionOffsets: [Int]
+    public var view: DHCPMessageView?
+    /// What reading the message found wrong, each at its byte offset.
+    public var issues: DHCPParseIssues
     /// A framing problem that did not stop decoding (a UDP length that lied).
     public var framingWarning: FramingError?
     /// True when the datagram was reassembled from IPv4 fragments.
     public var reassembled: Bool
     public var payloadLength: Int
+
+    /// The message as an owned value (a copy of the payload); nil when the payload is too short for a BOOTP header.
+    public var message: DHCPMessage? { view.map(DHCPMessage.init) }
+    /// The problems with their texts.
+    public var diagnostics: [DHCPParseError] { issues.diagnostics }
+    /// Offsets of the option instances in the payload, in `message.optionInstances` order.
+    public var optionOffsets: [Int] { view?.optionOffsets ?? [] }
 }
 
 /// One captured frame, decoded as far as DHCP needs.
-public struct DecodedFrame: Sendable {
-    public enum Content: Sendable {
+public struct DecodedFrame {
+    public enum Content {
         case dhcp(DHCPRecord)
         /// DHCPv6 (UDP 546/547): counted, not decoded yet.
         case dhcpv6
@@ -36,20 +43,30 @@ public struct DecodedFrame: Sendable {
 }
 
 /// Turns captured frames into DHCP records: link layer, IPv4 (reassembling fragments), UDP, DHCP.
-/// Pure apart from the bounded fragment table it keeps.
-public struct DHCPFrameDecoder: Sendable {
+/// Pure apart from the bounded fragment table it keeps and the storage its message reader reuses.
+public struct DHCPFrameDecoder {
     public let ports: Set<UInt16>
     private var reassembler = IPv4Reassembler()
+    private let reader = DHCPMessageReader()
 
-    public init(ports: Set<UInt16> = [67, 68]) { self.ports = ports }
+    /// `ports` as a bit per port number: looked up for every UDP frame.
+    private let portBits: [UInt64]
+
+    public init(ports: Set<UInt16> = [67, 68]) {
+        self.ports = ports
+        var bits = [UInt64](repeating: 0, count: 1024)
+        for port in ports { bits[Int(port) >> 6] |= 1 << UInt64(port & 63) }
+        portBits = bits
+    }
 
     public mutating func decode(_ bytes: UnsafeRawBufferPointer, linkType: LinkType, time: Timestamp) -> DecodedFrame {
         let frame = FrameParser.parse(bytes, linkType: linkType)
         switch frame.payload {
         case .udp(let ip, let udp, let lengthError):
             guard isDHCP(udp.sourcePort, udp.destinationPort) else { return DecodedFrame(link: frame.link, content: .other) }
-            let payload = UnsafeRawBufferPointer(rebasing: bytes[udp.payload])
-            return DecodedFrame(link: frame.link, content: .dhcp(record(payload, ip: ip, udp: udp, warning: lengthError, reassembled: false)))
+            let read = reader.read(UnsafeRawBufferPointer(rebasing: bytes[udp.payload]))
+            return DecodedFrame(link: frame.link, content: .dhcp(record(read, ip: ip, udp: udp, warning: lengthError,
+                                                                        reassembled: false, length: udp.payload.count)))
         case .ipv4Fragment(let ip, let range):
             _ = reassembler.expire(now: time.timeInterval)
             switch reassembler.add(ip, payload: UnsafeRawBufferPointer(rebasing: bytes[range]), time: time.timeInterval) {
@@ -64,12 +81,14 @@ public struct DHCPFrameDecoder: Sendable {
                           isDHCP(udp.sourcePort, udp.destinationPort) else {
                         return DecodedFrame(link: frame.link, content: .other)
                     }
-                    let payload = UnsafeRawBufferPointer(rebasing: whole[udp.payload])
-                    return DecodedFrame(link: frame.link, content: .dhcp(record(payload, ip: ip, udp: udp, warning: lengthError, reassembled: true)))
+                    // The datagram is gone when this closure returns: the reader keeps a copy for the view.
+                    let read = reader.readCopy(UnsafeRawBufferPointer(rebasing: whole[udp.payload]))
+                    return DecodedFrame(link: frame.link, content: .dhcp(record(read, ip: ip, udp: udp, warning: lengthError,
+                                                                                reassembled: true, length: udp.payload.count)))
                 }
             }
         case .ipv6UDP(let source, let destination):
-            let dhcpv6: Set<UInt16> = [546, 547]
+            let dhcpv6: ClosedRange<UInt16> = 546...547
             return DecodedFrame(link: frame.link, content: dhcpv6.contains(source) || dhcpv6.contains(destination) ? .dhcpv6 : .other)
         case .other:
             return DecodedFrame(link: frame.link, content: .other)
@@ -82,13 +101,13 @@ public struct DHCPFrameDecoder: Sendable {
     public var pendingFragments: Int { reassembler.pendingCount }
 
     private func isDHCP(_ source: UInt16, _ destination: UInt16) -> Bool {
-        ports.contains(source) || ports.contains(destination)
+        portBits[Int(source) >> 6] & (1 << UInt64(source & 63)) != 0
+            || portBits[Int(destination) >> 6] & (1 << UInt64(destination & 63)) != 0
     }
 
-    private func record(_ payload: UnsafeRawBufferPointer, ip: IPv4Info, udp: UDPInfo, warning: FramingError?, reassembled: Bool) -> DHCPRecord {
-        let parsed = DHCPMessage.parse(payload)
-        return DHCPRecord(ip: ip, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort, message: parsed.message,
-                          diagnostics: parsed.diagnostics, optionOffsets: parsed.optionOffsets, framingWarning: warning,
-                          reassembled: reassembled, payloadLength: payload.count)
+    private func record(_ read: DHCPReadResult, ip: IPv4Info, udp: UDPInfo, warning: FramingError?, reassembled: Bool,
+                        length: Int) -> DHCPRecord {
+        DHCPRecord(ip: ip, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort, view: read.view,
+                   issues: read.issues, framingWarning: warning, reassembled: reassembled, payloadLength: length)
     }
 }

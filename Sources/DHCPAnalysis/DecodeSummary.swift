@@ -12,19 +12,37 @@ public struct DecodeSummary: Sendable {
     public var fragmentsHeld = 0
     public var framingErrors = 0
     public var captureErrors = 0
-    public var messagesByType: [String: Int] = [:]
+    /// Messages by option 53's value; 0 counts BOOTREQUESTs and 256 BOOTREPLYs without one.
+    private var typeCounts = [Int](repeating: 0, count: 257)
     public var problemsBySeverity: [String: Int] = ["info": 0, "warning": 0, "error": 0]
 
     public init() {}
+
+    /// Messages by type name (the option 53 name, BOOTREQUEST or BOOTREPLY).
+    public var messagesByType: [String: Int] {
+        var named = [String: Int]()
+        for (index, count) in typeCounts.enumerated() where count > 0 {
+            let name = index == 0 ? "BOOTREQUEST" : index == 256 ? "BOOTREPLY" : DHCPMessageType(rawValue: UInt8(index)).description
+            named[name, default: 0] += count
+        }
+        return named
+    }
 
     public mutating func count(_ frame: DecodedFrame) {
         frames += 1
         switch frame.content {
         case .dhcp(let record):
             messages += 1
-            if let message = record.message { messagesByType[message.typeName, default: 0] += 1 }
-            if record.diagnostics.contains(where: { $0.severity == .error }) || record.message == nil { malformed += 1 }
-            for diagnostic in record.diagnostics { problemsBySeverity[diagnostic.severity.rawValue, default: 0] += 1 }
+            if let view = record.view {
+                if let type = view.messageType { typeCounts[Int(type.rawValue)] += 1 }
+                else { typeCounts[view.op == DHCPMessage.bootReply ? 256 : 0] += 1 }
+            } else {
+                malformed += 1
+            }
+            if !record.issues.isEmpty {
+                if record.view != nil, record.issues.hasError { malformed += 1 }
+                for issue in record.issues.list { problemsBySeverity[issue.severity.rawValue, default: 0] += 1 }
+            }
             if record.framingWarning != nil { problemsBySeverity["warning", default: 0] += 1 }
         case .dhcpv6: dhcpv6 += 1
         case .fragment: fragmentsHeld += 1

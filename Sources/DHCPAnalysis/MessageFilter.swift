@@ -12,12 +12,12 @@ public struct MessageFilter: Sendable {
 
     public var isEmpty: Bool { xids.isEmpty && macs.isEmpty && types.isEmpty }
 
-    public func matches(_ message: DHCPMessage?) -> Bool {
+    public func matches(_ message: DHCPMessageView?) -> Bool {
         if isEmpty { return true }
         guard let message else { return false }
         if !xids.isEmpty, !xids.contains(message.xid) { return false }
         if !macs.isEmpty {
-            guard let mac = MACAddress(bytes: message.chaddr.prefix(6)), macs.contains(mac) else { return false }
+            guard let mac = MACAddress(bytes: message.bytes[28..<34]), macs.contains(mac) else { return false }
         }
         if !types.isEmpty, !types.contains(message.typeName) { return false }
         return true

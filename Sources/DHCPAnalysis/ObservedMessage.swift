@@ -3,7 +3,7 @@ import DHCPProtocol
 
 /// What the analyzer needs of one DHCP message, read once.
 struct ObservedMessage {
-    let message: DHCPMessage
+    let message: DHCPMessageView
     let frame: FrameReference
     let sourceIP: IPv4Address
     let destinationIP: IPv4Address
@@ -12,7 +12,7 @@ struct ObservedMessage {
     let client: ClientKey
     let type: DHCPMessageType?
 
-    init(message: DHCPMessage, frame: FrameReference, sourceIP: IPv4Address, destinationIP: IPv4Address,
+    init(message: DHCPMessageView, frame: FrameReference, sourceIP: IPv4Address, destinationIP: IPv4Address,
          destinationPort: UInt16, sourceMAC: MACAddress?, client: ClientKey, type: DHCPMessageType?) {
         self.message = message; self.frame = frame; self.sourceIP = sourceIP; self.destinationIP = destinationIP
         self.destinationPort = destinationPort; self.sourceMAC = sourceMAC; self.client = client; self.type = type

@@ -100,9 +100,12 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The key of the client a message speaks of: `DHCPClientKey`'s rule, read from the message.
-    public init(_ message: DHCPMessage) {
-        let id = DHCPClientKey.identifier(of: message)
-        self.init(htype: message.htype, address: message.hardwareAddress, identifier: id)
+    public init(_ message: some DHCPMessageFields) {
+        let htype = message.htype
+        self = message.withHardwareAddress { address in
+            DHCPClientKey.identifierData(of: message) { ClientKey(htype: htype, address: address, identifier: $0) }
+                ?? ClientKey(htype: htype, address: address)
+        }
     }
 
     private static func pack(_ bytes: some Collection<UInt8>) -> (UInt8, UInt64, UInt64) {

@@ -9,41 +9,51 @@ public struct DHCPParseResult: Sendable {
 extension DHCPMessage {
     /// Parses a UDP payload. Never throws and never traps: problems are returned as diagnostics.
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> DHCPParseResult {
-        var diagnostics = [DHCPParseError]()
-        var offsets = [Int]()
-        guard bytes.count >= headerLength else {
-            diagnostics.append(DHCPParseError(.truncatedHeader, offset: bytes.count,
-                                              "\(bytes.count) bytes, the BOOTP header needs \(headerLength)"))
-            return DHCPParseResult(message: nil, diagnostics: diagnostics, optionOffsets: offsets)
+        let reader = DHCPMessageReader()
+        // The view lives in the reader's storage: the reader must outlive the copy.
+        return withExtendedLifetime(reader) {
+            let read = reader.read(bytes)
+            return DHCPParseResult(message: read.view.map(DHCPMessage.init), diagnostics: read.issues.diagnostics,
+                                   optionOffsets: read.view?.optionOffsets ?? [])
         }
-        func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) }
-        let hlen = bytes[2]
-        if hlen > 16 {
-            diagnostics.append(DHCPParseError(.badHardwareLength, offset: 2, "hlen \(hlen) is larger than chaddr's 16 bytes"))
-        }
-        var message = DHCPMessage(
-            op: bytes[0], htype: bytes[1], hlen: hlen, hops: bytes[3],
-            xid: IPv4Address(bytes, at: 4).rawValue, secs: u16(8), flags: u16(10),
-            clientAddress: IPv4Address(bytes, at: 12), yourAddress: IPv4Address(bytes, at: 16),
-            serverAddress: IPv4Address(bytes, at: 20), relayAddress: IPv4Address(bytes, at: 24),
-            chaddr: Array(bytes[28..<44]),
-            sname: .raw(field(bytes, 44..<108)), file: .raw(field(bytes, 108..<236)),
-            rawVendor: .absent)
+    }
 
-        if bytes.count > headerLength {
-            if bytes.count >= headerLength + 4, IPv4Address(bytes, at: headerLength).rawValue == magicCookie {
-                let main = DHCPOptionArea.parse(bytes, (headerLength + 4)..<bytes.count, location: .options,
-                                                offsets: &offsets, diagnostics: &diagnostics)
-                message.vendor = .options(main)
-                message.parseOverload(bytes, main: main, offsets: &offsets, diagnostics: &diagnostics)
-            } else {
-                let found = Array(bytes[headerLength..<min(bytes.count, headerLength + 4)])
-                diagnostics.append(DHCPParseError(.badMagicCookie, offset: headerLength,
-                                                  "magic cookie \(Hex.colonSeparated(found)) is not 63:82:53:63"))
-                message.vendor = .unknown(Array(bytes[headerLength...]))
+    public static func parse(_ bytes: [UInt8]) -> DHCPParseResult {
+        bytes.withUnsafeBytes { parse($0) }
+    }
+
+    /// The owned message of a view: the payload copied once, field by field, so that serializing gives it back.
+    public init(_ view: DHCPMessageView) {
+        let bytes = view.bytes
+        self.init(
+            op: view.op, htype: view.htype, hlen: view.hlen, hops: view.hops, xid: view.xid, secs: view.secs,
+            flags: view.flags, clientAddress: view.clientAddress, yourAddress: view.yourAddress,
+            serverAddress: view.serverAddress, relayAddress: view.relayAddress, chaddr: Array(bytes[28..<44]),
+            sname: view.areas.sname.present ? .options(Self.area(view, view.areas.sname)) : .raw(Self.field(bytes, 44..<108)),
+            file: view.areas.file.present ? .options(Self.area(view, view.areas.file)) : .raw(Self.field(bytes, 108..<236)),
+            rawVendor: .absent)
+        switch view.areas.vendor {
+        case .absent: break
+        case .options: vendor = .options(Self.area(view, view.areas.main))
+        case .unknown: vendor = .unknown(Array(bytes[Self.headerLength...]))
+        }
+    }
+
+    private static func area(_ view: DHCPMessageView, _ area: DHCPMessageReader.Areas.Area) -> DHCPOptionArea {
+        var elements = [DHCPOptionArea.Element]()
+        elements.reserveCapacity(area.endItem - area.firstItem)
+        for index in area.firstItem..<area.endItem {
+            let item = view.items[index]
+            let offset = Int(item.offset)
+            switch item.kind {
+            case .pad: elements.append(.pad(count: Int(item.length)))
+            case .end: elements.append(.end)
+            case .option:
+                elements.append(.option(DHCPOption(DHCPOptionCode(view.bytes[offset]),
+                                                   Array(view.bytes[(offset + 2)..<(offset + 2 + Int(item.length))]))))
             }
         }
-        return DHCPParseResult(message: message, diagnostics: diagnostics, optionOffsets: offsets)
+        return DHCPOptionArea(elements: elements, trailer: Array(view.bytes[area.trailerStart..<area.trailerEnd]))
     }
 
     /// Empty sname and file fields, shared by parsed and built messages instead of allocated for each.
@@ -55,35 +65,6 @@ extension DHCPMessage {
         let slice = UnsafeRawBufferPointer(rebasing: bytes[range])
         if slice.allSatisfy({ $0 == 0 }) { return range.count == 64 ? zeroSname : zeroFile }
         return Array(slice)
-    }
-
-    public static func parse(_ bytes: [UInt8]) -> DHCPParseResult {
-        bytes.withUnsafeBytes { parse($0) }
-    }
-
-    /// RFC 2131 §4.1 / RFC 2132 §9.3: option 52 moves options into file (1), sname (2) or both (3).
-    private mutating func parseOverload(
-        _ bytes: UnsafeRawBufferPointer, main: DHCPOptionArea, offsets: inout [Int], diagnostics: inout [DHCPParseError]
-    ) {
-        // `offsets` holds exactly the main field's option offsets here, in `main.options` order.
-        guard let index = main.options.firstIndex(where: { $0.code == .optionOverload }) else { return }
-        let overload = main.options[index]
-        guard overload.data.count == 1, (1...3).contains(overload.data[0]) else {
-            diagnostics.append(DHCPParseError(.badOverload, offset: offsets[index],
-                                              "option 52 value \(Hex.colonSeparated(overload.data)) is not 1, 2 or 3"))
-            return
-        }
-        let value = overload.data[0]
-        let mainCount = offsets.count
-        if value & 1 != 0 {
-            file = .options(DHCPOptionArea.parse(bytes, 108..<236, location: .file, offsets: &offsets, diagnostics: &diagnostics))
-        }
-        if value & 2 != 0 {
-            sname = .options(DHCPOptionArea.parse(bytes, 44..<108, location: .sname, offsets: &offsets, diagnostics: &diagnostics))
-        }
-        for offset in offsets[mainCount...] where bytes[offset] == DHCPOptionCode.optionOverload.rawValue {
-            diagnostics.append(DHCPParseError(.misplacedOverload, offset: offset, "option 52 inside an overloaded field"))
-        }
     }
 
     private init(

@@ -79,8 +79,6 @@ public struct DHCPMessage: Hashable, Sendable {
 
     // MARK: views
 
-    public var isBroadcast: Bool { flags & 0x8000 != 0 }
-
     /// The client hardware address: the first hlen bytes of chaddr (at most 16).
     public var hardwareAddress: ArraySlice<UInt8> { chaddr.prefix(Int(min(hlen, 16))) }
 
@@ -135,48 +133,93 @@ public struct DHCPMessage: Hashable, Sendable {
         return found?.option
     }
 
-    /// The typed value of `code`: nil when absent or malformed (use `option(_:)` and `value()` to tell apart).
-    public func value(_ code: DHCPOptionCode) -> DHCPOptionValue? {
-        guard let option = option(code) else { return nil }
-        return try? option.value()
+    /// The text of sname or file up to the first NUL, or "" when the field holds options.
+    public static func text(of field: Field) -> String {
+        guard case .raw(let bytes) = field else { return "" }
+        return DHCPOptionShape.text(bytes.prefix(while: { $0 != 0 }))
+    }
+}
+
+extension DHCPMessage: DHCPMessageFields {
+    public func withOptionData<R>(_ code: DHCPOptionCode, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        option(code).map { $0.data.withUnsafeBytes(body) }
     }
 
+    public func withHardwareAddress<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        hardwareAddress.withUnsafeBytes(body)
+    }
+}
+
+extension DHCPMessageView: DHCPMessageFields {
+    @inlinable
+    public func withOptionData<R>(_ code: DHCPOptionCode, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        optionData(code).map(body)
+    }
+
+    @inlinable
+    public func withHardwareAddress<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R { body(hardwareAddress) }
+
+    /// The RFC 3396 data of `code`, copied; nil when absent.
+    public func option(_ code: DHCPOptionCode) -> DHCPOption? { optionData(code).map { DHCPOption(code, Array($0)) } }
+}
+
+/// What every reader of a DHCP message sees, whether the message is owned (`DHCPMessage`) or read in place
+/// (`DHCPMessageView`): the RFC rules that read messages are written once, against this.
+public protocol DHCPMessageFields {
+    var op: UInt8 { get }
+    var htype: UInt8 { get }
+    var hlen: UInt8 { get }
+    var hops: UInt8 { get }
+    var xid: UInt32 { get }
+    var secs: UInt16 { get }
+    var flags: UInt16 { get }
+    var clientAddress: IPv4Address { get }
+    var yourAddress: IPv4Address { get }
+    var serverAddress: IPv4Address { get }
+    var relayAddress: IPv4Address { get }
+    /// `body` applied to the RFC 3396 data of `code`; nil when the option is absent.
+    func withOptionData<R>(_ code: DHCPOptionCode, _ body: (UnsafeRawBufferPointer) -> R) -> R?
+    /// `body` applied to the first hlen bytes of chaddr (at most 16).
+    func withHardwareAddress<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R
+}
+
+extension DHCPMessageFields {
+    @inlinable public var isBroadcast: Bool { flags & 0x8000 != 0 }
+
+    @inlinable public func hasOption(_ code: DHCPOptionCode) -> Bool { withOptionData(code) { _ in true } ?? false }
+
     /// Option 53; nil for plain BOOTP.
-    public var messageType: DHCPMessageType? {
-        guard let data = option(.messageType)?.data, data.count == 1 else { return nil }
-        return DHCPMessageType(rawValue: data[0])
+    @inlinable public var messageType: DHCPMessageType? {
+        withOptionData(.messageType) { $0.count == 1 ? DHCPMessageType(rawValue: $0[0]) : nil } ?? nil
     }
 
     /// The message name of every output: the option 53 name, else BOOTREQUEST / BOOTREPLY.
     public var typeName: String {
         if let type = messageType { return type.description }
-        return op == Self.bootReply ? "BOOTREPLY" : "BOOTREQUEST"
+        return op == DHCPMessage.bootReply ? "BOOTREPLY" : "BOOTREQUEST"
     }
 
-    public var serverIdentifier: IPv4Address? { address(.serverIdentifier) }
-    public var requestedAddress: IPv4Address? { address(.requestedAddress) }
-    public var leaseTime: UInt32? { uint32(.leaseTime) }
-    public var renewalTime: UInt32? { uint32(.renewalTime) }
-    public var rebindingTime: UInt32? { uint32(.rebindingTime) }
-    public var clientIdentifier: [UInt8]? { option(.clientIdentifier)?.data }
+    @inlinable public var serverIdentifier: IPv4Address? { address(.serverIdentifier) }
+    @inlinable public var requestedAddress: IPv4Address? { address(.requestedAddress) }
+    @inlinable public var leaseTime: UInt32? { uint32(.leaseTime) }
+    @inlinable public var renewalTime: UInt32? { uint32(.renewalTime) }
+    @inlinable public var rebindingTime: UInt32? { uint32(.rebindingTime) }
+    public var clientIdentifier: [UInt8]? { withOptionData(.clientIdentifier) { Array($0) } }
     public var hostName: String? {
         if case .text(let name)? = value(.hostName) { return name }
         return nil
     }
 
-    private func address(_ code: DHCPOptionCode) -> IPv4Address? {
-        guard let data = option(code)?.data, data.count == 4 else { return nil }
-        return DHCPOptionShape.address(data, 0)
+    /// The typed value of `code`: nil when absent or malformed (use `withOptionData` and the table to tell apart).
+    public func value(_ code: DHCPOptionCode) -> DHCPOptionValue? {
+        withOptionData(code) { data in (try? DHCPOption(code, Array(data)).value()) ?? nil } ?? nil
     }
 
-    private func uint32(_ code: DHCPOptionCode) -> UInt32? {
-        guard let data = option(code)?.data, data.count == 4 else { return nil }
-        return DHCPOptionShape.uint32(data, 0)
+    @inlinable func address(_ code: DHCPOptionCode) -> IPv4Address? {
+        withOptionData(code) { $0.count == 4 ? IPv4Address($0, at: 0) : nil } ?? nil
     }
 
-    /// The text of sname or file up to the first NUL, or "" when the field holds options.
-    public static func text(of field: Field) -> String {
-        guard case .raw(let bytes) = field else { return "" }
-        return DHCPOptionShape.text(bytes.prefix(while: { $0 != 0 }))
+    @inlinable func uint32(_ code: DHCPOptionCode) -> UInt32? {
+        withOptionData(code) { $0.count == 4 ? IPv4Address($0, at: 0).rawValue : nil } ?? nil
     }
 }

@@ -42,7 +42,10 @@ public struct DHCPParseError: Error, Hashable, Sendable, CustomStringConvertible
         self.code = code; self.offset = offset; self.reason = reason
     }
 
-    public var severity: Severity {
+    public var severity: Severity { Self.severity(of: code) }
+
+    /// A missing end option or a value that does not fit its option is a warning; everything else an error.
+    public static func severity(of code: Code) -> Severity {
         switch code {
         case .missingEnd: .warning
         case .badOptionValue: .warning

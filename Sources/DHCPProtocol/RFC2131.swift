@@ -8,8 +8,8 @@ extension DHCPRequestKind {
     /// no ciaddr makes it INIT-REBOOT; else a REQUEST that was broadcast — to 255.255.255.255 or a subnet's
     /// broadcast address, or relayed, since a relay agent only forwards what the client broadcast — is REBINDING;
     /// else (unicast to a server) RENEWING. `broadcast`: whether the IP destination was a broadcast address.
-    public init(_ message: DHCPMessage, broadcast: Bool) {
-        if message.option(.serverIdentifier) != nil {
+    public init(_ message: some DHCPMessageFields, broadcast: Bool) {
+        if message.hasOption(.serverIdentifier) {
             self = .selecting
         } else if message.clientAddress == .any {
             self = .initReboot
@@ -77,8 +77,13 @@ public struct DHCPClientKey: Hashable, Sendable, CustomStringConvertible {
     /// The client identifier that names the client of `message`: option 61 when present and not empty; nil when
     /// the hardware type and address name it.
     public static func identifier(of message: DHCPMessage) -> [UInt8]? {
-        guard let id = message.clientIdentifier, !id.isEmpty else { return nil }
-        return id
+        identifierData(of: message) { Array($0) }
+    }
+
+    /// The same, in place: `body` applied to the identifier's bytes, nil when the hardware address names the client.
+    @inlinable
+    public static func identifierData<M: DHCPMessageFields, R>(of message: M, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        message.withOptionData(.clientIdentifier) { $0.isEmpty ? nil : body($0) } ?? nil
     }
 
     /// The key of the client that sent `message`; nil when it has neither a client identifier nor a hardware address.

@@ -90,7 +90,7 @@ struct Analyse: ParsableCommand {
 
         feed.run(report: reportError) { index, packet, decoded in
             progress.tick(feed.summary)
-            guard case .dhcp(let record) = decoded.content, messageFilter.matches(record.message) else { return true }
+            guard case .dhcp(let record) = decoded.content, messageFilter.matches(record.view) else { return true }
             let frame = FrameReference(file: index, frame: packet.frameNumber, time: packet.timestamp)
             if json, verbose {
                 printer.message(MessageContext(file: names[index], frame: packet.frameNumber, time: packet.timestamp,

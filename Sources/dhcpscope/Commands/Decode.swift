@@ -53,7 +53,7 @@ struct Decode: ParsableCommand {
         var shown = 0
         feed.run(report: report) { index, packet, decoded in
             progress.tick(feed.summary)
-            guard case .dhcp(let record) = decoded.content, !countOnly, messageFilter.matches(record.message) else { return true }
+            guard case .dhcp(let record) = decoded.content, !countOnly, messageFilter.matches(record.view) else { return true }
             let context = MessageContext(file: feed.names[index], frame: packet.frameNumber, time: packet.timestamp,
                                          link: decoded.link, record: record)
             if json {

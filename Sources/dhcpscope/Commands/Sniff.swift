@@ -129,7 +129,7 @@ struct Sniff: ParsableCommand {
         let limit = filters.count ?? Int.max
         var shown = 0
         let failure = feed.run(for: duration, { packet, decoded in
-            guard case .dhcp(let record) = decoded.content, messageFilter.matches(record.message) else { return !stdout.failed }
+            guard case .dhcp(let record) = decoded.content, messageFilter.matches(record.view) else { return !stdout.failed }
             printer.message(MessageContext(file: interface, frame: packet.frameNumber, time: packet.timestamp,
                                            link: decoded.link, record: record), verbose: verbose)
             printer.emit(analyzer.observe(record, link: decoded.link,
