@@ -29,6 +29,10 @@ public struct DHCPAnalyzer {
     /// Closed transactions in the order they closed: kept a moment for late relay legs, then dropped.
     private var closedQueue: [(key: TransactionKey, at: Timestamp)] = []
     private var closedHead = 0
+    /// Transactions closed within --txn-timeout and forgotten, in brief: a server that checks an address before
+    /// offering it (dnsmasq, ISC dhcpd, udhcpd ping or ARP first) answers seconds late, after the client took another
+    /// server's offer; its reply joins the exchange it answers instead of opening one of its own.
+    private var recentlyClosed: [TransactionKey: ClosedTransaction] = [:]
     private var capReported = false
     private var clientCapReported = false
 
@@ -60,6 +64,28 @@ public struct DHCPAnalyzer {
         var t2: Float?
         var lastDecline: Double?
         var lastSeen: Timestamp
+    }
+
+    /// What a late reply needs of its closed transaction.
+    struct ClosedTransaction {
+        var closedAt: Timestamp
+        /// When the client last sent a DISCOVER and a REQUEST or INFORM: what a late OFFER, ACK or NAK answers.
+        var discoverSent: Timestamp?
+        var requestSent: Timestamp?
+        var firstServer: IPv4Address?
+        var otherServers: [IPv4Address] = []
+        var multipleServersReported: Bool
+
+        init(_ transaction: Transaction, closedAt: Timestamp) {
+            self.closedAt = closedAt
+            discoverSent = transaction.lastSent(.discover)
+            requestSent = transaction.lastSent(transaction.kind == .inform ? .inform : .request)
+            firstServer = transaction.servers.first
+            otherServers = Array(transaction.servers.dropFirst())
+            multipleServersReported = transaction.multipleServersReported
+        }
+
+        var servers: [IPv4Address] { (firstServer.map { [$0] } ?? []) + otherServers }
     }
 
     struct ServerRecord {
@@ -149,6 +175,7 @@ public struct DHCPAnalyzer {
         aliases.removeAll()
         xidOwners.removeAll()
         identifiedClients.removeAll()
+        recentlyClosed.removeAll()
         creationOrder.removeAll()
         creationHead = 0
         if let end = latestTime {
@@ -391,7 +418,13 @@ public struct DHCPAnalyzer {
         let message = observed.message
         var key = TransactionKey(xid: observed.xid, client: observed.client)
         if let canonical = aliases[key] { key = canonical }
-        if transactions[key] == nil { open(key, kind: observed.transactionKind, observed, &events) }
+        if transactions[key] == nil {
+            if let closed = recentlyClosed[key], observed.time.seconds(since: closed.closedAt) <= options.transactionTimeout {
+                lateReply(observed, type, key, closed, &events)
+                return
+            }
+            open(key, kind: observed.transactionKind, observed, &events)
+        }
         // Taken out of the table while it changes, so that its arrays are not copied on write; every path puts it back.
         guard var transaction = transactions.removeValue(forKey: key) else { return }
         transaction.add(observed.frame)
@@ -410,12 +443,19 @@ public struct DHCPAnalyzer {
         transaction.replies.append((type, serverID, message.yourAddress, observed.time, observed.sourceIP, observed.destinationIP))
         if transaction.isClosed {
             // A further reply to a finished exchange: the server's counts see it, the client's state does not.
-            countServer(observed, type, transaction, &events)
+            countServer(observed, type, sentAt: transaction.lastSent(askedBy(type, transaction.kind)), &events)
+            if !transaction.servers.contains(serverID) {
+                transaction.servers.append(serverID)
+                if !transaction.multipleServersReported {
+                    transaction.multipleServersReported = true
+                    reportLateServer(observed, type, servers: transaction.servers, &events)
+                }
+            }
             transactions[key] = transaction
             return
         }
         if !transaction.servers.contains(serverID) { transaction.servers.append(serverID) }
-        countServer(observed, type, transaction, &events)
+        countServer(observed, type, sentAt: transaction.lastSent(askedBy(type, transaction.kind)), &events)
         checkReply(observed, type, transaction, &events)
         checkBroadcast(observed, transaction, &events)
         switch type {
@@ -458,7 +498,40 @@ public struct DHCPAnalyzer {
         }
     }
 
-    private mutating func countServer(_ observed: ObservedMessage, _ type: DHCPMessageType, _ transaction: Transaction,
+    /// A reply to a transaction closed and forgotten less than --txn-timeout ago: a second server answering late.
+    private mutating func lateReply(_ observed: ObservedMessage, _ type: DHCPMessageType, _ key: TransactionKey,
+                                    _ closed: ClosedTransaction, _ events: inout [AnalysisEvent]) {
+        var closed = closed
+        let serverID = observed.serverID
+        countServer(observed, type, sentAt: type == .offer ? closed.discoverSent : closed.requestSent, &events)
+        if closed.firstServer == nil {
+            closed.firstServer = serverID
+        } else if closed.firstServer != serverID, !closed.otherServers.contains(serverID) {
+            closed.otherServers.append(serverID)
+            if !closed.multipleServersReported {
+                closed.multipleServersReported = true
+                reportLateServer(observed, type, servers: closed.servers, &events)
+            }
+        }
+        recentlyClosed[key] = closed
+    }
+
+    /// RFC 2131 §4.4.1: a second server answered a transaction that had already ended.
+    private mutating func reportLateServer(_ observed: ObservedMessage, _ type: DHCPMessageType, servers: [IPv4Address],
+                                           _ events: inout [AnalysisEvent]) {
+        report(Problem(.multipleServers, .info, rfc: "2131 4.4.1", client: observed.client, xid: observed.xid,
+                       frames: [observed.frame],
+                       "\(type) from \(observed.serverID) after the exchange ended: answers from \(servers.count) servers: "
+                           + servers.map(\.description).joined(separator: ", ")),
+               &events)
+    }
+
+    /// The client message a reply of `type` answers.
+    private func askedBy(_ type: DHCPMessageType, _ kind: TransactionKind) -> DHCPMessageType {
+        type == .offer ? .discover : kind == .inform ? .inform : .request
+    }
+
+    private mutating func countServer(_ observed: ObservedMessage, _ type: DHCPMessageType, sentAt sent: Timestamp?,
                                       _ events: inout [AnalysisEvent]) {
         let id = observed.serverID
         if servers[id] == nil {
@@ -480,8 +553,7 @@ public struct DHCPAnalyzer {
         default: break
         }
         // Response time: from the client's latest message this reply answers.
-        let asked: DHCPMessageType = type == .offer ? .discover : transaction.kind == .inform ? .inform : .request
-        if let sent = transaction.lastSent(asked) {
+        if let sent {
             let microseconds = max(0, observed.time.seconds(since: sent) * 1_000_000)
             _ = servers[id]?.latency.record(UInt64(microseconds))
         }
@@ -693,7 +765,12 @@ public struct DHCPAnalyzer {
             aliases[alias] = nil
             forgetIdentified(alias)
         }
-        forgetIdentified(key)
+        if let closedAt = transaction.closedAt {
+            // Still the client's for a late reply without option 61: forgotten when the record expires.
+            recentlyClosed[key] = ClosedTransaction(transaction, closedAt: closedAt)
+        } else {
+            forgetIdentified(key)
+        }
         if xidOwners[key.xid] == key { xidOwners[key.xid] = nil }
         if openDORA[key.client] == key { openDORA[key.client] = nil }
     }
@@ -748,6 +825,10 @@ public struct DHCPAnalyzer {
         dropClosed(before: time)
         if let last = lastScan, time.seconds(since: last) < max(1, options.transactionTimeout / 4) { return }
         lastScan = time
+        for (key, closed) in recentlyClosed where time.seconds(since: closed.closedAt) > options.transactionTimeout {
+            recentlyClosed[key] = nil
+            if transactions[key] == nil { forgetIdentified(key) }
+        }
         var expired = [TransactionKey]()
         for (key, transaction) in transactions where aliases[key] == nil {
             if let closed = transaction.closedAt {

@@ -182,6 +182,46 @@ struct DiagnosticTests {
         #expect(s.transactions.first?.servers == [Net.server.ip])
     }
 
+    /// A server that pings or ARPs an address before offering it answers seconds after the client took the other
+    /// server's offer: its OFFER, `delay` seconds after the ACK, belongs to the finished exchange.
+    static func lateOffer(after delay: Double, expect: Bool = false) -> Scenario {
+        var s = Scenario {
+            $0.transactionTimeout = 30
+            if expect { $0.expectation = ServerExpectation(addresses: [Net.server.ip]) }
+        }
+        s.discover(alice, xid: 0x1015, at: 0)
+        s.offer(alice, xid: 0x1015, at: 0.01, yiaddr: Net.address(100))
+        s.request(alice, xid: 0x1015, at: 0.02, address: Net.address(100))
+        s.ack(alice, xid: 0x1015, at: 0.03, yiaddr: Net.address(100))
+        s.offer(alice, xid: 0x1015, at: 0.03 + delay, yiaddr: Net.address(200), server: Net.server2)
+        s.finish()
+        return s
+    }
+
+    @Test("A late OFFER joins its finished transaction while within --txn-timeout", arguments: [0.5, 2.5, 25.0])
+    func lateOfferJoins(delay: Double) throws {
+        let s = Self.lateOffer(after: delay)
+        #expect(codes(s) == ["multiple-servers"])
+        let problem = try #require(expectOne(s, .multipleServers, .info, rfc: "2131 4.4.1"))
+        #expect(problem.text.contains("198.18.0.1") && problem.text.contains("198.18.0.2") && problem.text.contains("after the exchange ended"))
+        #expect(s.transactions.count == 1, "the late OFFER must not open a transaction of its own")
+        #expect(s.server(Net.server2.ip)?.offers == 1)
+        // The late server's response time runs from the DISCOVER it answers.
+        let p50 = try #require(s.server(Net.server2.ip)?.p50Milliseconds)
+        #expect(abs(p50 - (0.03 + delay) * 1000) < (0.03 + delay) * 10 + 1)
+    }
+
+    @Test func lateOfferFromAnUnexpectedServer() {
+        #expect(Set(codes(Self.lateOffer(after: 2.5, expect: true))) == ["multiple-servers", "unexpected-server"])
+    }
+
+    @Test("An OFFER later than --txn-timeout is a transaction of its own")
+    func offerPastTheTimeout() {
+        let s = Self.lateOffer(after: 40)
+        #expect(!codes(s).contains("multiple-servers"))
+        #expect(s.transactions.count == 2)
+    }
+
     // MARK: unexpected-server
 
     static func unexpectedServer(fault: Bool) -> Scenario {

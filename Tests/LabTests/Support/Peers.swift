@@ -6,15 +6,16 @@ import Glibc
 extension Lab {
     // MARK: Servers
 
-    /// dnsmasq as DHCP server only (no config file, no DNS), no ping check, leases of 120 s (its minimum).
-    func startDnsmasq(in namespace: String, interface: String, subnet: LabSubnet,
+    /// dnsmasq as DHCP server only (no config file, no DNS), leases of 120 s (its minimum); no ping check unless `ping`
+    /// (dnsmasq's default: it pings an address and waits up to 3 s before offering it).
+    func startDnsmasq(in namespace: String, interface: String, subnet: LabSubnet, ping: Bool = false,
                       extra: [String] = []) async throws -> LabProcess {
         let process = try start("dnsmasq", in: namespace, [
             "/usr/sbin/dnsmasq", "-k", "-C", "/dev/null", "--port=0", "--bind-interfaces", "--interface=\(interface)",
-            "--user=root", "--no-ping", "--dhcp-authoritative", "--log-dhcp", "--log-facility=-",
+            "--user=root", "--dhcp-authoritative", "--log-dhcp", "--log-facility=-",
             "--dhcp-range=\(subnet.host(100)),\(subnet.host(150)),255.255.255.0,2m",
             "--dhcp-leasefile=\(path("dnsmasq.leases"))", "--pid-file=\(path("dnsmasq.pid"))",
-        ] + extra)
+        ] + (ping ? [] : ["--no-ping"]) + extra)
         try await wait(for: process, toPrint: "DHCP, IP range")
         return process
     }
