@@ -32,8 +32,11 @@ public struct DHCPAnalyzer {
     /// Transactions closed within --txn-timeout and forgotten, in brief: a server that checks an address before
     /// offering it (dnsmasq, ISC dhcpd, udhcpd ping or ARP first) answers seconds late, after the client took another
     /// server's offer; its reply joins the exchange it answers instead of opening one of its own.
-    private var recentlyClosed: [TransactionKey: ClosedTransaction] = [:]
+    /// Keyed by xid and chaddr, so that a reply without option 61 finds the exchange of a client that sent one.
+    private var recentlyClosed: [LateKey: ClosedTransaction] = [:]
     private var capReported = false
+    private var lastDomain: String?
+    private var lastDNS: [IPv4Address] = []
     private var clientCapReported = false
 
     public private(set) var latestTime: Timestamp?
@@ -66,26 +69,42 @@ public struct DHCPAnalyzer {
         var lastSeen: Timestamp
     }
 
-    /// What a late reply needs of its closed transaction.
+    /// A closed transaction's xid and its client's hardware address (a 64-bit digest of it): 16 bytes.
+    struct LateKey: Hashable {
+        var xid: UInt32
+        var hardware: UInt64
+        init(_ key: TransactionKey) { xid = key.xid; hardware = key.client.hardwareDigest }
+    }
+
+    /// What a late reply needs of its closed transaction, in 32 bytes (a minute of a busy network's exchanges is
+    /// held): when it closed, in seconds since 1970, and how long before that the client last sent what a late
+    /// OFFER (a DISCOVER) or ACK and NAK (a REQUEST or INFORM) answers (NaN: never).
     struct ClosedTransaction {
-        var closedAt: Timestamp
-        /// When the client last sent a DISCOVER and a REQUEST or INFORM: what a late OFFER, ACK or NAK answers.
-        var discoverSent: Timestamp?
-        var requestSent: Timestamp?
-        var firstServer: IPv4Address?
-        var otherServers: [IPv4Address] = []
+        var closedAt: Double
+        var discoverBefore: Float
+        var requestBefore: Float
+        /// 0.0.0.0 when no server answered.
+        var firstServer: IPv4Address
         var multipleServersReported: Bool
+        var otherServers: [IPv4Address] = []
 
         init(_ transaction: Transaction, closedAt: Timestamp) {
-            self.closedAt = closedAt
-            discoverSent = transaction.lastSent(.discover)
-            requestSent = transaction.lastSent(transaction.kind == .inform ? .inform : .request)
-            firstServer = transaction.servers.first
+            self.closedAt = closedAt.timeInterval
+            discoverBefore = transaction.lastSent(.discover).map { Float(closedAt.seconds(since: $0)) } ?? .nan
+            requestBefore = transaction.lastSent(transaction.kind == .inform ? .inform : .request)
+                .map { Float(closedAt.seconds(since: $0)) } ?? .nan
+            firstServer = transaction.servers.first ?? .any
             otherServers = Array(transaction.servers.dropFirst())
             multipleServersReported = transaction.multipleServersReported
         }
 
-        var servers: [IPv4Address] { (firstServer.map { [$0] } ?? []) + otherServers }
+        /// When the client sent what a reply of `type` answers.
+        func sent(answeredBy type: DHCPMessageType) -> Timestamp? {
+            let before = type == .offer ? discoverBefore : requestBefore
+            return before.isNaN ? nil : Timestamp(secondsSince1970: closedAt - Double(before))
+        }
+
+        var servers: [IPv4Address] { (firstServer == .any ? [] : [firstServer]) + otherServers }
     }
 
     struct ServerRecord {
@@ -189,7 +208,7 @@ public struct DHCPAnalyzer {
 
     /// Every lease in order of start, one at a time: the table is not copied.
     public func forEachLease(_ body: (LeaseReport) -> Void) {
-        for (key, lease) in leases.sorted(by: { ($0.value.start, $0.key.ip) < ($1.value.start, $1.key.ip) }) {
+        leases.forEachSorted(by: { ($0.start, $1.ip) < ($2.start, $3.ip) }) { key, lease in
             body(lease.report(ip: key.ip, client: key.client))
         }
     }
@@ -218,7 +237,7 @@ public struct DHCPAnalyzer {
 
     /// Every client in order of last activity, one at a time: the table is not copied.
     public func forEachClient(_ body: (ClientReport) -> Void) {
-        for (key, record) in clients.sorted(by: { $0.value.lastSeen < $1.value.lastSeen }) {
+        clients.forEachSorted(by: { first, _, second, _ in first.lastSeen < second.lastSeen }) { key, record in
             body(ClientReport(client: key, clientID: record.clientID, hostname: record.hostname,
                               state: record.machine.state, address: record.address,
                               transitions: Int(record.transitions), lastSeen: record.lastSeen))
@@ -255,34 +274,46 @@ public struct DHCPAnalyzer {
     private mutating func clientMessage(_ observed: ObservedMessage, _ type: DHCPMessageType, _ events: inout [AnalysisEvent]) {
         let message = observed.message
         var key = TransactionKey(xid: observed.xid, client: observed.client)
-        if let canonical = aliases[key] { key = canonical }
-        if let existing = transactions[key] {
-            if isRelayLeg(observed, of: existing) {
-                transactions.modify(key) { transaction in
-                    transaction.add(observed.frame)
-                    if message.relayAddress != .any { transaction.relayAddress = message.relayAddress }
-                }
+        if !aliases.isEmpty, let canonical = aliases[key] { key = canonical }
+        var found = transactions.position(of: key)
+        if let position = found {
+            if isRelayLeg(observed, of: transactions[position: position]) {
+                transactions[position: position].add(observed.frame)
+                if message.relayAddress != .any { transactions[position: position].relayAddress = message.relayAddress }
                 return
             }
-            if existing.isClosed { remove(key) }
-        }
-        if transactions[key] == nil {
-            if type == .request, observed.requestKind == .selecting, let open = openDORA[observed.client],
-               open != key, let dora = transactions[open], !dora.isClosed,
-               dora.offers.contains(where: { $0.server == message.serverIdentifier }) {
-                // RFC 2131 §4.4.1 wants the same xid, but some clients pick a new one for the REQUEST.
-                aliases[key] = open
-                noteIdentified(key)
-                transactions.modify(open) { $0.aliases.append(key) }
-                key = open
-            } else {
-                open(key, kind: observed.transactionKind, observed, &events)
+            if transactions[position: position].isClosed {
+                remove(key)
+                found = nil
             }
         }
-        // Taken out of the table while it changes, so that its arrays are not copied on write; every path puts it back.
-        guard var transaction = transactions.removeValue(forKey: key) else { return }
+        let position: Int
+        if let found {
+            position = found
+        } else if type == .request, observed.requestKind == .selecting, let open = openDORA[observed.client], open != key,
+                  let dora = transactions.position(of: open), !transactions[position: dora].isClosed,
+                  transactions[position: dora].offers.contains(where: { $0.server == message.serverIdentifier }) {
+            // RFC 2131 §4.4.1 wants the same xid, but some clients pick a new one for the REQUEST.
+            aliases[key] = open
+            noteIdentified(key)
+            transactions[position: dora].aliases.append(key)
+            key = open
+            position = dora
+        } else {
+            position = open(key, kind: observed.transactionKind, observed, &events)
+        }
+        var client = clients[observed.client] ?? ClientRecord(
+            machine: DHCPClientStateMachine(state: observed.clientEvent.map(DHCPClientStateMachine.initialState(before:)) ?? .unknown),
+            lastSeen: observed.time)
+        client.lastSeen = observed.time
+        Self.keep(message.optionData(.clientIdentifier), in: &client.clientID)
+        Self.keepHostName(of: message, in: &client.hostname)
+        // Taken out of the table while it changes, so that its arrays are not copied on write; put back below, before
+        // anything can remove an entry and move the others.
+        var transaction = transactions.take(at: position, leaving: Transaction(key: key, kind: .unknown, time: observed.time))
         transaction.add(observed.frame)
-        Self.keep(message.optionData(.clientIdentifier), in: &transaction.clientID)
+        // The client's copy of its identifier, shared rather than copied again.
+        if message.hasOption(.clientIdentifier) { transaction.clientID = client.clientID }
         if message.relayAddress != .any { transaction.relayAddress = message.relayAddress }
         if message.isBroadcast { transaction.broadcastAsked = true }
         Self.keep(message.optionData(.parameterRequestList), in: &transaction.requestedParameters)
@@ -302,14 +333,8 @@ public struct DHCPAnalyzer {
             if transaction.kind == .dora, observed.requestKind == .selecting { openDORA[observed.client] = key }
         default: break
         }
-        transactions[key] = transaction
+        transactions[position: position] = transaction
 
-        var client = clients[observed.client] ?? ClientRecord(
-            machine: DHCPClientStateMachine(state: observed.clientEvent.map(DHCPClientStateMachine.initialState(before:)) ?? .unknown),
-            lastSeen: observed.time)
-        client.lastSeen = observed.time
-        Self.keep(message.optionData(.clientIdentifier), in: &client.clientID)
-        Self.keepHostName(of: message, in: &client.hostname)
         switch type {
         case .discover:
             if let declined = client.lastDecline, observed.time.timeInterval - declined < 10 {
@@ -417,16 +442,21 @@ public struct DHCPAnalyzer {
     private mutating func serverMessage(_ observed: ObservedMessage, _ type: DHCPMessageType, _ events: inout [AnalysisEvent]) {
         let message = observed.message
         var key = TransactionKey(xid: observed.xid, client: observed.client)
-        if let canonical = aliases[key] { key = canonical }
-        if transactions[key] == nil {
-            if let closed = recentlyClosed[key], observed.time.seconds(since: closed.closedAt) <= options.transactionTimeout {
-                lateReply(observed, type, key, closed, &events)
+        if !aliases.isEmpty, let canonical = aliases[key] { key = canonical }
+        let position: Int
+        if let found = transactions.position(of: key) {
+            position = found
+        } else {
+            if !recentlyClosed.isEmpty, let closed = recentlyClosed[LateKey(key)],
+               observed.time.timeInterval - closed.closedAt <= options.transactionTimeout {
+                lateReply(observed, type, LateKey(key), closed, &events)
                 return
             }
-            open(key, kind: observed.transactionKind, observed, &events)
+            position = open(key, kind: observed.transactionKind, observed, &events)
         }
-        // Taken out of the table while it changes, so that its arrays are not copied on write; every path puts it back.
-        guard var transaction = transactions.removeValue(forKey: key) else { return }
+        // Taken out of the table while it changes, so that its arrays are not copied on write; every path puts it
+        // back before anything can remove an entry and move the others.
+        var transaction = transactions.take(at: position, leaving: Transaction(key: key, kind: .unknown, time: observed.time))
         transaction.add(observed.frame)
         let serverID = observed.serverID
         // The relay's leg of a reply already counted: the same reply, relayed (giaddr set), seen between another
@@ -437,7 +467,7 @@ public struct DHCPAnalyzer {
                 && observed.time.seconds(since: $0.time) <= options.relayLegWindow
         }) {
             checkBroadcast(observed, transaction, &events)
-            transactions[key] = transaction
+            transactions[position: position] = transaction
             return
         }
         transaction.replies.append((type, serverID, message.yourAddress, observed.time, observed.sourceIP, observed.destinationIP))
@@ -451,7 +481,7 @@ public struct DHCPAnalyzer {
                     reportLateServer(observed, type, servers: transaction.servers, &events)
                 }
             }
-            transactions[key] = transaction
+            transactions[position: position] = transaction
             return
         }
         if !transaction.servers.contains(serverID) { transaction.servers.append(serverID) }
@@ -470,10 +500,10 @@ public struct DHCPAnalyzer {
                                "offers from \(offering.count) servers: " + transaction.servers.map(\.description).joined(separator: ", ")),
                        &events)
             }
-            transactions[key] = transaction
+            transactions[position: position] = transaction
             apply(.receiveOffer, to: observed.client, observed, &events)
         case .ack:
-            transactions[key] = transaction
+            transactions[position: position] = transaction
             if transaction.kind == .dora, let offered = transaction.offers.last(where: { $0.server == serverID }),
                offered.address != message.yourAddress, message.yourAddress != .any {
                 report(Problem(.ackAddressMismatch, .warning, rfc: "2131 4.3.2", client: observed.client, ip: message.yourAddress,
@@ -485,8 +515,8 @@ public struct DHCPAnalyzer {
                   isReply: true)
             close(key, outcome: .ack, at: observed.time, &events)
         case .nak:
-            transactions[key] = transaction
-            let text = message.value(.message).flatMap { if case .text(let text) = $0 { text } else { nil } }
+            transactions[position: position] = transaction
+            let text = message.text(.message)
             report(Problem(.nak, .warning, rfc: "2131 4.3.2", client: observed.client, ip: transaction.requestedAddress,
                            xid: observed.xid, frames: [observed.frame],
                            "NAK from \(serverID)" + (text.map { ": \($0)" } ?? "")), &events)
@@ -494,17 +524,17 @@ public struct DHCPAnalyzer {
             apply(.receiveNak, to: observed.client, observed, &events)
             close(key, outcome: .nak, at: observed.time, &events)
         default:
-            transactions[key] = transaction
+            transactions[position: position] = transaction
         }
     }
 
     /// A reply to a transaction closed and forgotten less than --txn-timeout ago: a second server answering late.
-    private mutating func lateReply(_ observed: ObservedMessage, _ type: DHCPMessageType, _ key: TransactionKey,
+    private mutating func lateReply(_ observed: ObservedMessage, _ type: DHCPMessageType, _ key: LateKey,
                                     _ closed: ClosedTransaction, _ events: inout [AnalysisEvent]) {
         var closed = closed
         let serverID = observed.serverID
-        countServer(observed, type, sentAt: type == .offer ? closed.discoverSent : closed.requestSent, &events)
-        if closed.firstServer == nil {
+        countServer(observed, type, sentAt: closed.sent(answeredBy: type), &events)
+        if closed.firstServer == .any {
             closed.firstServer = serverID
         } else if closed.firstServer != serverID, !closed.otherServers.contains(serverID) {
             closed.otherServers.append(serverID)
@@ -617,10 +647,8 @@ public struct DHCPAnalyzer {
         let address = message.yourAddress
         var lease = LeaseRecord(
             start: observed.time, clientID: nil, hostname: nil,
-            domain: message.value(.domainName).flatMap { if case .text(let name) = $0 { name } else { nil } },
-            dns: message.value(.domainNameServers).flatMap(Self.addresses) ?? [],
-            server: message.serverIdentifier ?? observed.sourceIP,
-            router: message.value(.routers).flatMap(Self.addresses)?.first,
+            domain: internedDomain(message), dns: internedDNS(message),
+            server: message.serverIdentifier ?? observed.sourceIP, router: message.addressList(.routers)?.first,
             leaseTime: message.leaseTime, renewalTime: message.renewalTime, rebindingTime: message.rebindingTime,
             frame: UInt32(clamping: observed.frame.frame), file: UInt16(clamping: observed.frame.file), state: .active)
         if let holder = leaseHolders[address], holder != observed.client,
@@ -648,9 +676,22 @@ public struct DHCPAnalyzer {
         clients[observed.client] = client
     }
 
-    private static func addresses(_ value: DHCPOptionValue) -> [IPv4Address]? {
-        guard case .list(let items) = value else { return nil }
-        return items.compactMap { if case .ipv4(let address) = $0 { address } else { nil } }
+    /// The lease's domain name, sharing the storage of the last one when equal (one server gives every lease the
+    /// same): a copy per lease would be the largest part of a lease table.
+    private mutating func internedDomain(_ message: DHCPMessageView) -> String? {
+        guard let data = message.optionData(.domainName) else { return nil }
+        if let last = lastDomain, last.utf8.elementsEqual(data) { return last }
+        lastDomain = message.text(.domainName)
+        return lastDomain
+    }
+
+    /// The lease's DNS servers, sharing the storage of the last list when equal.
+    private mutating func internedDNS(_ message: DHCPMessageView) -> [IPv4Address] {
+        guard let data = message.optionData(.domainNameServers) else { return [] }
+        if data.count == 4 * lastDNS.count,
+           lastDNS.indices.allSatisfy({ IPv4Address(data, at: 4 * $0) == lastDNS[$0] }) { return lastDNS }
+        lastDNS = message.addressList(.domainNameServers) ?? []
+        return lastDNS
     }
 
     private mutating func setLeaseState(_ address: IPv4Address, _ client: ClientKey, _ state: LeaseState) {
@@ -716,10 +757,13 @@ public struct DHCPAnalyzer {
 
     // MARK: transactions
 
+    /// Opens the transaction `key`; returns its position in the table.
+    @discardableResult
     private mutating func open(_ key: TransactionKey, kind: TransactionKind, _ observed: ObservedMessage,
-                               _ events: inout [AnalysisEvent]) {
+                               _ events: inout [AnalysisEvent]) -> Int {
         if transactions.count >= options.maximumTransactions { evictOldest(&events) }
-        if let owner = xidOwners[key.xid], owner.client != key.client, let other = transactions[owner], !other.isClosed {
+        if let owner = xidOwners[key.xid], owner.client != key.client, let other = transactions.position(of: owner),
+           !transactions[position: other].isClosed {
             report(Problem(.xidReused, .warning, rfc: "2131 4.4.1", client: key.client, xid: key.xid, frames: [observed.frame],
                            "xid \(Hex.xid(key.xid)) is in use by \(owner.client) too"), &events)
         }
@@ -728,14 +772,15 @@ public struct DHCPAnalyzer {
         transactions[key] = Transaction(key: key, kind: kind, time: observed.time)
         creationOrder.append(key)
         transactionCount += 1
+        return transactions.count - 1
     }
 
     private mutating func close(_ key: TransactionKey, outcome: TransactionOutcome, at time: Timestamp,
                                 _ events: inout [AnalysisEvent]) {
-        guard var transaction = transactions[key], !transaction.isClosed else { return }
-        transaction.outcome = outcome
-        transaction.closedAt = time
-        transactions[key] = transaction
+        guard let position = transactions.position(of: key), !transactions[position: position].isClosed else { return }
+        transactions[position: position].outcome = outcome
+        transactions[position: position].closedAt = time
+        let transaction = transactions[position: position]
         closedQueue.append((key, time))
         if openDORA[key.client] == key { openDORA[key.client] = nil }
         let address: IPv4Address? = transaction.replies.last(where: { $0.type == .ack })?.address ?? transaction.requestedAddress
@@ -765,12 +810,8 @@ public struct DHCPAnalyzer {
             aliases[alias] = nil
             forgetIdentified(alias)
         }
-        if let closedAt = transaction.closedAt {
-            // Still the client's for a late reply without option 61: forgotten when the record expires.
-            recentlyClosed[key] = ClosedTransaction(transaction, closedAt: closedAt)
-        } else {
-            forgetIdentified(key)
-        }
+        forgetIdentified(key)
+        if let closedAt = transaction.closedAt { recentlyClosed[LateKey(key)] = ClosedTransaction(transaction, closedAt: closedAt) }
         if xidOwners[key.xid] == key { xidOwners[key.xid] = nil }
         if openDORA[key.client] == key { openDORA[key.client] = nil }
     }
@@ -825,10 +866,11 @@ public struct DHCPAnalyzer {
         dropClosed(before: time)
         if let last = lastScan, time.seconds(since: last) < max(1, options.transactionTimeout / 4) { return }
         lastScan = time
-        for (key, closed) in recentlyClosed where time.seconds(since: closed.closedAt) > options.transactionTimeout {
-            recentlyClosed[key] = nil
-            if transactions[key] == nil { forgetIdentified(key) }
-        }
+        // Expired records leave in place: a filtered copy would double the table for a moment.
+        let now = time.timeInterval
+        var expiredLate = [LateKey]()
+        for (key, closed) in recentlyClosed where now - closed.closedAt > options.transactionTimeout { expiredLate.append(key) }
+        for key in expiredLate { recentlyClosed[key] = nil }
         var expired = [TransactionKey]()
         for (key, transaction) in transactions where aliases[key] == nil {
             if let closed = transaction.closedAt {

@@ -40,6 +40,31 @@ struct DenseTable<Key: Hashable, Value>: Sequence {
 
     mutating func removeAll() { self = DenseTable() }
 
+    /// Where the entry of `key` lies: valid until an entry is removed.
+    func position(of key: Key) -> Int? { index[key].map(Int.init) }
+
+    /// The entry at `position`, read and changed in place.
+    subscript(position position: Int) -> Value {
+        _read { yield values[position] }
+        _modify { yield &values[position] }
+    }
+
+    /// Every entry in the order of `areInIncreasingOrder`, one at a time: only positions are sorted (four bytes an
+    /// entry), the entries are not copied.
+    func forEachSorted(by areInIncreasingOrder: (Value, Key, Value, Key) -> Bool, _ body: (Key, Value) -> Void) {
+        var positions = (0..<Int32(values.count)).map { $0 }
+        positions.sort { areInIncreasingOrder(values[Int($0)], keys[Int($0)], values[Int($1)], keys[Int($1)]) }
+        for position in positions { body(keys[Int(position)], values[Int(position)]) }
+    }
+
+    /// Moves the entry at `position` out, leaving `placeholder` there, so that the caller changes it without copying
+    /// its storage; it goes back with `self[position:] = value`.
+    mutating func take(at position: Int, leaving placeholder: Value) -> Value {
+        var value = placeholder
+        swap(&value, &values[position])
+        return value
+    }
+
     /// Changes an entry in place, without copying it out.
     mutating func modify(_ key: Key, _ body: (inout Value) -> Void) {
         guard let position = index[key] else { return }

@@ -145,12 +145,21 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
         return a.htype == b.htype && a.length == b.length && a.high == b.high && a.low == b.low
     }
 
+    /// The two words that tell keys apart as `==` does: the identifier when there is one, else the hardware address.
+    var hashWords: (UInt64, UInt64) {
+        identifierLength != 0 ? (identifierHigh ^ UInt64(identifierLength), identifierLow)
+                              : (high ^ (UInt64(htype) << 8 | UInt64(length)) << 1 | 1, low)
+    }
+
     public func hash(into hasher: inout Hasher) {
-        if identifierLength != 0 {
-            hasher.combine(identifierLength); hasher.combine(identifierHigh); hasher.combine(identifierLow)
-        } else {
-            hasher.combine(htype); hasher.combine(length); hasher.combine(high); hasher.combine(low)
-        }
+        hasher.combine(hashWords.0); hasher.combine(hashWords.1)
+    }
+
+    /// A 64-bit digest of the hardware type and address, whatever names the client.
+    var hardwareDigest: UInt64 {
+        var digest = (high ^ UInt64(htype) << 8 ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15
+        digest = (digest ^ digest >> 29 ^ low) &* 0xBF58_476D_1CE4_E5B9
+        return digest ^ digest >> 32
     }
 
     /// Whether a client identifier names this client.
@@ -165,7 +174,21 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The MAC, lower-case colon hex (any length).
-    public var description: String { Hex.colonSeparated(address) }
+    public var description: String {
+        var text = [UInt8]()
+        text.reserveCapacity(3 * Int(length))
+        appendDescription(to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// `description` appended as UTF-8.
+    public func appendDescription(to out: inout [UInt8]) {
+        for index in 0..<Int(length) {
+            let byte = UInt8(truncatingIfNeeded: (index < 8 ? high : low) >> (56 - 8 * UInt64(index % 8)))
+            if index > 0 { out.append(UInt8(ascii: ":")) }
+            out.append(Hex.digits[Int(byte >> 4)]); out.append(Hex.digits[Int(byte & 0xF)])
+        }
+    }
 }
 
 /// Which servers are expected; any other that answers is a rogue. Shared by analyse, sniff and probe.

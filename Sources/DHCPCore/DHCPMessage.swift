@@ -205,9 +205,16 @@ extension DHCPMessageFields {
     @inlinable public var renewalTime: UInt32? { uint32(.renewalTime) }
     @inlinable public var rebindingTime: UInt32? { uint32(.rebindingTime) }
     public var clientIdentifier: [UInt8]? { withOptionData(.clientIdentifier) { Array($0) } }
-    public var hostName: String? {
-        if case .text(let name)? = value(.hostName) { return name }
-        return nil
+    public var hostName: String? { text(.hostName) }
+
+    /// An option the table reads as text (12 host name, 15 domain name, 56 message …), read as the table reads it;
+    /// nil when absent.
+    public func text(_ code: DHCPOptionCode) -> String? { withOptionData(code) { DHCPOptionShape.text($0) } }
+
+    /// An option the table reads as a list of addresses (3 routers, 6 DNS servers …); nil when absent or not a
+    /// non-empty multiple of four bytes.
+    public func addressList(_ code: DHCPOptionCode) -> [IPv4Address]? {
+        withOptionData(code) { $0.count >= 4 && $0.count % 4 == 0 ? DHCPOptionShape.addressList($0) : nil } ?? nil
     }
 
     /// The typed value of `code`: nil when absent or malformed (use `withOptionData` and the table to tell apart).

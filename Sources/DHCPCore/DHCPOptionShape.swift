@@ -51,7 +51,7 @@ public enum DHCPOptionShape: Sendable, Hashable {
             return .ipv4(Self.address(data, 0))
         case .ipv4List:
             try Self.expectMultiple(data, of: 4, minimum: 4)
-            return .list(stride(from: 0, to: data.count, by: 4).map { .ipv4(Self.address(data, $0)) })
+            return .list(Self.addressList(data).map { .ipv4($0) })
         case .ipv4Pairs:
             try Self.expectMultiple(data, of: 8, minimum: 8)
             return .list(stride(from: 0, to: data.count, by: 8).map {
@@ -498,6 +498,14 @@ public enum DHCPOptionShape: Sendable, Hashable {
         case .text(let string): Array(string.utf8)
         case .bytes(let bytes): bytes
         default: nil
+        }
+    }
+
+    /// The addresses of an address list, four bytes each (the caller checks the length).
+    static func addressList(_ data: some RandomAccessCollection<UInt8>) -> [IPv4Address] {
+        stride(from: 0, to: data.count, by: 4).map { offset in
+            let start = data.index(data.startIndex, offsetBy: offset)
+            return IPv4Address(rawValue: data[start...].prefix(4).reduce(0) { $0 << 8 | UInt32($1) })
         }
     }
 

@@ -1,8 +1,9 @@
 /// Hexadecimal renderings used by every output.
 public enum Hex {
-    @usableFromInline static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    public static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// "0a:1b:ff", as tshark and tcpdump print byte strings.
+    @inlinable
     public static func colonSeparated(_ bytes: some Collection<UInt8>) -> String {
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 3)

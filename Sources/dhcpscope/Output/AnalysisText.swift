@@ -37,9 +37,11 @@ enum AnalysisText {
             lines.append(columns(["mac", "hostname", "state", "address", "lease", "transitions"], widths))
             analyzer.forEachClient { client in
                 let leaseState = leaseStates[client.client]
-                lines.append(columns([client.client.description, client.hostname ?? "-", client.state.rawValue,
-                                      client.address?.description ?? "-", leaseState?.rawValue ?? "-",
-                                      String(client.transitions)], widths))
+                output.writeLine { line in
+                    appendColumns([client.client.description, client.hostname ?? "-", client.state.rawValue,
+                                   client.address?.description ?? "-", leaseState?.rawValue ?? "-",
+                                   String(client.transitions)], widths, to: &line)
+                }
             }
         }
         if !problems.isEmpty {
@@ -85,10 +87,23 @@ enum AnalysisText {
     }
 
     private static func columns(_ cells: [String], _ widths: [Int]) -> String {
-        var line = cells.enumerated().map { index, cell in
-            cell.padding(index < widths.count ? widths[index] : cell.count + 1)
-        }.joined(separator: " ")
-        while line.last == " " { line.removeLast() }
-        return line
+        var line = [UInt8]()
+        appendColumns(cells, widths, to: &line)
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// Each cell padded to its column's width (a cell past the last width to its length and one space), separated
+    /// by a space, trailing spaces cut; written as bytes (a report lists every client).
+    private static func appendColumns(_ cells: [String], _ widths: [Int], to out: inout [UInt8]) {
+        let space = UInt8(ascii: " ")
+        let start = out.count
+        for (index, cell) in cells.enumerated() {
+            if index > 0 { out.append(space) }
+            out.append(contentsOf: cell.utf8)
+            let length = cell.utf8.allSatisfy { $0 < 0x80 } ? cell.utf8.count : cell.count
+            let width = index < widths.count ? widths[index] : length + 1
+            if length < width { out.append(contentsOf: repeatElement(space, count: width - length)) }
+        }
+        while out.count > start, out.last == space { out.removeLast() }
     }
 }
