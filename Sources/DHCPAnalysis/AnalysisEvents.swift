@@ -90,6 +90,8 @@ public struct ClientReport: Sendable {
     public var hostname: String?
     public var state: DHCPClientState
     public var address: IPv4Address?
+    /// The state of the client's latest lease, if it ever had one.
+    public var leaseState: LeaseState?
     public var transitions: Int
     public var lastSeen: Timestamp
 }

@@ -59,6 +59,8 @@ public struct DHCPAnalyzer {
         var clientID: [UInt8]?
         var hostname: String?
         var address: IPv4Address?
+        /// The address of the client's latest lease (kept after a release, unlike `address`).
+        var leaseAddress: IPv4Address?
         /// When the current lease was bound, seconds since 1970.
         var boundAt: Double?
         /// Lease time, T1 and T2 of the current lease, in seconds (T1/T2 defaulted when the server sent none).
@@ -240,6 +242,7 @@ public struct DHCPAnalyzer {
         clients.forEachSorted(by: { first, _, second, _ in first.lastSeen < second.lastSeen }) { key, record in
             body(ClientReport(client: key, clientID: record.clientID, hostname: record.hostname,
                               state: record.machine.state, address: record.address,
+                              leaseState: record.leaseAddress.flatMap { leases[LeaseKey(ip: $0, client: key)]?.state },
                               transitions: Int(record.transitions), lastSeen: record.lastSeen))
         }
     }
@@ -667,6 +670,7 @@ public struct DHCPAnalyzer {
         if leases[key]?.isHeld == true { lease.state = .renewed }
         leases[key] = lease
         client.address = address
+        client.leaseAddress = address
         client.boundAt = lease.isInfinite || lease.leaseTime == nil ? nil : observed.time.timeInterval
         client.leaseTime = lease.isInfinite ? nil : lease.leaseTime.map { Float($0) }
         client.t1 = lease.t1.map { Float($0) }

@@ -5,8 +5,8 @@
 /// arrays and rebuilds the index: the order of the entries is not kept.
 struct DenseTable<Key: Hashable, Value>: Sequence {
     private var index: [Key: Int32] = [:]
-    private var keys: [Key] = []
-    private var values: [Value] = []
+    private var keys = ChunkedArray<Key>()
+    private var values = ChunkedArray<Value>()
 
     var count: Int { values.count }
 
@@ -77,8 +77,8 @@ struct DenseTable<Key: Hashable, Value>: Sequence {
     }
 
     struct Iterator: IteratorProtocol {
-        fileprivate let keys: [Key]
-        fileprivate let values: [Value]
+        fileprivate let keys: ChunkedArray<Key>
+        fileprivate let values: ChunkedArray<Value>
         fileprivate var position = 0
 
         mutating func next() -> (key: Key, value: Value)? {
@@ -110,12 +110,7 @@ struct DenseTable<Key: Hashable, Value>: Sequence {
         keys.removeLast(keys.count - kept)
         values.removeLast(values.count - kept)
         index.removeAll(keepingCapacity: true)
-        for (position, key) in keys.enumerated() { index[key] = Int32(position) }
+        for position in keys.indices { index[keys[position]] = Int32(position) }
     }
 
-    /// The entries in the order of `areInIncreasingOrder`, sorting positions rather than copies of the values.
-    func sorted(by areInIncreasingOrder: ((key: Key, value: Value), (key: Key, value: Value)) -> Bool) -> [(key: Key, value: Value)] {
-        values.indices.sorted { areInIncreasingOrder((keys[$0], values[$0]), (keys[$1], values[$1])) }
-            .map { (keys[$0], values[$0]) }
-    }
 }

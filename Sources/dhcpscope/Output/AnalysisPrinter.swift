@@ -74,10 +74,8 @@ final class AnalysisPrinter {
             for server in servers { line(AnalysisJSON.server(server)) }
             line(summary.json())
         } else {
-            var leaseStates = [ClientKey: LeaseState]()
-            analyzer.forEachLease { leaseStates[$0.client] = $0.state }
-            AnalysisText.report(summary: summary, servers: servers, analyzer: analyzer, leaseStates: leaseStates,
-                                problems: problems, problemsLeftOut: problemsLeftOut, to: output)
+            AnalysisText.report(summary: summary, servers: servers, analyzer: analyzer, problems: problems,
+                                problemsLeftOut: problemsLeftOut, to: output)
         }
     }
 

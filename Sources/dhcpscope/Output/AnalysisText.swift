@@ -5,7 +5,7 @@ import DHCPCore
 enum AnalysisText {
     /// Written line by line: with a hundred thousand clients the report is never held whole.
     static func report(summary: AnalysisSummary, servers: [ServerReport], analyzer: DHCPAnalyzer,
-                       leaseStates: [ClientKey: LeaseState], problems: [Problem], problemsLeftOut: Int,
+                       problems: [Problem], problemsLeftOut: Int,
                        to output: OutputStream) {
         let lines = Lines(output: output)
         let outcomes = summary.transactionsByOutcome.sorted(by: { $0.key < $1.key }).map { "\($0.value) \($0.key)" }
@@ -36,10 +36,9 @@ enum AnalysisText {
             let widths = [17, 20, 11, 15, 8, 11]
             lines.append(columns(["mac", "hostname", "state", "address", "lease", "transitions"], widths))
             analyzer.forEachClient { client in
-                let leaseState = leaseStates[client.client]
                 output.writeLine { line in
                     appendColumns([client.client.description, client.hostname ?? "-", client.state.rawValue,
-                                   client.address?.description ?? "-", leaseState?.rawValue ?? "-",
+                                   client.address?.description ?? "-", client.leaseState?.rawValue ?? "-",
                                    String(client.transitions)], widths, to: &line)
                 }
             }
