@@ -21,7 +21,7 @@ public struct DHCPAnalyzer {
     /// reply without option 61 (servers before RFC 6842 do not echo it) is theirs. As many as open transactions.
     private var identifiedClients: [TransactionKey: ClientKey] = [:]
     private var clients = DenseTable<ClientKey, ClientRecord>()
-    private var leases = DenseTable<LeaseKey, LeaseRecord>()
+    private var leases = LeaseTable()
     private var leaseHolders: [IPv4Address: ClientKey] = [:]
     private var servers: [IPv4Address: ServerRecord] = [:]
     private var serverOrder: [IPv4Address] = []
@@ -48,7 +48,7 @@ public struct DHCPAnalyzer {
 
     public init(options: AnalysisOptions = AnalysisOptions()) { self.options = options }
 
-    struct LeaseKey: Hashable { var ip: IPv4Address; var client: ClientKey }
+    struct LeaseKey { var ip: IPv4Address; var client: ClientKey }
 
     /// What the analyzer keeps per client: small, since there is one for every client ever seen.
     struct ClientRecord {

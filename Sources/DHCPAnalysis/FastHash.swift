@@ -19,12 +19,6 @@ extension TransactionKey {
     }
 }
 
-extension DHCPAnalyzer.LeaseKey {
-    func _rawHashValue(seed: Int) -> Int {
-        mixedHash(client.hashWords.0 ^ UInt64(ip.rawValue) << 16, client.hashWords.1, seed: seed)
-    }
-}
-
 extension DHCPAnalyzer.LateKey {
     func _rawHashValue(seed: Int) -> Int { mixedHash(UInt64(xid), hardware, seed: seed) }
 }

@@ -136,8 +136,11 @@ public struct DHCPMessage: Hashable, Sendable {
     /// The text of sname or file up to the first NUL, or "" when the field holds options.
     public static func text(of field: Field) -> String {
         guard case .raw(let bytes) = field else { return "" }
-        return DHCPOptionShape.text(bytes.prefix(while: { $0 != 0 }))
+        return fieldText(bytes)
     }
+
+    /// The text of an sname or file field: up to the first NUL, as option text is read.
+    static func fieldText(_ bytes: some Collection<UInt8>) -> String { DHCPOptionShape.text(bytes.prefix(while: { $0 != 0 })) }
 }
 
 extension DHCPMessage: DHCPMessageFields {

@@ -65,6 +65,11 @@ public struct DHCPMessageView {
     }
 
     var areas: DHCPMessageReader.Areas { layout.pointee }
+
+    /// sname as text (`DHCPMessage.text(of:)`): "" when it holds options.
+    public var snameText: String { areas.sname.present ? "" : DHCPMessage.fieldText(bytes[44..<108]) }
+    /// file as text: "" when it holds options.
+    public var fileText: String { areas.file.present ? "" : DHCPMessage.fieldText(bytes[108..<236]) }
 }
 
 /// Reads DHCP messages into views, reusing its storage from one message to the next: one per decoding thread.

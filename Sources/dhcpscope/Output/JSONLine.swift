@@ -3,7 +3,10 @@ import DHCPCore
 /// Builds one JSON object as bytes, with no intermediate dictionaries: a million lines a second is the aim.
 struct JSONLine {
     private(set) var bytes: [UInt8] = []
-    private var needsComma: [Bool] = []
+    /// One bit per open object or array, innermost at `depth`: whether a value was written in it (the next needs a
+    /// comma). Option values nest a few levels; 63 is far more than any event has.
+    private var commas: UInt64 = 0
+    private var depth = 0
 
     init(event: String) {
         bytes.reserveCapacity(1024)
@@ -11,16 +14,26 @@ struct JSONLine {
         field("event", event)
     }
 
-    mutating func beginObject() { separator(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
-    mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma.removeLast(); markValue() }
-    mutating func beginArray() { separator(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
-    mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma.removeLast(); markValue() }
+    mutating func beginObject() { separator(); bytes.append(UInt8(ascii: "{")); open() }
+    mutating func endObject() { bytes.append(UInt8(ascii: "}")); close() }
+    mutating func beginArray() { separator(); bytes.append(UInt8(ascii: "[")); open() }
+    mutating func endArray() { bytes.append(UInt8(ascii: "]")); close() }
+
+    private mutating func open() {
+        depth += 1
+        commas &= ~(1 << UInt64(depth & 63))
+    }
+
+    private mutating func close() {
+        depth -= 1
+        markValue()
+    }
 
     mutating func key(_ name: String) {
         separator()
         appendString(name)
         bytes.append(UInt8(ascii: ":"))
-        needsComma[needsComma.count - 1] = false
+        commas &= ~(1 << UInt64(depth & 63))
     }
 
     mutating func beginObject(_ name: String) { key(name); beginObject() }
@@ -94,13 +107,37 @@ struct JSONLine {
 
     private mutating func appendAddress(_ value: IPv4Address) {
         for shift in stride(from: 24, through: 0, by: -8) {
-            appendDigits(UInt64(value.rawValue >> UInt32(shift) & 0xFF))
+            appendSmall(UInt8(truncatingIfNeeded: value.rawValue >> UInt32(shift)))
             if shift > 0 { bytes.append(UInt8(ascii: ".")) }
         }
     }
 
+    /// A MAC address, "0a:1b:2c:3d:4e:5f", or null.
+    mutating func mac(_ value: MACAddress?) {
+        separator()
+        if let value {
+            bytes.append(UInt8(ascii: "\""))
+            for shift in stride(from: 40, through: 0, by: -8) {
+                let byte = UInt8(truncatingIfNeeded: value.rawValue >> UInt64(shift))
+                bytes.append(Self.hex[Int(byte >> 4)]); bytes.append(Self.hex[Int(byte & 0xF)])
+                if shift > 0 { bytes.append(UInt8(ascii: ":")) }
+            }
+            bytes.append(UInt8(ascii: "\""))
+        } else {
+            bytes.append(contentsOf: "null".utf8)
+        }
+        markValue()
+    }
+
+    /// 0–255 in one to three digits.
+    private mutating func appendSmall(_ value: UInt8) {
+        if value >= 100 { bytes.append(UInt8(ascii: "0") + value / 100) }
+        if value >= 10 { bytes.append(UInt8(ascii: "0") + value / 10 % 10) }
+        bytes.append(UInt8(ascii: "0") + value % 10)
+    }
+
     private mutating func appendDigits(_ value: UInt64) {
-        if value < 10 { bytes.append(UInt8(ascii: "0") + UInt8(value)); return }
+        if value < 256 { appendSmall(UInt8(value)); return }
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
@@ -121,22 +158,36 @@ struct JSONLine {
 
     /// Closes the event object; the bytes are then one complete line without its newline.
     mutating func finish() -> [UInt8] {
-        while !needsComma.isEmpty { endObject() }
+        while depth > 0 { endObject() }
         return bytes
     }
 
     private mutating func separator() {
-        if let last = needsComma.last, last { bytes.append(UInt8(ascii: ",")) }
+        if depth > 0, commas & (1 << UInt64(depth & 63)) != 0 { bytes.append(UInt8(ascii: ",")) }
     }
 
     private mutating func markValue() {
-        if !needsComma.isEmpty { needsComma[needsComma.count - 1] = true }
+        if depth > 0 { commas |= 1 << UInt64(depth & 63) }
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    private mutating func appendString(_ value: String) {
+    private mutating func appendString(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most strings (keys, names, addresses) need no escape: copied whole (withUTF8 reaches small strings' bytes
+        // too, in place).
+        var value = text
+        let copied = value.withUTF8 { utf8 -> Bool in
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F {
+                return false
+            }
+            bytes.append(contentsOf: utf8)
+            return true
+        }
+        if copied {
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)

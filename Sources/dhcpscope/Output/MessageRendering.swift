@@ -54,8 +54,8 @@ extension MessageContext {
         json.field("time", time.description)
         json.key("src"); json.endpoint(record.ip.source, record.sourcePort)
         json.key("dst"); json.endpoint(record.ip.destination, record.destinationPort)
-        json.field("eth_src", link.source?.description)
-        json.field("eth_dst", link.destination?.description)
+        json.key("eth_src"); json.mac(link.source)
+        json.key("eth_dst"); json.mac(link.destination)
         json.field("vlan", link.vlans.first.map { Int($0) })
         if link.vlans.count > 1 {
             json.beginArray("vlans")
@@ -63,7 +63,7 @@ extension MessageContext {
             json.endArray()
         }
         if record.reassembled { json.field("reassembled", true) }
-        if let message = record.message {
+        if let message = record.view {
             json.beginObject("dhcp")
             json.field("op", Int(message.op))
             json.field("htype", Int(message.htype))
@@ -78,21 +78,29 @@ extension MessageContext {
             json.key("siaddr"); json.address(message.serverAddress)
             json.key("giaddr"); json.address(message.relayAddress)
             json.key("chaddr"); json.hex(message.hardwareAddress, colons: true)
-            json.field("sname", DHCPMessage.text(of: message.sname))
-            json.field("file", DHCPMessage.text(of: message.file))
+            json.field("sname", message.snameText)
+            json.field("file", message.fileText)
             json.field("type", message.typeName)
+            // Straight from the view: no owned copy of the message, no list of options.
             json.beginArray("options")
-            for rendered in RenderedOption.all(of: message) {
+            message.forEachOption { code, data, instances, location in
+                let option = DHCPOption(code, Array(data))
                 json.beginObject()
-                json.field("code", Int(rendered.option.code.rawValue))
-                json.field("name", rendered.option.name)
-                json.field("length", rendered.option.data.count)
-                json.key("hex"); json.hex(rendered.option.data, colons: false)
+                json.field("code", Int(code.rawValue))
+                json.field("name", option.name)
+                json.field("length", data.count)
+                json.key("hex"); json.hex(data, colons: false)
                 json.key("value")
-                if let value = rendered.value { json.value(value) } else { json.null() }
-                if rendered.instances > 1 { json.field("instances", rendered.instances) }
-                if rendered.location != .options { json.field("location", rendered.location.rawValue) }
-                if let reason = rendered.valueError { json.field("value_error", reason) }
+                var valueError: String?
+                do throws(DHCPValueError) {
+                    if let value = try option.value() { json.value(value) } else { json.null() }
+                } catch {
+                    json.null()
+                    valueError = error.reason
+                }
+                if instances > 1 { json.field("instances", instances) }
+                if location != .options { json.field("location", location.rawValue) }
+                if let valueError { json.field("value_error", valueError) }
                 json.endObject()
             }
             json.endArray()

@@ -1,0 +1,59 @@
+import DHCPCore
+
+/// Every lease seen, by address and client: a map from each address to its newest entry, and from each entry to the
+/// one before it for the same address (an address is leased to few clients over a capture). Four times smaller than
+/// a map keyed by address and client (a client key is 40 bytes): the lease table is the analysis's largest. Leases are
+/// never removed.
+struct LeaseTable {
+    typealias Key = DHCPAnalyzer.LeaseKey
+
+    private var newest: [IPv4Address: Int32] = [:]
+    private var keys = ChunkedArray<Key>()
+    private var values = ChunkedArray<LeaseRecord>()
+    /// The entry before each one for the same address; -1 for none.
+    private var previous = ChunkedArray<Int32>()
+
+    var count: Int { values.count }
+
+    private func position(of key: Key) -> Int? {
+        var position = newest[key.ip] ?? -1
+        while position >= 0 {
+            if keys[Int(position)].client == key.client { return Int(position) }
+            position = previous[Int(position)]
+        }
+        return nil
+    }
+
+    subscript(key: Key) -> LeaseRecord? {
+        get { position(of: key).map { values[$0] } }
+        set {
+            guard let newValue else { return }
+            if let position = position(of: key) {
+                values[position] = newValue
+            } else {
+                previous.append(newest[key.ip] ?? -1)
+                newest[key.ip] = Int32(values.count)
+                keys.append(key)
+                values.append(newValue)
+            }
+        }
+    }
+
+    /// Changes an entry in place, without copying it out.
+    mutating func modify(_ key: Key, _ body: (inout LeaseRecord) -> Void) {
+        guard let position = position(of: key) else { return }
+        body(&values[position])
+    }
+
+    /// Changes every entry in place.
+    mutating func modifyAll(_ body: (Key, inout LeaseRecord) -> Void) {
+        for position in values.indices { body(keys[position], &values[position]) }
+    }
+
+    /// Every entry in the order of `areInIncreasingOrder`, sorting positions rather than copies.
+    func forEachSorted(by areInIncreasingOrder: (LeaseRecord, Key, LeaseRecord, Key) -> Bool, _ body: (Key, LeaseRecord) -> Void) {
+        var positions = (0..<Int32(values.count)).map { $0 }
+        positions.sort { areInIncreasingOrder(values[Int($0)], keys[Int($0)], values[Int($1)], keys[Int($1)]) }
+        for position in positions { body(keys[Int(position)], values[Int(position)]) }
+    }
+}
