@@ -44,3 +44,15 @@ struct ChunkedArray<Element> {
         self[j] = first
     }
 }
+
+extension ChunkedArray {
+    /// The pairs (keys[i], values[i]) in the order of `areInIncreasingOrder`, one at a time: only positions are
+    /// sorted (four bytes a pair), the entries are not copied.
+    static func forEachSorted<Value>(_ keys: ChunkedArray<Element>, _ values: ChunkedArray<Value>,
+                                     by areInIncreasingOrder: (Value, Element, Value, Element) -> Bool,
+                                     _ body: (Element, Value) -> Void) {
+        var positions = (0..<Int32(values.count)).map { $0 }
+        positions.sort { areInIncreasingOrder(values[Int($0)], keys[Int($0)], values[Int($1)], keys[Int($1)]) }
+        for position in positions { body(keys[Int(position)], values[Int(position)]) }
+    }
+}

@@ -52,9 +52,7 @@ struct DenseTable<Key: Hashable, Value>: Sequence {
     /// Every entry in the order of `areInIncreasingOrder`, one at a time: only positions are sorted (four bytes an
     /// entry), the entries are not copied.
     func forEachSorted(by areInIncreasingOrder: (Value, Key, Value, Key) -> Bool, _ body: (Key, Value) -> Void) {
-        var positions = (0..<Int32(values.count)).map { $0 }
-        positions.sort { areInIncreasingOrder(values[Int($0)], keys[Int($0)], values[Int($1)], keys[Int($1)]) }
-        for position in positions { body(keys[Int(position)], values[Int(position)]) }
+        ChunkedArray.forEachSorted(keys, values, by: areInIncreasingOrder, body)
     }
 
     /// Moves the entry at `position` out, leaving `placeholder` there, so that the caller changes it without copying
@@ -65,16 +63,6 @@ struct DenseTable<Key: Hashable, Value>: Sequence {
         return value
     }
 
-    /// Changes an entry in place, without copying it out.
-    mutating func modify(_ key: Key, _ body: (inout Value) -> Void) {
-        guard let position = index[key] else { return }
-        body(&values[Int(position)])
-    }
-
-    /// Changes every entry in place.
-    mutating func modifyAll(_ body: (Key, inout Value) -> Void) {
-        for position in values.indices { body(keys[position], &values[position]) }
-    }
 
     struct Iterator: IteratorProtocol {
         fileprivate let keys: ChunkedArray<Key>

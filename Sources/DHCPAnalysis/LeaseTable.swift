@@ -52,8 +52,6 @@ struct LeaseTable {
 
     /// Every entry in the order of `areInIncreasingOrder`, sorting positions rather than copies.
     func forEachSorted(by areInIncreasingOrder: (LeaseRecord, Key, LeaseRecord, Key) -> Bool, _ body: (Key, LeaseRecord) -> Void) {
-        var positions = (0..<Int32(values.count)).map { $0 }
-        positions.sort { areInIncreasingOrder(values[Int($0)], keys[Int($0)], values[Int($1)], keys[Int($1)]) }
-        for position in positions { body(keys[Int(position)], values[Int(position)]) }
+        ChunkedArray.forEachSorted(keys, values, by: areInIncreasingOrder, body)
     }
 }
