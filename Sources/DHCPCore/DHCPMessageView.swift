@@ -157,7 +157,7 @@ public final class DHCPMessageReader {
     /// Reads one UDP payload: a view when the fixed header is complete, and every problem found, each at its byte
     /// offset. Never traps and never trusts a length.
     public func read(_ bytes: UnsafeRawBufferPointer) -> DHCPReadResult {
-        issues.removeAll(keepingCapacity: true)
+        if !issues.isEmpty { issues.removeAll(keepingCapacity: true) }
         itemCount = 0
         generation &+= 1
         if generation == 0 {
@@ -180,7 +180,7 @@ public final class DHCPMessageReader {
                     joinedCapacity = max(bytes.count, 2 * joinedCapacity)
                     joined = UnsafeMutableRawPointer.allocate(byteCount: joinedCapacity, alignment: 8)
                 }
-                repeated.removeAll(keepingCapacity: true)
+                if !repeated.isEmpty { repeated.removeAll(keepingCapacity: true) }
                 areas.pointee.main = walk(bytes, (headerLength + 4)..<bytes.count, .options)
                 let overload = readOverload(bytes)
                 if overload & 1 != 0 { areas.pointee.file = walk(bytes, 108..<236, .file) }

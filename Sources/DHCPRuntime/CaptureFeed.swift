@@ -8,8 +8,9 @@ public final class CaptureFeed {
     public private(set) var names: [String] = []
     private var readers: [PCAPFileReader] = []
     private var linkTypes: [LinkType] = []
-    private var decoders: [DHCPFrameDecoder] = []
-    public private(set) var summary = DecodeSummary()
+    // Touched for every frame by the one thread that runs the feed: no run-time exclusivity checks.
+    @exclusivity(unchecked) private var decoders: [DHCPFrameDecoder] = []
+    @exclusivity(unchecked) public private(set) var summary = DecodeSummary()
 
     /// Opens every file (`-` is standard input) with the BPF `filter`; one that cannot be opened is reported through
     /// `report` and left out. `ports`: the UDP ports taken for DHCP besides 67 and 68.
