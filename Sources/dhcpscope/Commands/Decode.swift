@@ -94,7 +94,7 @@ struct Decode: ParsableCommand {
                 json.field("framing_errors", summary.framingErrors)
                 json.field("capture_errors", summary.captureErrors)
                 json.beginObject("types")
-                for (name, count) in summary.messagesByType.sorted(by: { $0.key < $1.key }) { json.field(name, count) }
+                for (name, count) in summary.messagesByType.sorted(by: { $0.key < $1.key }) { json.key(text: name); json.number(count) }
                 json.endObject()
             })
         } else if countOnly || Diagnostics.standardErrorIsTerminal {

@@ -134,7 +134,7 @@ struct AnalysisSummary {
             json.field("transactions", transactions)
             json.field("evicted_transactions", evicted)
             json.beginObject("outcomes")
-            for (outcome, count) in transactionsByOutcome.sorted(by: { $0.key < $1.key }) { json.field(outcome, count) }
+            for (outcome, count) in transactionsByOutcome.sorted(by: { $0.key < $1.key }) { json.key(text: outcome); json.number(count) }
             json.endObject()
             json.field("clients", clients)
             json.field("evicted_clients", evictedClients)

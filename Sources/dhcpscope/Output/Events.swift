@@ -60,7 +60,7 @@ enum Events {
     }
 
     /// Frame numbers; objects {file, frame} when there are several input files.
-    static func frames(_ frames: [FrameReference], names: [String], into json: inout JSONLine, key: String) {
+    static func frames(_ frames: [FrameReference], names: [String], into json: inout JSONLine, key: StaticString) {
         json.beginArray(key)
         for frame in frames {
             if names.count > 1 {
@@ -203,13 +203,13 @@ enum Events {
         return json.finish()
     }
 
-    static func number(_ key: String, _ value: Double?, _ json: inout JSONLine) {
+    static func number(_ key: StaticString, _ value: Double?, _ json: inout JSONLine) {
         json.key(key)
         if let value { json.double(value) } else { json.null() }
     }
 
     /// Milliseconds rounded to the microsecond.
-    static func milliseconds(_ key: String, _ value: Double?, _ json: inout JSONLine) {
+    static func milliseconds(_ key: StaticString, _ value: Double?, _ json: inout JSONLine) {
         number(key, value.map { ($0 * 1000).rounded() / 1000 }, &json)
     }
 }

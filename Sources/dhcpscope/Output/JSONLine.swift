@@ -29,26 +29,37 @@ struct JSONLine {
         markValue()
     }
 
-    mutating func key(_ name: String) {
+    /// A key written in the source: copied as it stands (keys need no escaping), no scan.
+    mutating func key(_ name: StaticString) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        commas &= ~(1 << UInt64(depth & 63))
+    }
+
+    /// A key made at run time (a message type, a problem code): escaped as any string.
+    mutating func key(text name: String) {
         separator()
         appendString(name)
         bytes.append(UInt8(ascii: ":"))
         commas &= ~(1 << UInt64(depth & 63))
     }
 
-    mutating func beginObject(_ name: String) { key(name); beginObject() }
-    mutating func beginArray(_ name: String) { key(name); beginArray() }
+    mutating func beginObject(_ name: StaticString) { key(name); beginObject() }
+    mutating func beginArray(_ name: StaticString) { key(name); beginArray() }
 
-    mutating func field(_ name: String, _ value: String) { key(name); string(value) }
-    mutating func field(_ name: String, _ value: Int) { key(name); number(value) }
-    mutating func field(_ name: String, _ value: UInt64) { key(name); unsigned(value) }
-    mutating func field(_ name: String, _ value: Double) { key(name); double(value) }
-    mutating func field(_ name: String, _ value: Bool) { key(name); bool(value) }
-    mutating func field(_ name: String, _ value: String?) {
+    mutating func field(_ name: StaticString, _ value: String) { key(name); string(value) }
+    mutating func field(_ name: StaticString, _ value: Int) { key(name); number(value) }
+    mutating func field(_ name: StaticString, _ value: UInt64) { key(name); unsigned(value) }
+    mutating func field(_ name: StaticString, _ value: Double) { key(name); double(value) }
+    mutating func field(_ name: StaticString, _ value: Bool) { key(name); bool(value) }
+    mutating func field(_ name: StaticString, _ value: String?) {
         key(name)
         if let value { string(value) } else { null() }
     }
-    mutating func field(_ name: String, _ value: Int?) {
+    mutating func field(_ name: StaticString, _ value: Int?) {
         key(name)
         if let value { number(value) } else { null() }
     }
@@ -210,7 +221,7 @@ extension JSONLine {
     /// lists as arrays, records (option 82 suboptions, routes …) as objects.
     /// An array of options, each {code, name, hex, value}: the value decoded as in the message event, null when the
     /// data does not fit the option's shape.
-    mutating func options(_ name: String, _ options: [DHCPOption]) {
+    mutating func options(_ name: StaticString, _ options: [DHCPOption]) {
         beginArray(name)
         for option in options {
             beginObject()
@@ -241,7 +252,7 @@ extension JSONLine {
             endArray()
         case .record(let fields):
             beginObject()
-            for field in fields { key(field.name); self.value(field.value) }
+            for field in fields { key(text: field.name); self.value(field.value) }
             endObject()
         }
     }

@@ -152,7 +152,7 @@ final class MockServerLog: ServerObserver {
             output.append(Events.summary(problems: problems) { line in
                 line.field("received", received)
                 line.beginObject("replies")
-                for (type, count) in replies.sorted(by: { $0.key < $1.key }) { line.field(type, count) }
+                for (type, count) in replies.sorted(by: { $0.key < $1.key }) { line.key(text: type); line.number(count) }
                 line.endObject()
                 line.field("leases", leases.count)
                 line.field("active_leases", active)

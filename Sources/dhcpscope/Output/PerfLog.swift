@@ -14,7 +14,7 @@ final class PerfLog {
         if json {
             let interface = fields.first { $0.0 == "interface" }?.1
             output.event(Events.ready(interface: interface) { line in
-                for (key, value) in fields where key != "interface" { line.field(key, value) }
+                for (key, value) in fields where key != "interface" { line.key(text: key); line.string(value) }
                 line.field("clients", clients)
                 line.field("rate", rate)
                 line.field("mix", mix)
@@ -86,7 +86,7 @@ final class PerfLog {
             line.field("first_send_error", summary.firstSendError)
             line.beginObject("kinds")
             for (kind, counts) in summary.kinds.sorted(by: { $0.key < $1.key }) {
-                line.beginObject(kind)
+                line.key(text: kind); line.beginObject()
                 line.field("sent", counts.sent)
                 line.field("completed", counts.completed)
                 line.field("drops", counts.drops)
@@ -95,7 +95,7 @@ final class PerfLog {
             }
             line.endObject()
             line.beginObject("problem_codes")
-            for (code, count) in summary.problemCodes.sorted(by: { $0.key < $1.key }) { line.field(code, count) }
+            for (code, count) in summary.problemCodes.sorted(by: { $0.key < $1.key }) { line.key(text: code); line.unsigned(UInt64(count)) }
             line.endObject()
             latency("discover_offer", summary.discoverOffer, &line)
             latency("request_ack", summary.requestAck, &line)
@@ -104,7 +104,7 @@ final class PerfLog {
     }
 
     /// A step's latency: its percentiles for readers, its histogram `[[microseconds, count], …]` for `--merge`.
-    private func latency(_ key: String, _ latency: PerfLatency, _ line: inout JSONLine) {
+    private func latency(_ key: StaticString, _ latency: PerfLatency, _ line: inout JSONLine) {
         line.beginObject(key)
         line.field("count", latency.count)
         Events.number("p50_ms", latency.milliseconds(atPercentile: 50), &line)

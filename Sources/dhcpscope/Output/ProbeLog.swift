@@ -124,7 +124,8 @@ struct ProbeLog {
         line.field("naks", server.answers["NAK"] ?? 0)
         line.field("expected", server.expected)
         let times = server.responseTimes.sorted()
-        for (name, fraction) in [("p50_ms", 0.5), ("p90_ms", 0.9), ("p99_ms", 0.99)] {
+        let percentiles: [(StaticString, Double)] = [("p50_ms", 0.5), ("p90_ms", 0.9), ("p99_ms", 0.99)]
+        for (name, fraction) in percentiles {
             line.key(name)
             if times.isEmpty { line.null() } else { line.double(times[min(times.count - 1, Int(Double(times.count) * fraction))]) }
         }

@@ -127,7 +127,7 @@ final class RelayLog: RelayObserver {
                 line.field("to_clients", toClients)
                 line.field("dropped", dropped)
                 line.beginObject("problem_codes")
-                for (code, count) in problemCodes.sorted(by: { $0.key < $1.key }) { line.field(code, count) }
+                for (code, count) in problemCodes.sorted(by: { $0.key < $1.key }) { line.key(text: code); line.number(count) }
                 line.endObject()
             })
         } else {
