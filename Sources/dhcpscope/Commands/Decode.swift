@@ -57,8 +57,7 @@ struct Decode: ParsableCommand {
             let context = MessageContext(file: feed.names[index], frame: packet.frameNumber, time: packet.timestamp,
                                          link: decoded.link, record: record)
             if json {
-                stdout.append(context.jsonLine())
-                stdout.endLine()
+                stdout.event(context.jsonLine())
             } else if verbose {
                 stdout.write(line: context.verboseText())
             } else {

@@ -54,7 +54,7 @@ final class AnalysisPrinter {
 
     /// A message: its `message` event in JSON; in text one line, or every field when `verbose`.
     func message(_ context: MessageContext, verbose: Bool) {
-        if style.json { line(context.jsonLine()) }
+        if style.json { output.event(context.jsonLine()) }
         else if verbose { output.write(line: context.verboseText()) }
         else { output.write(line: context.textLine()) }
     }

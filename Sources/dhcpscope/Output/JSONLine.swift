@@ -1,15 +1,15 @@
 import DHCPCore
 
-/// Builds one JSON object as bytes, with no intermediate dictionaries: a million lines a second is the aim.
+/// Builds one JSON object as bytes, with no intermediate dictionaries: a million lines a second is the aim. A line
+/// is built once: copies of a JSONLine share its buffer.
 struct JSONLine {
-    private(set) var bytes: [UInt8] = []
+    private let bytes = ByteBuffer()
     /// One bit per open object or array, innermost at `depth`: whether a value was written in it (the next needs a
     /// comma). Option values nest a few levels; 63 is far more than any event has.
     private var commas: UInt64 = 0
     private var depth = 0
 
     init(event: String) {
-        bytes.reserveCapacity(1024)
         beginObject()
         field("event", event)
     }
@@ -33,7 +33,7 @@ struct JSONLine {
     mutating func key(_ name: StaticString) {
         separator()
         bytes.append(UInt8(ascii: "\""))
-        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: name)
         bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
         commas &= ~(1 << UInt64(depth & 63))
@@ -111,7 +111,9 @@ struct JSONLine {
     mutating func hex32(_ value: UInt32) {
         separator()
         bytes.append(UInt8(ascii: "\""))
-        Hex.appendXID(value, to: &bytes)
+        bytes.reserve(10)
+        bytes.appendReserved(UInt8(ascii: "0")); bytes.appendReserved(UInt8(ascii: "x"))
+        for shift in stride(from: 28, through: 0, by: -4) { bytes.appendReserved(Hex.digits[Int(value >> UInt32(shift) & 0xF)]) }
         bytes.append(UInt8(ascii: "\""))
         markValue()
     }
@@ -135,7 +137,7 @@ struct JSONLine {
             }
             bytes.append(UInt8(ascii: "\""))
         } else {
-            bytes.append(contentsOf: "null".utf8)
+            bytes.append(contentsOf: "null")
         }
         markValue()
     }
@@ -161,16 +163,23 @@ struct JSONLine {
     }
     mutating func double(_ value: Double) {
         separator()
-        bytes.append(contentsOf: (value.isFinite ? String(value) : "null").utf8)
+        var text = value.isFinite ? String(value) : "null"
+        text.withUTF8 { bytes.append(contentsOf: $0) }
         markValue()
     }
-    mutating func bool(_ value: Bool) { separator(); bytes.append(contentsOf: (value ? "true" : "false").utf8); markValue() }
-    mutating func null() { separator(); bytes.append(contentsOf: "null".utf8); markValue() }
+    mutating func bool(_ value: Bool) { separator(); bytes.append(contentsOf: value ? "true" : "false"); markValue() }
+    mutating func null() { separator(); bytes.append(contentsOf: "null"); markValue() }
 
     /// Closes the event object; the bytes are then one complete line without its newline.
     mutating func finish() -> [UInt8] {
         while depth > 0 { endObject() }
-        return bytes
+        return Array(bytes.bytes)
+    }
+
+    /// Closes the event object and hands its bytes to `body`, without a copy.
+    mutating func finish<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        while depth > 0 { endObject() }
+        return body(bytes.bytes)
     }
 
     private mutating func separator() {
@@ -207,7 +216,7 @@ struct JSONLine {
             case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
             case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
             case 0..<0x20, 0x7F:
-                bytes.append(contentsOf: "\\u00".utf8)
+                bytes.append(contentsOf: "\\u00")
                 bytes.append(Self.hex[Int(byte >> 4)]); bytes.append(Self.hex[Int(byte & 0xF)])
             default: bytes.append(byte)
             }

@@ -47,7 +47,7 @@ extension MessageContext {
     // MARK: JSON
 
     /// The `message` event.
-    func jsonLine() -> [UInt8] {
+    func jsonLine() -> JSONLine {
         var json = JSONLine(event: "message")
         json.field("file", file)
         json.field("frame", frame)
@@ -127,7 +127,7 @@ extension MessageContext {
             }
             json.endArray()
         }
-        return json.finish()
+        return json
     }
 
     // MARK: text

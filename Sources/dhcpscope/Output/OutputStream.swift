@@ -44,7 +44,8 @@ final class OutputStream {
 
     func event(_ line: JSONLine) {
         var line = line
-        event(line.finish())
+        line.finish { buffer.append(contentsOf: $0) }
+        endLine()
     }
 
     func endLine() {
