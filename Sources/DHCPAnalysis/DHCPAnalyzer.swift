@@ -23,8 +23,9 @@ public struct DHCPAnalyzer {
     private var clients = DenseTable<ClientKey, ClientRecord>()
     private var leases = LeaseTable()
     private var leaseHolders: [IPv4Address: ClientKey] = [:]
-    private var servers: [IPv4Address: ServerRecord] = [:]
-    private var serverOrder: [IPv4Address] = []
+    /// Servers in the order they first answered, and where each is: one lookup per reply.
+    private var servers: [ServerRecord] = []
+    private var serverPositions: [IPv4Address: Int] = [:]
     private var lastScan: Timestamp?
     /// Closed transactions in the order they closed: kept a moment for late relay legs, then dropped.
     private var closedQueue: [(key: TransactionKey, at: Timestamp)] = []
@@ -110,6 +111,7 @@ public struct DHCPAnalyzer {
     }
 
     struct ServerRecord {
+        var id: IPv4Address
         var ip: IPv4Address
         var mac: MACAddress?
         var offers = 0, acks = 0, naks = 0
@@ -225,12 +227,11 @@ public struct DHCPAnalyzer {
     public var leaseCount: Int { leases.count }
 
     public var serverTable: [ServerReport] {
-        serverOrder.compactMap { id in
-            guard let server = servers[id] else { return nil }
+        servers.map { server in
             let histogram = server.latency
             let empty = histogram.totalCount == 0
             func ms(_ percentile: Double) -> Double? { empty ? nil : Double(histogram.valueAtPercentile(percentile)) / 1000 }
-            return ServerReport(id: id, ip: server.ip, mac: server.mac, offers: server.offers, acks: server.acks,
+            return ServerReport(id: server.id, ip: server.ip, mac: server.mac, offers: server.offers, acks: server.acks,
                                 naks: server.naks, expected: server.expected, p50Milliseconds: ms(50),
                                 p90Milliseconds: ms(90), p99Milliseconds: ms(99),
                                 maxMilliseconds: empty ? nil : Double(histogram.max) / 1000)
@@ -567,11 +568,15 @@ public struct DHCPAnalyzer {
     private mutating func countServer(_ observed: ObservedMessage, _ type: DHCPMessageType, sentAt sent: Timestamp?,
                                       _ events: inout [AnalysisEvent]) {
         let id = observed.serverID
-        if servers[id] == nil {
+        let position: Int
+        if let known = serverPositions[id] {
+            position = known
+        } else {
             let expected = options.expectation.isExpected(serverID: observed.message.serverIdentifier, sourceIP: observed.sourceIP,
                                                           sourceMAC: observed.sourceMAC)
-            servers[id] = ServerRecord(ip: observed.sourceIP, mac: observed.sourceMAC, expected: expected)
-            serverOrder.append(id)
+            position = servers.count
+            servers.append(ServerRecord(id: id, ip: observed.sourceIP, mac: observed.sourceMAC, expected: expected))
+            serverPositions[id] = position
             if !expected {
                 report(Problem(.unexpectedServer, .error, rfc: nil, client: observed.client, ip: id, xid: observed.xid,
                                frames: [observed.frame],
@@ -580,15 +585,15 @@ public struct DHCPAnalyzer {
             }
         }
         switch type {
-        case .offer: servers[id]?.offers += 1
-        case .ack: servers[id]?.acks += 1
-        case .nak: servers[id]?.naks += 1
+        case .offer: servers[position].offers += 1
+        case .ack: servers[position].acks += 1
+        case .nak: servers[position].naks += 1
         default: break
         }
         // Response time: from the client's latest message this reply answers.
         if let sent {
             let microseconds = max(0, observed.time.seconds(since: sent) * 1_000_000)
-            _ = servers[id]?.latency.record(UInt64(microseconds))
+            _ = servers[position].latency.record(UInt64(microseconds))
         }
     }
 

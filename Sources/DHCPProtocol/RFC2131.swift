@@ -8,6 +8,7 @@ extension DHCPRequestKind {
     /// no ciaddr makes it INIT-REBOOT; else a REQUEST that was broadcast — to 255.255.255.255 or a subnet's
     /// broadcast address, or relayed, since a relay agent only forwards what the client broadcast — is REBINDING;
     /// else (unicast to a server) RENEWING. `broadcast`: whether the IP destination was a broadcast address.
+    @inlinable
     public init(_ message: some DHCPMessageFields, broadcast: Bool) {
         if message.hasOption(.serverIdentifier) {
             self = .selecting
