@@ -136,7 +136,7 @@ extension MessageContext {
     func textLine() -> String {
         var line = "\(time) \(source) > \(destination)"
         if let vlan = link.vlans.first { line += " vlan \(vlan)" }
-        guard let message = record.message else {
+        guard let message = record.view else {
             return line + " MALFORMED " + problems.map { "[\($0.code): \($0.text)]" }.joined(separator: " ")
         }
         line += " \(message.typeName) xid=\(Hex.xid(message.xid)) chaddr=\(Hex.colonSeparated(message.hardwareAddress))"
@@ -144,19 +144,21 @@ extension MessageContext {
                                 ("siaddr", message.serverAddress), ("giaddr", message.relayAddress)] where address != .any {
             line += " \(name)=\(address)"
         }
-        let keys: [(DHCPOptionCode, String)] = [
-            (.requestedAddress, "requested"), (.serverIdentifier, "server-id"), (.leaseTime, "lease"),
-            (.hostName, "hostname"), (.subnetMask, "mask"), (.routers, "router"), (.domainNameServers, "dns"),
-            (.message, "message"), (.relayAgentInformation, "agent"),
-        ]
-        let options = RenderedOption.all(of: message)
-        for (code, label) in keys {
-            guard let rendered = options.first(where: { $0.option.code == code }), let value = rendered.value else { continue }
+        // Only these options are decoded, each found in the view's index.
+        for (code, label) in Self.keyOptions {
+            guard let value = message.value(code) else { continue }
             line += " \(label)=\(Self.text(value, of: code))"
         }
         for problem in problems where problem.severity != "info" { line += " [\(problem.code): \(problem.text)]" }
         return line
     }
+
+    /// The options the one-line form shows, in its order.
+    static let keyOptions: [(DHCPOptionCode, String)] = [
+        (.requestedAddress, "requested"), (.serverIdentifier, "server-id"), (.leaseTime, "lease"),
+        (.hostName, "hostname"), (.subnetMask, "mask"), (.routers, "router"), (.domainNameServers, "dns"),
+        (.message, "message"), (.relayAgentInformation, "agent"),
+    ]
 
     /// Every field and option, one per line, as dhcpdump lays them out.
     func verboseText() -> String {
