@@ -41,6 +41,8 @@ public final class DHCPClientFleet {
 
     /// The clients of each MAC: usually one; several (probe types) share a chaddr and are told apart by xid.
     private var byMAC: [MACAddress: [Int]] = [:]
+    /// Reads every reply in storage reused from one to the next.
+    private let reader = DHCPMessageReader()
     /// The Ethernet source of each client's last reply: where its unicast REQUESTs and RELEASE go.
     private var serverMAC: [MACAddress?]
     /// Addresses the fleet answers ARP for, and with which MAC.
@@ -150,7 +152,7 @@ public final class DHCPClientFleet {
     /// fleet or malformed.
     private func receive(_ payload: [UInt8], from sourceMAC: MACAddress?, now: Double, seen: () -> Void,
                          _ handler: (Event) -> Void) {
-        let parse = DHCPMessage.parse(payload)
+        let parse = reader.parse(payload)
         guard let reply = parse.message else {
             let text = parse.diagnostics.first.map { "\($0)" } ?? "not a DHCP message"
             seen()

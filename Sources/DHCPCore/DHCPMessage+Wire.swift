@@ -9,13 +9,7 @@ public struct DHCPParseResult: Sendable {
 extension DHCPMessage {
     /// Parses a UDP payload. Never throws and never traps: problems are returned as diagnostics.
     public static func parse(_ bytes: UnsafeRawBufferPointer) -> DHCPParseResult {
-        let reader = DHCPMessageReader()
-        // The view lives in the reader's storage: the reader must outlive the copy.
-        return withExtendedLifetime(reader) {
-            let read = reader.read(bytes)
-            return DHCPParseResult(message: read.view.map(DHCPMessage.init), diagnostics: read.issues.diagnostics,
-                                   optionOffsets: read.view?.optionOffsets ?? [])
-        }
+        DHCPMessageReader().parse(bytes)
     }
 
     public static func parse(_ bytes: [UInt8]) -> DHCPParseResult {

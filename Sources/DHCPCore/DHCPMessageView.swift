@@ -143,6 +143,16 @@ public final class DHCPMessageReader {
         held.deallocate()
     }
 
+    /// `DHCPMessage.parse` with this reader's storage: what a role that parses every datagram it receives uses, so
+    /// that the index is not allocated for each.
+    public func parse(_ bytes: UnsafeRawBufferPointer) -> DHCPParseResult {
+        let read = read(bytes)
+        return DHCPParseResult(message: read.view.map(DHCPMessage.init), diagnostics: read.issues.diagnostics,
+                               optionOffsets: read.view?.optionOffsets ?? [])
+    }
+
+    public func parse(_ bytes: [UInt8]) -> DHCPParseResult { bytes.withUnsafeBytes { parse($0) } }
+
     /// Copies `bytes` into storage the reader keeps until its next read, and reads them.
     public func readCopy(_ bytes: UnsafeRawBufferPointer) -> DHCPReadResult {
         if bytes.count > heldCapacity {
