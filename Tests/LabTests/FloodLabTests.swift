@@ -47,7 +47,7 @@ struct FloodLabTests: MockServerScenario {
                                                                  "--rate-limit", String(Self.rate)])
             let mockPID = try #require(mock.commandPID)
             let dhclient = try Self.startDhclient(lab, "dhclient", in: client)
-            try await lab.wait(for: "the known client's BOUND") { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } }
+            try await lab.wait(for: "the known client's BOUND") { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } && lab.dhclientAddress != nil }
             let address = try #require(lab.dhclientAddress)
             let before = try Self.memory(pid: mockPID)
 

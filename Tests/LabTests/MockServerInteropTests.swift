@@ -86,7 +86,7 @@ struct MockServerInteropTests: MockServerScenario {
             let capture = try await lab.capture("tcpdump-client", in: pair.client, interface: "cli0", to: "client.pcap")
             let dhclient = try Self.startDhclient(lab, "dhclient", in: pair.client)
 
-            try await lab.wait(for: "dhclient's BOUND") { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } }
+            try await lab.wait(for: "dhclient's BOUND") { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } && lab.dhclientAddress != nil }
             let address = try #require(lab.dhclientAddress)
             try await lab.wait(for: "dhclient's RENEW and the mock's renewed lease", seconds: 8) {
                 lab.clientScriptLog.contains { $0.hasPrefix("RENEW") }
@@ -129,7 +129,7 @@ struct MockServerInteropTests: MockServerScenario {
             let capture = try await lab.capture("tcpdump-client", in: pair.client, interface: "cli0", to: "client.pcap")
             let dhclient = try Self.startDhclient(lab, "dhclient", in: pair.client)
 
-            try await lab.wait(for: "dhclient's BOUND") { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } }
+            try await lab.wait(for: "dhclient's BOUND") { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } && lab.dhclientAddress != nil }
             let address = try #require(lab.dhclientAddress)
             try await lab.wait(for: "the rebinding ACK (the mock's second ACK, dhclient's next script call)", seconds: 9) {
                 Self.replies(mock).filter { $0.string("type") == "ACK" }.count >= 2
@@ -235,7 +235,7 @@ struct MockServerInteropTests: MockServerScenario {
                                                 ["--range", Self.range(lab.subnet, 100, 110), "--lease-time", "120"])
             let capture = try await lab.capture("tcpdump-client", in: pair.client, interface: "cli0", to: "client.pcap")
             var dhclient = try Self.startDhclient(lab, "dhclient-1", in: pair.client)
-            try await lab.wait(for: "dhclient's BOUND") { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } }
+            try await lab.wait(for: "dhclient's BOUND") { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } && lab.dhclientAddress != nil }
             let address = try #require(lab.dhclientAddress)
             dhclient.stop()  // SIGTERM: no RELEASE, the lease file keeps the lease
 

@@ -125,7 +125,7 @@ struct PeerScenarioTests {
             let capture = try await lab.capture("tcpdump-client", in: client, interface: "cli0", to: "client.pcap")
             let dhclient = try lab.startDhclient(in: client, interface: "cli0")
 
-            try await lab.wait(for: "dhclient's BOUND") { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } }
+            try await lab.wait(for: "dhclient's BOUND") { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } && lab.dhclientAddress != nil }
             let address = try #require(lab.dhclientAddress)
             // dhclient renews between 3/4 T1 and T1 (jitter): 4–5 s.
             try await lab.wait(for: "dhclient's RENEW", seconds: 12) { lab.clientScriptLog.contains { $0.hasPrefix("RENEW") } }
@@ -168,7 +168,7 @@ struct PeerScenarioTests {
             let serverCapture = try await lab.capture("tcpdump-server", in: server, interface: "srv0", to: "server.pcap")
             _ = try lab.startDhclient(in: client, interface: "cli0")
 
-            try await lab.wait(for: "dhclient's BOUND") { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } }
+            try await lab.wait(for: "dhclient's BOUND") { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } && lab.dhclientAddress != nil }
             let address = try #require(lab.dhclientAddress)
             try lab.check(lab.subnet.contains(address), "dhclient got \(address), outside giaddr's subnet \(lab.subnet.cidr)")
             let lease = try #require(lab.keaLeases(mac: clientMAC).last)

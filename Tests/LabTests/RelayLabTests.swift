@@ -189,7 +189,7 @@ struct RelayLabTests {
                 try? FileManager.default.removeItem(at: lab.file("dhclient.leases"))
                 try? FileManager.default.removeItem(at: lab.file("client-script.log"))
                 let dhclient = try lab.startDhclient(in: client, interface: "cli0")
-                try await lab.wait(for: "dhclient's BOUND through \(relayName)", seconds: 20) { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } }
+                try await lab.wait(for: "dhclient's BOUND through \(relayName)", seconds: 20) { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } && lab.dhclientAddress != nil }
                 try lab.releaseDhclient(in: client, interface: "cli0")
                 dhclient.waitForExit(seconds: 5)
                 try await lab.stopCapture(clientCapture)
@@ -234,7 +234,7 @@ struct RelayLabTests {
             let clientCapture = try await lab.capture("tcpdump-client", in: topology.clients[0], interface: "cli0", to: "client.pcap")
             let serverCapture = try await lab.capture("tcpdump-server", in: topology.server, interface: "srv0", to: "server.pcap")
             let dhclient = try lab.startDhclient(in: topology.clients[0], interface: "cli0")
-            try await lab.wait(for: "dhclient's BOUND", seconds: 20) { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } }
+            try await lab.wait(for: "dhclient's BOUND", seconds: 20) { lab.clientScriptLog.contains { $0.hasPrefix("BOUND") } && lab.dhclientAddress != nil }
             let address = try #require(lab.dhclientAddress)
             try await lab.wait(for: "dhclient's RENEW", seconds: 15) { lab.clientScriptLog.contains { $0.hasPrefix("RENEW \(address)") } }
             dhclient.stop()

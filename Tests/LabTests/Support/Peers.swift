@@ -137,7 +137,8 @@ extension Lab {
         try run("dhclient-release", in: namespace, ["/usr/sbin/dhclient", "-4", "-r", "-v"] + dhclientArguments(interface: interface))
     }
 
-    /// The address of the last lease in dhclient's lease file.
+    /// The address of the last lease in dhclient's lease file. dhclient runs its script (BOUND) before it writes the
+    /// file: a wait for BOUND waits for this too.
     var dhclientAddress: String? {
         read("dhclient.leases").split(separator: "\n").last { $0.contains("fixed-address") }
             .map { $0.replacingOccurrences(of: "fixed-address", with: "").trimmingCharacters(in: CharacterSet(charactersIn: " ;")) }
