@@ -5,6 +5,8 @@
 #include <string.h>
 #include <linux/filter.h>
 #include <sched.h>
+#include <poll.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 int cns_read_sockaddr_ll(const struct sockaddr *address, uint8_t mac[8], int *length, uint16_t *hardware_type,
@@ -143,4 +145,14 @@ uint64_t cns_network_namespace_inode(int this_thread) {
     struct stat info;
     if (stat(this_thread ? "/proc/thread-self/ns/net" : "/proc/self/ns/net", &info) != 0) return 0;
     return (uint64_t)info.st_ino;
+}
+
+int cns_set_timer_slack(unsigned long nanoseconds) {
+    return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0);
+}
+
+int cns_ppoll(struct pollfd *descriptors, unsigned long count, int64_t timeout_nanoseconds) {
+    if (timeout_nanoseconds < 0) return ppoll(descriptors, (nfds_t)count, NULL, NULL);
+    struct timespec wait = { .tv_sec = timeout_nanoseconds / 1000000000, .tv_nsec = timeout_nanoseconds % 1000000000 };
+    return ppoll(descriptors, (nfds_t)count, &wait, NULL);
 }

@@ -84,8 +84,8 @@ public struct DHCPMessage: Hashable, Sendable {
 
     /// The Ethernet address, when htype is 1 and hlen 6.
     public var clientMAC: MACAddress? {
-        guard htype == 1, hlen == 6 else { return nil }
-        return MACAddress(bytes: chaddr.prefix(6))
+        guard htype == 1, hlen == 6, chaddr.count >= 6 else { return nil }
+        return chaddr.withUnsafeBytes { MACAddress($0, at: 0) }
     }
 
     /// Every option instance in RFC 2131 order: the options field, then file, then sname when overloaded.

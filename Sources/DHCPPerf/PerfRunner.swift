@@ -82,6 +82,8 @@ public final class PerfRunner {
     /// drop time). `seen` is told of every message sent and received, with its frame on a layer-2 link (for -w).
     public func run(progress: (PerfProgress) -> Void, seen: (_ frame: [UInt8]?, _ sent: Bool, _ now: Double) -> Void)
         throws(DHCPNetworkError) -> PerfSummary {
+        // Sends are due every 1/rate seconds: a wait for the next one must not end up to 50 µs late.
+        MonotonicClock.tightenTimerSlack()
         let clock = fleet.clock
         let start = clock()
         let countedFrom = start + plan.warmup

@@ -11,9 +11,12 @@ public struct MACAddress: RawRepresentable, Hashable, Comparable, Sendable, Cust
         rawValue = value
     }
 
+    @inlinable
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 6 else { return nil }
-        rawValue = bytes.reduce(0) { $0 << 8 | UInt64($1) }
+        var value: UInt64 = 0
+        for byte in bytes { value = value << 8 | UInt64(byte) }
+        rawValue = value
     }
 
     /// Parses "aa:bb:cc:dd:ee:ff" (also with '-' separators); nil for anything else.

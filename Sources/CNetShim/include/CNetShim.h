@@ -10,6 +10,7 @@
 #include <linux/if_ether.h>
 #include <net/if.h>
 #include <ifaddrs.h>
+#include <poll.h>
 
 /* ---- CMSG_* (macros Swift cannot call) ---- */
 static inline struct cmsghdr *cns_cmsg_firsthdr(struct msghdr *message) { return CMSG_FIRSTHDR(message); }
@@ -73,5 +74,13 @@ int cns_set_promiscuous(int fd, int interface_index);
 int cns_enter_network_namespace(int fd);
 /* The inode of /proc/self/ns/net (the process's first thread) and /proc/thread-self/ns/net; 0 when unreadable. */
 uint64_t cns_network_namespace_inode(int this_thread);
+
+/* ---- Timers ---- */
+/* prctl(PR_SET_TIMERSLACK): how late the kernel may wake this thread from a timed wait (50 us by default);
+   prctl is variadic, which Swift cannot call. 0 or -1 with errno. */
+int cns_set_timer_slack(unsigned long nanoseconds);
+/* ppoll(2) (a _GNU_SOURCE function Swift's Glibc does not show): a wait kept to the nanosecond; a negative
+   timeout waits without limit. */
+int cns_ppoll(struct pollfd *descriptors, unsigned long count, int64_t timeout_nanoseconds);
 
 #endif
