@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <time.h>
 
 int cns_read_sockaddr_ll(const struct sockaddr *address, uint8_t mac[8], int *length, uint16_t *hardware_type,
                          uint8_t *packet_type) {
@@ -23,12 +24,12 @@ int cns_read_sockaddr_ll(const struct sockaddr *address, uint8_t mac[8], int *le
 
 ssize_t cns_recv_pktinfo(int fd, void *buffer, size_t capacity, uint32_t *source, uint16_t *source_port,
                          int *truncated, int *has_info, int *interface_index, uint32_t *destination,
-                         uint32_t *local) {
+                         uint32_t *local, int64_t *waited_nanoseconds) {
     struct sockaddr_in from;
     memset(&from, 0, sizeof from);
     struct iovec vector = {.iov_base = buffer, .iov_len = capacity};
     union {
-        char bytes[CMSG_SPACE(sizeof(struct in_pktinfo)) + 64];
+        char bytes[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(struct timespec)) + 64];
         struct cmsghdr align;
     } control;
     struct msghdr message;
@@ -45,7 +46,15 @@ ssize_t cns_recv_pktinfo(int fd, void *buffer, size_t capacity, uint32_t *source
     *source_port = ntohs(from.sin_port);
     *truncated = (message.msg_flags & MSG_TRUNC) != 0;
     *has_info = 0;
+    *waited_nanoseconds = -1;
     for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header != NULL; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec arrived, now;
+            memcpy(&arrived, CMSG_DATA(header), sizeof arrived);
+            clock_gettime(CLOCK_REALTIME, &now);
+            int64_t waited = (int64_t)(now.tv_sec - arrived.tv_sec) * 1000000000 + (now.tv_nsec - arrived.tv_nsec);
+            *waited_nanoseconds = waited < 0 ? 0 : waited;
+        }
         if (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_PKTINFO) {
             struct in_pktinfo info;
             memcpy(&info, CMSG_DATA(header), sizeof info);
@@ -155,4 +164,12 @@ int cns_ppoll(struct pollfd *descriptors, unsigned long count, int64_t timeout_n
     if (timeout_nanoseconds < 0) return ppoll(descriptors, (nfds_t)count, NULL, NULL);
     struct timespec wait = { .tv_sec = timeout_nanoseconds / 1000000000, .tv_nsec = timeout_nanoseconds % 1000000000 };
     return ppoll(descriptors, (nfds_t)count, &wait, NULL);
+}
+
+int cns_available_cpus(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return 1;
+    int count = CPU_COUNT(&set);
+    return count > 0 ? count : 1;
 }

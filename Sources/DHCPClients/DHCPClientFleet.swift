@@ -38,6 +38,9 @@ public final class DHCPClientFleet {
     public private(set) var clients: [DHCPClient]
     /// Seconds an address check waits for an answer (RFC 5227's PROBE_WAIT + ANNOUNCE_WAIT is about 3 s).
     public var addressCheckWait: Double
+    /// When the frame or datagram being handled arrived, on `clock`: the time it was read, less the time the link
+    /// says it waited to be read. What a measurement of the peer's answer should use.
+    public private(set) var arrival = 0.0
 
     /// The clients of each MAC: usually one; several (probe types) share a chaddr and are told apart by xid.
     private var byMAC: [MACAddress: [Int]] = [:]
@@ -107,13 +110,25 @@ public final class DHCPClientFleet {
         case .timeout: break
         case .frame(let frame):
             now = clock()
+            arrival = now - (frame.waited ?? 0)
             receive(frame.bytes, now: now, handler)
         case .datagram(let datagram):
             now = clock()
+            arrival = now - (datagram.waited ?? 0)
             receive(datagram, now: now, handler)
         }
         now = clock()
         runTimers(now: now, handler)
+        return true
+    }
+
+    /// Sleeps until `deadline` (or the next timer) without reading: what arrives meanwhile stays queued, to be read
+    /// by `step(until: -.infinity)` with its arrival time. Then runs the timers due. Returns false once the socket
+    /// was stopped.
+    public func pause(until deadline: Double, _ handler: (Event) -> Void) throws(DHCPNetworkError) -> Bool {
+        let wait = max(0, min(deadline, nextWake() ?? deadline) - clock())
+        guard try socket.sleep(for: .nanoseconds(Int64(min(wait, 3600) * 1e9))) else { return false }
+        runTimers(now: clock(), handler)
         return true
     }
 

@@ -14,6 +14,8 @@ public protocol DHCPClientLink: AnyObject, Sendable {
     /// A DHCP message in a UDP datagram to `address:port`, from `source` (nil: the host's choice): UDP links only.
     func send(datagram payload: [UInt8], to address: IPv4Address, port: UInt16, from source: IPv4Address?) throws(DHCPNetworkError)
     func receive(timeout: Duration?) throws(DHCPNetworkError) -> DHCPClientLinkReceive
+    /// Waits `duration` without reading: what arrives stays queued. False once stopped.
+    func sleep(for duration: Duration) throws(DHCPNetworkError) -> Bool
     func stop()
 }
 
@@ -49,9 +51,10 @@ extension RawFrameSocket: DHCPClientLink {
 public final class DHCPClientRelayLink: DHCPClientLink {
     public let socket: UDPSocket
 
-    /// Binds 0.0.0.0:`port` (67: the servers answer a relay agent there).
+    /// Binds 0.0.0.0:`port` (67: the servers answer a relay agent there). Each reply says how long it waited in
+    /// the socket, so that one read late is still timed at its arrival.
     public init(port: UInt16 = 67, receiveBufferSize: Int? = 4 << 20) throws(DHCPNetworkError) {
-        socket = try UDPSocket(port: port, receiveBufferSize: receiveBufferSize)
+        socket = try UDPSocket(port: port, receiveBufferSize: receiveBufferSize, arrivalTimes: true)
     }
 
     public var carriesFrames: Bool { false }
@@ -72,6 +75,8 @@ public final class DHCPClientRelayLink: DHCPClientLink {
         case .datagram(let datagram): .datagram(datagram)
         }
     }
+
+    public func sleep(for duration: Duration) throws(DHCPNetworkError) -> Bool { try socket.sleep(for: duration) }
 
     public func stop() { socket.stop() }
 }

@@ -32,11 +32,15 @@ public struct ReceivedFrame: Sendable, Equatable {
     public var bytes: [UInt8]
     public var packetType: PacketType
     public var interfaceIndex: Int32
+    /// Seconds the frame waited before it was read, when known (this socket does not ask the kernel; a test's
+    /// link may say).
+    public var waited: Double?
 
-    public init(bytes: [UInt8], packetType: PacketType, interfaceIndex: Int32) {
+    public init(bytes: [UInt8], packetType: PacketType, interfaceIndex: Int32, waited: Double? = nil) {
         self.bytes = bytes
         self.packetType = packetType
         self.interfaceIndex = interfaceIndex
+        self.waited = waited
     }
 }
 
@@ -187,6 +191,11 @@ public final class RawFrameSocket: @unchecked Sendable {
         let udp = 14 + Int(frame[14] & 0x0F) * 4
         guard frame.count >= udp + 4 else { return nil }
         return (UInt16(frame[udp]) << 8 | UInt16(frame[udp + 1]), UInt16(frame[udp + 2]) << 8 | UInt16(frame[udp + 3]))
+    }
+
+    /// Waits `duration` without reading (frames stay queued); false when `stop()` ended the wait or came before.
+    public func sleep(for duration: Duration) throws(DHCPNetworkError) -> Bool {
+        try waitForAny([], events: 0, stops: [stopPipe], timeout: duration) != .stopped
     }
 
     public func stop() { stopPipe.signal() }

@@ -16,9 +16,12 @@ public struct UDPDatagram: Sendable, Equatable {
     public var interfaceIndex: Int32?
     /// True when the datagram was longer than the receive buffer and was cut.
     public var truncated: Bool
+    /// Seconds the datagram waited in the socket before it was read (the kernel's arrival time, on a socket opened
+    /// with `arrivalTimes`); nil when unknown.
+    public var waited: Double?
 
     public init(bytes: [UInt8], source: IPv4Address, sourcePort: UInt16, destination: IPv4Address?,
-                localAddress: IPv4Address?, interfaceIndex: Int32?, truncated: Bool = false) {
+                localAddress: IPv4Address?, interfaceIndex: Int32?, truncated: Bool = false, waited: Double? = nil) {
         self.bytes = bytes
         self.source = source
         self.sourcePort = sourcePort
@@ -26,6 +29,7 @@ public struct UDPDatagram: Sendable, Equatable {
         self.localAddress = localAddress
         self.interfaceIndex = interfaceIndex
         self.truncated = truncated
+        self.waited = waited
     }
 
     /// Sent to 255.255.255.255.
@@ -68,8 +72,9 @@ public final class UDPSocket: @unchecked Sendable {
     ///   - interface: SO_BINDTODEVICE: only this interface's traffic, and broadcasts leave through it.
     ///   - reuseAddress: SO_REUSEADDR, so that a second socket (another interface's) can share the port.
     ///   - receiveBufferSize: SO_RCVBUF in bytes, nil for the system default.
+    ///   - arrivalTimes: SO_TIMESTAMPNS, so that each datagram says how long it waited in the socket (`waited`).
     public init(port: UInt16, address: IPv4Address = .any, interface: String? = nil, reuseAddress: Bool = true,
-                receiveBufferSize: Int? = nil) throws(DHCPNetworkError) {
+                receiveBufferSize: Int? = nil, arrivalTimes: Bool = false) throws(DHCPNetworkError) {
         let what = "bind \(address):\(port)" + (interface.map { " on \($0)" } ?? "")
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
                         Int32(IPPROTO_UDP))
@@ -88,6 +93,10 @@ public final class UDPSocket: @unchecked Sendable {
         if var size = receiveBufferSize.map(Int32.init(clamping:)) {
             guard setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) == 0
             else { throw .lastError("\(what): SO_RCVBUF") }
+        }
+        if arrivalTimes {
+            guard setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, socklen_t(MemoryLayout<Int32>.size)) == 0
+            else { throw .lastError("\(what): SO_TIMESTAMPNS") }
         }
         if let interface {
             let name = try interfaceNameBytes(interface)
@@ -150,10 +159,11 @@ public final class UDPSocket: @unchecked Sendable {
         var index: Int32 = 0
         var destination: UInt32 = 0
         var local: UInt32 = 0
+        var waited: Int64 = -1
         let capacity = buffer.count
         let count = buffer.withUnsafeMutableBytes {
             cns_recv_pktinfo(descriptor, $0.baseAddress, capacity, &source, &sourcePort, &truncated, &hasInfo,
-                             &index, &destination, &local)
+                             &index, &destination, &local, &waited)
         }
         if count < 0 {
             let number = errno
@@ -164,7 +174,8 @@ public final class UDPSocket: @unchecked Sendable {
                            sourcePort: sourcePort,
                            destination: hasInfo != 0 ? IPv4Address(rawValue: destination) : nil,
                            localAddress: hasInfo != 0 ? IPv4Address(rawValue: local) : nil,
-                           interfaceIndex: hasInfo != 0 ? index : nil, truncated: truncated != 0)
+                           interfaceIndex: hasInfo != 0 ? index : nil, truncated: truncated != 0,
+                           waited: waited >= 0 ? Double(waited) / 1e9 : nil)
     }
 
     /// Sends one datagram to `address:port` (255.255.255.255 included; on a socket without SO_BINDTODEVICE a
@@ -227,6 +238,11 @@ public final class UDPSocket: @unchecked Sendable {
         case .timeout: .timeout
         case .ready: .readable
         }
+    }
+
+    /// Waits `duration` without reading (datagrams stay queued); false when `stop()` ended the wait or came before.
+    public func sleep(for duration: Duration) throws(DHCPNetworkError) -> Bool {
+        try DHCPNetwork.waitForAny([], events: 0, stops: [stopPipe], timeout: duration) != .stopped
     }
 
     /// Makes the `receive` in progress, and every later one, return `.stopped`: from any thread or a signal

@@ -3,7 +3,7 @@ import DHCPProtocol
 
 /// The synthetic clients of a run: client number n (0-based, over all shards) has MAC `firstMAC + n`, optionally
 /// client identifier type 1 + that MAC, and in relay mode giaddr `relays[n % relays.count]` with option 82
-/// (RFC 3046): circuit-id "perf-n", remote-id the MAC.
+/// (RFC 3046, unless `agentInformation` is false): circuit-id "perf-n", remote-id the MAC.
 public struct PerfClients: Hashable, Sendable {
     public var total: Int
     public var firstMAC: MACAddress
@@ -11,12 +11,14 @@ public struct PerfClients: Hashable, Sendable {
     /// Relay mode: the giaddrs, and the server every message goes to.
     public var relays: [IPv4Address]
     public var server: IPv4Address?
+    /// Relay mode: option 82 in every message (a server may do more for messages that carry it).
+    public var agentInformation: Bool
     public var shard: PerfShard
 
     public init(total: Int, firstMAC: MACAddress, clientIdentifier: Bool = false, relays: [IPv4Address] = [],
-                server: IPv4Address? = nil, shard: PerfShard = .whole) {
+                server: IPv4Address? = nil, agentInformation: Bool = true, shard: PerfShard = .whole) {
         self.total = total; self.firstMAC = firstMAC; self.clientIdentifier = clientIdentifier
-        self.relays = relays; self.server = server; self.shard = shard
+        self.relays = relays; self.server = server; self.agentInformation = agentInformation; self.shard = shard
     }
 
     /// The default first MAC: locally administered, 06:00:00:00:00:01 up.
@@ -34,6 +36,7 @@ public struct PerfClients: Hashable, Sendable {
             if !relays.isEmpty {
                 settings.relayAddress = relays[number % relays.count]
                 settings.relayServer = server
+                guard agentInformation else { return settings }
                 // Option 82 through the table: circuit-id "perf-N", remote-id the client's MAC.
                 settings.extraOptions = DHCPOption(.relayAgentInformation, value: .record([
                     DHCPOptionField("circuit_id", .text("perf-\(number)")), DHCPOptionField("remote_id", .bytes(mac.bytes)),

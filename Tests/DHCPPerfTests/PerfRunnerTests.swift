@@ -36,6 +36,20 @@ struct PerfRunnerTests {
         #expect(progress.first?.sent == 101)
     }
 
+    @Test("At 2,000/s perf wakes only to send and reads the replies queued since: each is timed at its arrival")
+    func wakesForSendsOnly() throws {
+        let (summary, link, _) = try run(PerfPlan(rate: 2000, duration: 0.5),
+                                         clients: PerfClients(total: 200, firstMAC: PerfClients.defaultFirstMAC)) { $0.latency = 0.0023 }
+        #expect(summary.sent == 1000 && summary.completed == 1000 && summary.drops == 0)
+        #expect(link.received["DISCOVER"] == 1000 && link.received["REQUEST"] == 1000)
+        // Read at the next send (sends every 0.5 ms), but timed when they came: exactly the server's 2.3 ms a step.
+        #expect(summary.discoverOffer.maxMilliseconds.map { abs($0 - 2.3) < 0.01 } == true)
+        #expect(summary.requestAck.maxMilliseconds.map { abs($0 - 2.3) < 0.01 } == true)
+        // The REQUEST leaves when the OFFER is read, 0.2 ms after it came: the whole exchange takes 4.8 ms.
+        #expect(summary.exchange.maxMilliseconds.map { abs($0 - 4.8) < 0.01 } == true)
+        #expect(!summary.generatorLimited)
+    }
+
     @Test("Open loop: a server that takes 300 ms does not slow the sends; its slowness shows as latency")
     func openLoop() throws {
         let clients = PerfClients(total: 100, firstMAC: PerfClients.defaultFirstMAC)

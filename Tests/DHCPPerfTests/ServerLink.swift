@@ -76,7 +76,8 @@ final class ServerLink: DHCPClientLink, @unchecked Sendable {
     func receive(timeout: Duration?) throws(DHCPNetworkError) -> DHCPClientLinkReceive {
         if let first = queue.first, first.at <= clock.now {
             queue.removeFirst()
-            return .frame(ReceivedFrame(bytes: first.frame, packetType: .host, interfaceIndex: 1))
+            // Queued while nobody read: it says how long it waited, as the relay link's socket does.
+            return .frame(ReceivedFrame(bytes: first.frame, packetType: .host, interfaceIndex: 1, waited: clock.now - first.at))
         }
         let (seconds, attoseconds) = (timeout ?? .seconds(3600)).components
         // Time passes while anything waits, if only a microsecond: a wait rounded down to zero must not stall.
@@ -88,6 +89,12 @@ final class ServerLink: DHCPClientLink, @unchecked Sendable {
         }
         clock.now = max(clock.now, until)
         return .timeout
+    }
+
+    func sleep(for duration: Duration) throws(DHCPNetworkError) -> Bool {
+        let (seconds, attoseconds) = duration.components
+        clock.now += max(Double(seconds) + Double(attoseconds) / 1e18, 1e-6)
+        return true
     }
 
     func stop() {}

@@ -1,7 +1,7 @@
 #ifndef DHCPSCOPE_CNETSHIM_H
 #define DHCPSCOPE_CNETSHIM_H
 /* What Swift's Glibc module lacks for packet sockets and ancillary data: sockaddr_ll, ETH_P_*, CMSG_*.
-   Only DHCPNetwork uses it. Everything here is small; the struct-walking parts live in shim.c. */
+   DHCPNetwork uses it, and DHCPRuntime for the CPU count. Everything here is small; the struct-walking parts live in shim.c. */
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -51,10 +51,12 @@ int cns_read_sockaddr_ll(const struct sockaddr *address, uint8_t mac[8], int *le
 /* recvmsg(2) with IP_PKTINFO on an AF_INET datagram socket. Returns the byte count (or -1 with errno); fills the
    source address and port (host order), whether the message was truncated, and from the IP_PKTINFO control
    message (has_info = 0 when none came) the arriving interface index, the header destination address
-   (ipi_addr) and the local address (ipi_spec_dst), all addresses in host order. */
+   (ipi_addr) and the local address (ipi_spec_dst), all addresses in host order; and when the socket has
+   SO_TIMESTAMPNS, the nanoseconds the datagram had waited in the socket (the kernel's arrival time against
+   CLOCK_REALTIME now), else -1. */
 ssize_t cns_recv_pktinfo(int fd, void *buffer, size_t capacity, uint32_t *source, uint16_t *source_port,
                          int *truncated, int *has_info, int *interface_index, uint32_t *destination,
-                         uint32_t *local);
+                         uint32_t *local, int64_t *waited_nanoseconds);
 
 /* sendmsg(2) to address:port (host order) with an IP_PKTINFO control message choosing the outgoing interface
    (0: routing decides) and the source address (0: the kernel's choice). */
@@ -74,6 +76,10 @@ int cns_set_promiscuous(int fd, int interface_index);
 int cns_enter_network_namespace(int fd);
 /* The inode of /proc/self/ns/net (the process's first thread) and /proc/thread-self/ns/net; 0 when unreadable. */
 uint64_t cns_network_namespace_inode(int this_thread);
+
+/* ---- Processors ---- */
+/* The CPUs this thread may run on (sched_getaffinity: taskset and cpusets count), at least 1. */
+int cns_available_cpus(void);
 
 /* ---- Timers ---- */
 /* prctl(PR_SET_TIMERSLACK): how late the kernel may wake this thread from a timed wait (50 us by default);

@@ -45,6 +45,9 @@ struct Perf: ParsableCommand {
                                valueName: "giaddr[,giaddr…]"))
     var relay: String?
 
+    @Flag(help: "Relay mode: send no option 82 (perfdhcp sends none; a server may spend more on messages that carry it).")
+    var noAgentInfo = false
+
     @Option(help: ArgumentHelp("Synthetic clients, over all shards (default 1000).", valueName: "n"))
     var clients = 1000
 
@@ -103,6 +106,7 @@ struct Perf: ParsableCommand {
     func validate() throws {
         let modes = [interface != nil, server != nil || relay != nil, !merge.isEmpty].filter { $0 }.count
         guard modes == 1 else { throw ValidationError("give one of -i IFACE (layer 2), --server IP --relay GIADDR (relay) or --merge FILE…") }
+        if noAgentInfo, server == nil { throw ValidationError("--no-agent-info is for relay mode (--server IP --relay GIADDR)") }
         if server != nil || relay != nil {
             guard let server, IPv4Address(server) != nil else { throw ValidationError("--server: an IPv4 address is needed with --relay") }
             guard let relay, (try? relays(relay)) != nil else { throw ValidationError("--relay: '\(relay ?? "")' is not a list of IPv4 addresses") }
@@ -152,7 +156,8 @@ struct Perf: ParsableCommand {
         let serverAddress = server.flatMap { IPv4Address($0) }
         let giaddrs = try relay.map(relays) ?? []
         let population = PerfClients(total: clients, firstMAC: mac.flatMap { MACAddress($0) } ?? PerfClients.defaultFirstMAC,
-                                     clientIdentifier: clientId == "mac", relays: giaddrs, server: serverAddress, shard: part)
+                                     clientIdentifier: clientId == "mac", relays: giaddrs, server: serverAddress,
+                                     agentInformation: !noAgentInfo, shard: part)
         let link: any DHCPClientLink
         let recorder: MessageRecorder
         var place: [(String, String)]
