@@ -40,6 +40,7 @@ let package = Package(
         // frames), and the recorder of what a role sees and sends (-w, message events).
         .target(name: "DHCPRuntime", dependencies: [
             "DHCPProtocol", "DHCPLeaseDatabase", "DHCPNetwork", "Capture", "DHCPAnalysis", "DHCPCore", "Framing", "NetworkPrimitives",
+            "CNetShim",
         ]),
         // The client roles' I/O: many DHCPClient machines over one raw socket (mock-client, probe, perf).
         .target(name: "DHCPClients", dependencies: ["DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing"]),

@@ -23,6 +23,21 @@ public struct DHCPRecord {
     public var diagnostics: [DHCPParseError] { issues.diagnostics }
     /// Offsets of the option instances in the payload, in `message.optionInstances` order.
     public var optionOffsets: [Int] { view?.optionOffsets ?? [] }
+    /// The UDP payload, borrowed like the view.
+    public var payload: UnsafeRawBufferPointer { issues.bytes }
+
+    /// A record of what `reader` read (it borrows the reader's storage until the reader's next read).
+    public init(_ read: DHCPReadResult, ip: IPv4Info, sourcePort: UInt16, destinationPort: UInt16,
+                framingWarning: FramingError?, reassembled: Bool) {
+        self.ip = ip
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+        view = read.view
+        issues = read.issues
+        self.framingWarning = framingWarning
+        self.reassembled = reassembled
+        payloadLength = read.issues.bytes.count
+    }
 }
 
 /// One captured frame, decoded as far as DHCP needs.
@@ -66,7 +81,7 @@ public struct DHCPFrameDecoder {
             guard isDHCP(udp.sourcePort, udp.destinationPort) else { return DecodedFrame(link: frame.link, content: .other) }
             let read = reader.read(UnsafeRawBufferPointer(rebasing: bytes[udp.payload]))
             return DecodedFrame(link: frame.link, content: .dhcp(record(read, ip: ip, udp: udp, warning: lengthError,
-                                                                        reassembled: false, length: udp.payload.count)))
+                                                                        reassembled: false)))
         case .ipv4Fragment(let ip, let range):
             _ = reassembler.expire(now: time.timeInterval)
             switch reassembler.add(ip, payload: UnsafeRawBufferPointer(rebasing: bytes[range]), time: time.timeInterval) {
@@ -84,7 +99,7 @@ public struct DHCPFrameDecoder {
                     // The datagram is gone when this closure returns: the reader keeps a copy for the view.
                     let read = reader.readCopy(UnsafeRawBufferPointer(rebasing: whole[udp.payload]))
                     return DecodedFrame(link: frame.link, content: .dhcp(record(read, ip: ip, udp: udp, warning: lengthError,
-                                                                                reassembled: true, length: udp.payload.count)))
+                                                                                reassembled: true)))
                 }
             }
         case .ipv6UDP(let source, let destination):
@@ -105,9 +120,9 @@ public struct DHCPFrameDecoder {
             || portBits[Int(destination) >> 6] & (1 << UInt64(destination & 63)) != 0
     }
 
-    private func record(_ read: DHCPReadResult, ip: IPv4Info, udp: UDPInfo, warning: FramingError?, reassembled: Bool,
-                        length: Int) -> DHCPRecord {
-        DHCPRecord(ip: ip, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort, view: read.view,
-                   issues: read.issues, framingWarning: warning, reassembled: reassembled, payloadLength: length)
+    private func record(_ read: DHCPReadResult, ip: IPv4Info, udp: UDPInfo, warning: FramingError?, reassembled: Bool)
+        -> DHCPRecord {
+        DHCPRecord(read, ip: ip, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort, framingWarning: warning,
+                   reassembled: reassembled)
     }
 }

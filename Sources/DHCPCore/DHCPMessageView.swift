@@ -353,7 +353,8 @@ public struct DHCPParseIssue {
 
 /// The problems of one read, valid as long as its view.
 public struct DHCPParseIssues {
-    let bytes: UnsafeRawBufferPointer
+    /// The payload that was read (valid as long as the view: until the reader's next read).
+    public let bytes: UnsafeRawBufferPointer
     public let list: [DHCPParseIssue]
 
     public var isEmpty: Bool { list.isEmpty }

@@ -6,10 +6,25 @@ struct DecodeCommandTests {
     @Test func helpListsEveryOption() throws {
         let result = try CLI.run(["decode", "--help"])
         #expect(result.status == 0)
-        for option in ["--filter", "--port", "-c", "--xid", "--mac", "--type", "--json", "--verbose", "--count-only", "<file>"] {
+        for option in ["--filter", "--port", "-c", "--xid", "--mac", "--type", "--json", "--verbose", "--count-only", "--threads", "<file>"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
         }
         #expect(result.stdout.contains("Exit status"))
+    }
+
+    /// Rendering on other threads writes exactly what one thread writes: 40 files merged (several batches of 256
+    /// messages, overloaded options, fragments, malformed messages, a file damaged part-way whose problem event
+    /// must come after the messages before it), in each output form.
+    @Test(arguments: [["--json"], [], ["-v"]])
+    func threadsWriteWhatOneThreadWrites(form: [String]) throws {
+        let files = Array(repeating: "zeek-dhcp.pcap", count: 30) + Array(repeating: "tcpdump-rfc4388.pcap", count: 6)
+            + ["suricata-overload-both.pcap", "hostile/fragments.pcap.gz", "hostile/hlen-over-16.pcap", "truncated.pcap"]
+        let one = try CLI.run(["decode", "--threads", "1"] + form + files)
+        let three = try CLI.run(["decode", "--threads", "3"] + form + files)
+        #expect(one.status == 1 && three.status == 1, "a damaged file and malformed messages: \(one.stderr)")
+        #expect(one.lines.count > 400)
+        #expect(three.stdout == one.stdout)
+        #expect(three.stderr == one.stderr)
     }
 
     @Test func textSnapshot() throws {

@@ -33,14 +33,33 @@ struct Decode: ParsableCommand {
     @Flag(help: "Decode everything but print only the summary (counts).")
     var countOnly = false
 
-    func validate() throws { _ = try filters.messageFilter(types: type) }
+    @Option(help: ArgumentHelp(
+        "Threads that render messages besides the one that reads (default: one per CPU this process may use; 1: read and render on one thread). The output is the same either way.",
+        valueName: "n"))
+    var threads: Int?
+
+    func validate() throws {
+        _ = try filters.messageFilter(types: type)
+        if let threads, threads < 1 { throw ValidationError("--threads must be 1 or more") }
+    }
 
     func run() throws {
         let messageFilter = try filters.messageFilter(types: type)
         // Standard input is often a live tcpdump: then every line goes out as it is decoded.
         let stdout = OutputStream.standardOutput(flushEachLine: input.files.contains("-"))
-        let report = { (error: CaptureError) in self.report(error, to: stdout) }
+        let format: MessageFormat = output.json ? .json : output.verbose ? .verbose : .text
+        let live = input.files.contains("-")
+        let width = threads ?? OrderedWorkers<Int, Int>.availableProcessors
+        var parallel: ParallelMessageWriter?
+        let report = { (error: CaptureError) in
+            parallel?.flush()
+            self.report(error, to: stdout)
+        }
         let feed = CaptureFeed(files: input.files, filter: input.filter, ports: try input.ports(), report: report)
+        // Rendering goes to the other cores for files (a live pipe keeps one thread: lines go out as they come).
+        if width > 1, !countOnly, !live {
+            parallel = ParallelMessageWriter(width: width, names: feed.names, format: format, output: stdout)
+        }
         // Progress only when the messages do not go to the same terminal.
         let progress = ProgressMeter(enabled: Diagnostics.standardErrorIsTerminal && !Diagnostics.standardOutputIsTerminal)
         defer { progress.clear() }
@@ -48,24 +67,23 @@ struct Decode: ParsableCommand {
             finish(feed.summary, stdout)
             throw ExitCode(2)
         }
-        let json = output.json, verbose = output.verbose, countOnly = self.countOnly
+        let countOnly = self.countOnly
         let limit = filters.count ?? Int.max
         var shown = 0
         feed.run(report: report) { index, packet, decoded in
             progress.tick(feed.summary)
             guard case .dhcp(let record) = decoded.content, !countOnly, messageFilter.matches(record.view) else { return true }
-            let context = MessageContext(file: feed.names[index], frame: packet.frameNumber, time: packet.timestamp,
-                                         link: decoded.link, record: record)
-            if json {
-                stdout.event(context.jsonLine())
-            } else if verbose {
-                stdout.write(line: context.verboseText())
+            if let parallel {
+                parallel.add(file: index, frame: packet.frameNumber, time: packet.timestamp, link: decoded.link, record: record)
             } else {
-                stdout.write(line: context.textLine())
+                let context = MessageContext(file: feed.names[index], frame: packet.frameNumber, time: packet.timestamp,
+                                             link: decoded.link, record: record)
+                stdout.writeLine { format.render(context, into: &$0) }
             }
             shown += 1
             return shown < limit
         }
+        parallel?.flush()
         var summary = feed.summary
         summary.shown = shown
         finish(summary, stdout)

@@ -33,6 +33,12 @@ final class OutputStream {
         endLine()
     }
 
+    /// Whole lines, each with its newline: written in large blocks.
+    func write(bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if flushEachLine || buffer.count >= 1 << 16 { flush() }
+    }
+
     /// Appends raw bytes of a line being built; finish with `endLine()`.
     func append(_ bytes: [UInt8]) { buffer.append(contentsOf: bytes) }
 
