@@ -22,6 +22,39 @@ int cns_read_sockaddr_ll(const struct sockaddr *address, uint8_t mac[8], int *le
     return link->sll_ifindex;
 }
 
+/* The nanoseconds since an SCM_TIMESTAMPNS control message's arrival time (CLOCK_REALTIME), at least 0. */
+static int64_t waited_since(const struct cmsghdr *header) {
+    struct timespec arrived, now;
+    memcpy(&arrived, CMSG_DATA(header), sizeof arrived);
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t waited = (int64_t)(now.tv_sec - arrived.tv_sec) * 1000000000 + (now.tv_nsec - arrived.tv_nsec);
+    return waited < 0 ? 0 : waited;
+}
+
+ssize_t cns_recv_packet(int fd, void *buffer, size_t capacity, struct sockaddr_ll *from, int64_t *waited_nanoseconds) {
+    memset(from, 0, sizeof *from);
+    struct iovec vector = {.iov_base = buffer, .iov_len = capacity};
+    union {
+        char bytes[CMSG_SPACE(sizeof(struct timespec)) + 64];
+        struct cmsghdr align;
+    } control;
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_name = from;
+    message.msg_namelen = sizeof *from;
+    message.msg_iov = &vector;
+    message.msg_iovlen = 1;
+    message.msg_control = control.bytes;
+    message.msg_controllen = sizeof control.bytes;
+    ssize_t count = recvmsg(fd, &message, 0);
+    if (count < 0) return count;
+    *waited_nanoseconds = -1;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header != NULL; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS) *waited_nanoseconds = waited_since(header);
+    }
+    return count;
+}
+
 ssize_t cns_recv_pktinfo(int fd, void *buffer, size_t capacity, uint32_t *source, uint16_t *source_port,
                          int *truncated, int *has_info, int *interface_index, uint32_t *destination,
                          uint32_t *local, int64_t *waited_nanoseconds) {
@@ -48,13 +81,7 @@ ssize_t cns_recv_pktinfo(int fd, void *buffer, size_t capacity, uint32_t *source
     *has_info = 0;
     *waited_nanoseconds = -1;
     for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header != NULL; header = CMSG_NXTHDR(&message, header)) {
-        if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS) {
-            struct timespec arrived, now;
-            memcpy(&arrived, CMSG_DATA(header), sizeof arrived);
-            clock_gettime(CLOCK_REALTIME, &now);
-            int64_t waited = (int64_t)(now.tv_sec - arrived.tv_sec) * 1000000000 + (now.tv_nsec - arrived.tv_nsec);
-            *waited_nanoseconds = waited < 0 ? 0 : waited;
-        }
+        if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS) *waited_nanoseconds = waited_since(header);
         if (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_PKTINFO) {
             struct in_pktinfo info;
             memcpy(&info, CMSG_DATA(header), sizeof info);

@@ -15,7 +15,6 @@ public struct DHCPRecord {
     public var framingWarning: FramingError?
     /// True when the datagram was reassembled from IPv4 fragments.
     public var reassembled: Bool
-    public var payloadLength: Int
 
     /// The message as an owned value (a copy of the payload); nil when the payload is too short for a BOOTP header.
     public var message: DHCPMessage? { view.map(DHCPMessage.init) }
@@ -36,7 +35,6 @@ public struct DHCPRecord {
         issues = read.issues
         self.framingWarning = framingWarning
         self.reassembled = reassembled
-        payloadLength = read.issues.bytes.count
     }
 }
 

@@ -51,7 +51,7 @@ public final class PacketTap: @unchecked Sendable {
     public func drain(limit: Int = 256) throws(DHCPNetworkError) -> [ReceivedFrame] {
         var frames = [ReceivedFrame]()
         while frames.count < limit {
-            guard let (count, from) = try receivePacket(descriptor, into: &buffer, what: "read the packet tap") else { break }
+            guard let (count, from, _) = try receivePacket(descriptor, into: &buffer, what: "read the packet tap") else { break }
             // Frames queued before the filter was attached or the socket bound are tested again here. Loopback carries
             // Ethernet headers (zero MACs) and shows each frame twice, leaving and arriving: the arrival is kept, as
             // libpcap does. Other link types are not Ethernet.

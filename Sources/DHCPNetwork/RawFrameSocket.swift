@@ -32,8 +32,7 @@ public struct ReceivedFrame: Sendable, Equatable {
     public var bytes: [UInt8]
     public var packetType: PacketType
     public var interfaceIndex: Int32
-    /// Seconds the frame waited before it was read, when known (this socket does not ask the kernel; a test's
-    /// link may say).
+    /// Seconds the frame waited in the socket before it was read (the kernel's arrival time); nil when unknown.
     public var waited: Double?
 
     public init(bytes: [UInt8], packetType: PacketType, interfaceIndex: Int32, waited: Double? = nil) {
@@ -99,6 +98,11 @@ public final class RawFrameSocket: @unchecked Sendable {
         if receiving {
             guard cns_attach_udp_port_filter(fd, receiveUDPPorts, Int32(receiveUDPPorts.count), receiveARP ? 1 : 0) == 0
             else { throw .lastError("\(what): attach the UDP port filter") }
+        }
+        var one: Int32 = 1
+        // Each frame says how long it waited to be read: perf times a reply read late at its arrival.
+        if receiving, setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+            throw .lastError("\(what): SO_TIMESTAMPNS")
         }
         if promiscuous, cns_set_promiscuous(fd, interface.index) != 0 {
             throw .lastError("\(what): promiscuous mode")
@@ -170,7 +174,8 @@ public final class RawFrameSocket: @unchecked Sendable {
     /// Reads queued frames until one passes the port test; nil when the queue is empty.
     private func receiveNow() throws(DHCPNetworkError) -> ReceivedFrame? {
         while true {
-            guard let (count, from) = try receivePacket(descriptor, into: &buffer, what: "receive on \(interface.name)") else { return nil }
+            guard let (count, from, waited) = try receivePacket(descriptor, into: &buffer, what: "receive on \(interface.name)")
+            else { return nil }
             let frame = Array(buffer[0..<count])
             let packetType = ReceivedFrame.PacketType(from.sll_pkttype)
             if packetType == .outgoing { continue }
@@ -179,7 +184,7 @@ public final class RawFrameSocket: @unchecked Sendable {
                 guard let ports = Self.udpPorts(of: frame),
                       receivePorts.contains(ports.source) || receivePorts.contains(ports.destination) else { continue }
             }
-            return ReceivedFrame(bytes: frame, packetType: packetType, interfaceIndex: from.sll_ifindex)
+            return ReceivedFrame(bytes: frame, packetType: packetType, interfaceIndex: from.sll_ifindex, waited: waited)
         }
     }
 
@@ -195,7 +200,7 @@ public final class RawFrameSocket: @unchecked Sendable {
 
     /// Waits `duration` without reading (frames stay queued); false when `stop()` ended the wait or came before.
     public func sleep(for duration: Duration) throws(DHCPNetworkError) -> Bool {
-        try waitForAny([], events: 0, stops: [stopPipe], timeout: duration) != .stopped
+        try stopPipe.sleep(for: duration)
     }
 
     public func stop() { stopPipe.signal() }
@@ -203,24 +208,19 @@ public final class RawFrameSocket: @unchecked Sendable {
     public var isStopped: Bool { stopPipe.isSignalled }
 }
 
-/// One non-blocking recvfrom(2) on a packet socket into `buffer`: the frame's length and its link-level address;
-/// nil when nothing is queued. `what` names the read in an error.
+/// One non-blocking recvmsg(2) on a packet socket into `buffer`: the frame's length, its link-level address, and
+/// the seconds it waited in the socket when the socket has SO_TIMESTAMPNS; nil when nothing is queued. `what`
+/// names the read in an error.
 func receivePacket(_ descriptor: Int32, into buffer: inout [UInt8], what: @autoclosure () -> String)
-    throws(DHCPNetworkError) -> (count: Int, from: sockaddr_ll)? {
+    throws(DHCPNetworkError) -> (count: Int, from: sockaddr_ll, waited: Double?)? {
     var from = sockaddr_ll()
-    var length = cns_sockaddr_ll_size()
+    var waited: Int64 = -1
     let capacity = buffer.count
-    let count = buffer.withUnsafeMutableBytes { bytes in
-        withUnsafeMutablePointer(to: &from) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                recvfrom(descriptor, bytes.baseAddress, capacity, 0, $0, &length)
-            }
-        }
-    }
+    let count = buffer.withUnsafeMutableBytes { cns_recv_packet(descriptor, $0.baseAddress, capacity, &from, &waited) }
     if count < 0 {
         let number = errno
         if number == EAGAIN || number == EWOULDBLOCK || number == EINTR { return nil }
         throw DHCPNetworkError(operation: what(), errorNumber: number)
     }
-    return (count, from)
+    return (count, from, waited >= 0 ? Double(waited) / 1e9 : nil)
 }

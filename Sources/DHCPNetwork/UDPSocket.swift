@@ -242,7 +242,7 @@ public final class UDPSocket: @unchecked Sendable {
 
     /// Waits `duration` without reading (datagrams stay queued); false when `stop()` ended the wait or came before.
     public func sleep(for duration: Duration) throws(DHCPNetworkError) -> Bool {
-        try DHCPNetwork.waitForAny([], events: 0, stops: [stopPipe], timeout: duration) != .stopped
+        try stopPipe.sleep(for: duration)
     }
 
     /// Makes the `receive` in progress, and every later one, return `.stopped`: from any thread or a signal

@@ -33,6 +33,11 @@ final class StopPipe: @unchecked Sendable {
     }
 
     var isSignalled: Bool { flag.load(ordering: .acquiring) }
+
+    /// Waits `duration`, or until signalled; false when signalled.
+    func sleep(for duration: Duration) throws(DHCPNetworkError) -> Bool {
+        try waitForAny([], events: 0, stops: [self], timeout: duration) != .stopped
+    }
 }
 
 enum WaitResult { case ready, timeout, stopped }

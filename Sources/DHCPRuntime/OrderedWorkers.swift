@@ -32,9 +32,6 @@ public final class OrderedWorkers<Batch: Sendable, Result: Sendable> {
         depth = 2 * max(1, width)
     }
 
-    /// The CPUs this process may run on (its affinity mask: `taskset` and cpusets count).
-    public static var availableProcessors: Int { Int(cns_available_cpus()) }
-
     public func submit(_ batch: Batch) {
         let slot = Slot()
         let work = self.work
@@ -56,4 +53,9 @@ public final class OrderedWorkers<Batch: Sendable, Result: Sendable> {
         slot.done.wait()
         if let result = slot.result { deliver(result) }
     }
+}
+
+public enum Processors {
+    /// The CPUs this process may run on (its affinity mask: `taskset` and cpusets count).
+    public static var available: Int { Int(cns_available_cpus()) }
 }

@@ -54,6 +54,9 @@ int cns_read_sockaddr_ll(const struct sockaddr *address, uint8_t mac[8], int *le
    (ipi_addr) and the local address (ipi_spec_dst), all addresses in host order; and when the socket has
    SO_TIMESTAMPNS, the nanoseconds the datagram had waited in the socket (the kernel's arrival time against
    CLOCK_REALTIME now), else -1. */
+/* One recvmsg(2) on a packet socket: the frame's length (or -1 with errno), its link-level address, and when the
+   socket has SO_TIMESTAMPNS the nanoseconds it had waited in the socket, else -1. */
+ssize_t cns_recv_packet(int fd, void *buffer, size_t capacity, struct sockaddr_ll *from, int64_t *waited_nanoseconds);
 ssize_t cns_recv_pktinfo(int fd, void *buffer, size_t capacity, uint32_t *source, uint16_t *source_port,
                          int *truncated, int *has_info, int *interface_index, uint32_t *destination,
                          uint32_t *local, int64_t *waited_nanoseconds);

@@ -46,10 +46,10 @@ struct Decode: ParsableCommand {
     func run() throws {
         let messageFilter = try filters.messageFilter(types: type)
         // Standard input is often a live tcpdump: then every line goes out as it is decoded.
-        let stdout = OutputStream.standardOutput(flushEachLine: input.files.contains("-"))
-        let format: MessageFormat = output.json ? .json : output.verbose ? .verbose : .text
         let live = input.files.contains("-")
-        let width = threads ?? OrderedWorkers<Int, Int>.availableProcessors
+        let stdout = OutputStream.standardOutput(flushEachLine: live)
+        let format: MessageFormat = output.json ? .json : output.verbose ? .verbose : .text
+        let width = threads ?? Processors.available
         var parallel: ParallelMessageWriter?
         let report = { (error: CaptureError) in
             parallel?.flush()

@@ -119,8 +119,8 @@ struct CaptureComparison {
             diff(number, "roundtrip.payload", "no UDP payload to round-trip (reassembled without tshark's udp.payload)")
             return
         }
-        if payload.count != record.payloadLength {
-            diff(number, "roundtrip.length", "UDP payload \(payload.count) bytes, the record says \(record.payloadLength)")
+        if payload.count != record.payload.count {
+            diff(number, "roundtrip.length", "UDP payload \(payload.count) bytes, the record says \(record.payload.count)")
         }
         let parsed = DHCPMessage.parse(payload)
         if parsed.message != record.message { diff(number, "roundtrip.decoder", "the decoder's message differs from parse(payload)") }
