@@ -44,105 +44,131 @@ public enum DHCPOptionShape: Sendable, Hashable {
 
     // MARK: decoding
 
+    /// The value of `data` as a tree.
     public func decode(_ data: [UInt8]) throws(DHCPValueError) -> DHCPOptionValue {
+        var tree = DHCPValueTree()
+        try decode(data, into: &tree)
+        return tree.value
+    }
+
+    /// Reads `data` by this shape and hands the value to `sink`, piece by piece: the one decoder of every shape.
+    public func decode<Sink: DHCPValueSink>(_ data: [UInt8], into sink: inout Sink) throws(DHCPValueError) {
         switch self {
         case .ipv4:
             try Self.expectLength(data, 4)
-            return .ipv4(Self.address(data, 0))
+            sink.ipv4(Self.address(data, 0))
         case .ipv4List:
             try Self.expectMultiple(data, of: 4, minimum: 4)
-            return .list(Self.addressList(data).map { .ipv4($0) })
+            sink.beginList()
+            for offset in stride(from: 0, to: data.count, by: 4) { sink.ipv4(Self.address(data, offset)) }
+            sink.endList()
         case .ipv4Pairs:
             try Self.expectMultiple(data, of: 8, minimum: 8)
-            return .list(stride(from: 0, to: data.count, by: 8).map {
-                .record([DHCPOptionField("address", .ipv4(Self.address(data, $0))),
-                         DHCPOptionField("mask_or_router", .ipv4(Self.address(data, $0 + 4)))])
-            })
+            sink.beginList()
+            for offset in stride(from: 0, to: data.count, by: 8) {
+                sink.beginRecord()
+                sink.field("address"); sink.ipv4(Self.address(data, offset))
+                sink.field("mask_or_router"); sink.ipv4(Self.address(data, offset + 4))
+                sink.endRecord()
+            }
+            sink.endList()
         case .uint8:
             try Self.expectLength(data, 1)
-            return .unsigned(UInt64(data[0]))
+            sink.unsigned(UInt64(data[0]))
         case .uint16:
             try Self.expectLength(data, 2)
-            return .unsigned(UInt64(Self.uint16(data, 0)))
+            sink.unsigned(UInt64(Self.uint16(data, 0)))
         case .uint32:
             try Self.expectLength(data, 4)
-            return .unsigned(UInt64(Self.uint32(data, 0)))
+            sink.unsigned(UInt64(Self.uint32(data, 0)))
         case .int32:
             try Self.expectLength(data, 4)
-            return .signed(Int64(Int32(bitPattern: Self.uint32(data, 0))))
+            sink.signed(Int64(Int32(bitPattern: Self.uint32(data, 0))))
         case .uint16List:
             try Self.expectMultiple(data, of: 2, minimum: 2)
-            return .list(stride(from: 0, to: data.count, by: 2).map { .unsigned(UInt64(Self.uint16(data, $0))) })
+            sink.beginList()
+            for offset in stride(from: 0, to: data.count, by: 2) { sink.unsigned(UInt64(Self.uint16(data, offset))) }
+            sink.endList()
         case .bool:
             try Self.expectLength(data, 1)
             guard data[0] <= 1 else { throw DHCPValueError("flag byte \(data[0]) is neither 0 nor 1") }
-            return .bool(data[0] == 1)
+            sink.bool(data[0] == 1)
         case .flag:
             try Self.expectLength(data, 0)
-            return .bool(true)
+            sink.bool(true)
         case .text:
-            return .text(Self.text(data))
+            sink.text(Self.text(data))
         case .bytes:
-            return .bytes(data)
+            sink.bytes(data[...])
         case .named(let names):
             try Self.expectLength(data, 1)
-            return .named(code: UInt32(data[0]), name: names[UInt32(data[0])])
+            sink.named(code: UInt32(data[0]), name: names[UInt32(data[0])])
         case .optionCodes:
-            return .list(data.map { .unsigned(UInt64($0)) })
+            sink.beginList()
+            for code in data { sink.unsigned(UInt64(code)) }
+            sink.endList()
         case .clientIdentifier:
-            return try Self.decodeClientIdentifier(data)
+            try Self.decodeClientIdentifier(data, into: &sink)
         case .relayAgentInformation:
-            return try RelayAgentInformation.decode(data)
+            try RelayAgentInformation.decode(data, into: &sink)
         case .domainList:
-            return .list(try DomainName.decodeList(data).map { .text($0) })
+            let names = try DomainName.decodeList(data)
+            sink.beginList()
+            for name in names { sink.text(name) }
+            sink.endList()
         case .classlessRoutes:
-            return try Self.decodeClasslessRoutes(data)
+            try Self.decodeClasslessRoutes(data, into: &sink)
         case .clientFQDN:
-            return try Self.decodeClientFQDN(data)
+            try Self.decodeClientFQDN(data, into: &sink)
         case .userClass:
-            return Self.decodeUserClass(data)
+            Self.decodeUserClass(data, into: &sink)
         case .vendorIdentifyingClass:
-            return try Self.decodeVendorIdentifying(data, suboptions: false)
+            try Self.decodeVendorIdentifying(data, suboptions: false, into: &sink)
         case .vendorIdentifyingOptions:
-            return try Self.decodeVendorIdentifying(data, suboptions: true)
+            try Self.decodeVendorIdentifying(data, suboptions: true, into: &sink)
         case .networkInterfaceIdentifier:
             try Self.expectLength(data, 3)
-            return .record([DHCPOptionField("type", .unsigned(UInt64(data[0]))),
-                            DHCPOptionField("major", .unsigned(UInt64(data[1]))),
-                            DHCPOptionField("minor", .unsigned(UInt64(data[2])))])
+            sink.beginRecord()
+            sink.field("type"); sink.unsigned(UInt64(data[0]))
+            sink.field("major"); sink.unsigned(UInt64(data[1]))
+            sink.field("minor"); sink.unsigned(UInt64(data[2]))
+            sink.endRecord()
         case .machineIdentifier:
             guard data.count >= 1 else { throw DHCPValueError("empty machine identifier") }
-            return .record([DHCPOptionField("type", .unsigned(UInt64(data[0]))),
-                            DHCPOptionField("id", .bytes(Array(data[1...])))])
+            sink.beginRecord()
+            sink.field("type"); sink.unsigned(UInt64(data[0]))
+            sink.field("id"); sink.bytes(data[1...])
+            sink.endRecord()
         case .statusCode:
             guard data.count >= 1 else { throw DHCPValueError("empty status code") }
-            return .record([DHCPOptionField("code", .unsigned(UInt64(data[0]))),
-                            DHCPOptionField("message", .text(Self.text(data[1...])))])
+            sink.beginRecord()
+            sink.field("code"); sink.unsigned(UInt64(data[0]))
+            sink.field("message"); sink.text(Self.text(data[1...]))
+            sink.endRecord()
         case .vendorEncapsulated:
-            var items = [DHCPOptionValue]()
-            var index = 0
-            while index < data.count {
-                let code = data[index]
-                if code == 0 || code == 255 { index += 1; continue }
-                guard index + 1 < data.count, index + 2 + Int(data[index + 1]) <= data.count else { return .bytes(data) }
-                let end = index + 2 + Int(data[index + 1])
-                items.append(.record([DHCPOptionField("code", .unsigned(UInt64(code))),
-                                      DHCPOptionField("data", .bytes(Array(data[(index + 2)..<end])))]))
-                index = end
-            }
-            return items.isEmpty ? .bytes(data) : .list(items)
+            try Self.decodeVendorEncapsulated(data, into: &sink)
         case .structure(let fields):
-            return try Self.decodeStructure(data, fields)
+            try Self.decodeStructure(data, fields, into: &sink)
         case .sipServers:
             guard let encoding = data.first else { throw DHCPValueError("empty SIP server option") }
             let rest = Array(data[1...])
             switch encoding {
-            case 0: return .record([DHCPOptionField("names", .list(try DomainName.decodeList(rest).map { .text($0) }))])
+            case 0:
+                let names = try DomainName.decodeList(rest)
+                sink.beginRecord()
+                sink.field("names")
+                sink.beginList()
+                for name in names { sink.text(name) }
+                sink.endList()
+                sink.endRecord()
             case 1:
                 try Self.expectMultiple(rest, of: 4, minimum: 4)
-                return .record([DHCPOptionField("addresses", .list(stride(from: 0, to: rest.count, by: 4).map {
-                    .ipv4(Self.address(rest, $0))
-                }))])
+                sink.beginRecord()
+                sink.field("addresses")
+                sink.beginList()
+                for offset in stride(from: 0, to: rest.count, by: 4) { sink.ipv4(Self.address(rest, offset)) }
+                sink.endList()
+                sink.endRecord()
             default: throw DHCPValueError("unknown SIP server encoding \(encoding)")
             }
         }
@@ -266,9 +292,10 @@ public enum DHCPOptionShape: Sendable, Hashable {
 
     // MARK: composite shapes
 
-    private static func decodeStructure(_ data: [UInt8], _ fields: [StructureField]) throws(DHCPValueError) -> DHCPOptionValue {
-        var values = [DHCPOptionField]()
+    private static func decodeStructure(_ data: [UInt8], _ fields: [StructureField], into sink: inout some DHCPValueSink)
+        throws(DHCPValueError) {
         var index = 0
+        sink.beginRecord()
         for field in fields {
             func take(_ count: Int) throws(DHCPValueError) -> UInt64 {
                 guard index + count <= data.count else {
@@ -277,28 +304,29 @@ public enum DHCPOptionShape: Sendable, Hashable {
                 defer { index += count }
                 return data[index..<(index + count)].reduce(0) { $0 << 8 | UInt64($1) }
             }
-            let value: DHCPOptionValue
+            sink.field(field.name)
             switch field.kind {
-            case .uint8: value = .unsigned(try take(1))
-            case .uint16: value = .unsigned(try take(2))
-            case .uint32: value = .unsigned(try take(4))
-            case .uint64: value = .unsigned(try take(8))
+            case .uint8: sink.unsigned(try take(1))
+            case .uint16: sink.unsigned(try take(2))
+            case .uint32: sink.unsigned(try take(4))
+            case .uint64: sink.unsigned(try take(8))
             case .flag:
                 let byte = try take(1)
                 guard byte <= 1 else { throw DHCPValueError("\(field.name) byte \(byte) is neither 0 nor 1") }
-                value = .bool(byte == 1)
-            case .restBytes: value = .bytes(Array(data[index...])); index = data.count
-            case .restText: value = .text(text(data[index...])); index = data.count
+                sink.bool(byte == 1)
+            case .restBytes: sink.bytes(data[index...]); index = data.count
+            case .restText: sink.text(text(data[index...])); index = data.count
             case .restAddresses:
                 let rest = Array(data[index...])
                 guard rest.count % 4 == 0 else { throw DHCPValueError("\(field.name): \(rest.count) bytes is not a list of addresses") }
-                value = .list(stride(from: 0, to: rest.count, by: 4).map { .ipv4(address(rest, $0)) })
+                sink.beginList()
+                for offset in stride(from: 0, to: rest.count, by: 4) { sink.ipv4(address(rest, offset)) }
+                sink.endList()
                 index = data.count
             }
-            values.append(DHCPOptionField(field.name, value))
         }
         guard index == data.count else { throw DHCPValueError("\(data.count - index) bytes past the last field") }
-        return .record(values)
+        sink.endRecord()
     }
 
     private static func encodeStructure(_ value: DHCPOptionValue, _ fields: [StructureField]) -> [UInt8]? {
@@ -329,19 +357,21 @@ public enum DHCPOptionShape: Sendable, Hashable {
         return out
     }
 
-    private static func decodeClientIdentifier(_ data: [UInt8]) throws(DHCPValueError) -> DHCPOptionValue {
+    private static func decodeClientIdentifier(_ data: [UInt8], into sink: inout some DHCPValueSink) throws(DHCPValueError) {
         guard let type = data.first else { throw DHCPValueError("empty client identifier") }
         let rest = data[1...]
+        sink.beginRecord()
+        sink.field("type"); sink.unsigned(UInt64(type))
         if type == 1, rest.count == 6, let mac = MACAddress(bytes: rest) {
-            return .record([DHCPOptionField("type", .unsigned(1)), DHCPOptionField("mac", .text(mac.description))])
-        }
-        if type == 255, rest.count >= 4 {
+            sink.field("mac"); sink.text(mac.description)
+        } else if type == 255, rest.count >= 4 {
             // RFC 4361: IAID and DUID.
-            return .record([DHCPOptionField("type", .unsigned(255)),
-                            DHCPOptionField("iaid", .unsigned(UInt64(uint32(Array(rest), 0)))),
-                            DHCPOptionField("duid", .bytes(Array(rest.dropFirst(4))))])
+            sink.field("iaid"); sink.unsigned(UInt64(uint32(data, 1)))
+            sink.field("duid"); sink.bytes(rest.dropFirst(4))
+        } else {
+            sink.field("id"); sink.bytes(rest)
         }
-        return .record([DHCPOptionField("type", .unsigned(UInt64(type))), DHCPOptionField("id", .bytes(Array(rest)))])
+        sink.endRecord()
     }
 
     private static func encodeClientIdentifier(_ value: DHCPOptionValue) -> [UInt8]? {
@@ -358,9 +388,9 @@ public enum DHCPOptionShape: Sendable, Hashable {
         return out
     }
 
-    private static func decodeClasslessRoutes(_ data: [UInt8]) throws(DHCPValueError) -> DHCPOptionValue {
-        var routes = [DHCPOptionValue]()
+    private static func decodeClasslessRoutes(_ data: [UInt8], into sink: inout some DHCPValueSink) throws(DHCPValueError) {
         var index = 0
+        sink.beginList()
         while index < data.count {
             let width = Int(data[index])
             guard width <= 32 else { throw DHCPValueError("route prefix width \(width) is over 32 at byte \(index)") }
@@ -372,16 +402,16 @@ public enum DHCPOptionShape: Sendable, Hashable {
             for octet in 0..<4 {
                 destination = destination << 8 | UInt32(octet < significant ? data[index + 1 + octet] : 0)
             }
-            routes.append(.record([
-                DHCPOptionField("destination", .prefix(IPv4Address(rawValue: destination), width)),
-                DHCPOptionField("router", .ipv4(address(data, index + 1 + significant))),
-            ]))
+            sink.beginRecord()
+            sink.field("destination"); sink.prefix(IPv4Address(rawValue: destination), width: width)
+            sink.field("router"); sink.ipv4(address(data, index + 1 + significant))
+            sink.endRecord()
             index += 1 + significant + 4
         }
-        return .list(routes)
+        sink.endList()
     }
 
-    private static func decodeClientFQDN(_ data: [UInt8]) throws(DHCPValueError) -> DHCPOptionValue {
+    private static func decodeClientFQDN(_ data: [UInt8], into sink: inout some DHCPValueSink) throws(DHCPValueError) {
         guard data.count >= 3 else { throw DHCPValueError("client FQDN shorter than 3 bytes") }
         let flags = data[0]
         let rest = Array(data[3...])
@@ -392,12 +422,12 @@ public enum DHCPOptionShape: Sendable, Hashable {
         } else {
             name = text(rest)
         }
-        return .record([
-            DHCPOptionField("flags", .unsigned(UInt64(flags))),
-            DHCPOptionField("rcode1", .unsigned(UInt64(data[1]))),
-            DHCPOptionField("rcode2", .unsigned(UInt64(data[2]))),
-            DHCPOptionField("name", .text(name)),
-        ])
+        sink.beginRecord()
+        sink.field("flags"); sink.unsigned(UInt64(flags))
+        sink.field("rcode1"); sink.unsigned(UInt64(data[1]))
+        sink.field("rcode2"); sink.unsigned(UInt64(data[2]))
+        sink.field("name"); sink.text(name)
+        sink.endRecord()
     }
 
     private static func encodeClientFQDN(_ value: DHCPOptionValue) -> [UInt8]? {
@@ -416,22 +446,30 @@ public enum DHCPOptionShape: Sendable, Hashable {
     }
 
     /// RFC 3004 user classes (length-prefixed); Microsoft clients send a bare string, kept as text.
-    private static func decodeUserClass(_ data: [UInt8]) -> DHCPOptionValue {
-        var classes = [DHCPOptionValue]()
+    private static func decodeUserClass(_ data: [UInt8], into sink: inout some DHCPValueSink) {
+        // Checked whole first: a string that is not a class list is text, and nothing may be emitted before.
         var index = 0
         while index < data.count {
             let length = Int(data[index])
-            guard length > 0, index + 1 + length <= data.count else { return .text(text(data)) }
-            classes.append(.textOrBytes(data[(index + 1)..<(index + 1 + length)]))
+            guard length > 0, index + 1 + length <= data.count else { return sink.text(text(data)) }
             index += 1 + length
         }
-        return classes.isEmpty ? .text(text(data)) : .list(classes)
+        guard !data.isEmpty else { return sink.text(text(data)) }
+        sink.beginList()
+        index = 0
+        while index < data.count {
+            let length = Int(data[index])
+            sink.textOrBytes(data[(index + 1)..<(index + 1 + length)])
+            index += 1 + length
+        }
+        sink.endList()
     }
 
     /// RFC 3925: option 124 (enterprise + opaque class data items) and 125 (enterprise + suboptions).
-    private static func decodeVendorIdentifying(_ data: [UInt8], suboptions: Bool) throws(DHCPValueError) -> DHCPOptionValue {
-        var vendors = [DHCPOptionValue]()
+    private static func decodeVendorIdentifying(_ data: [UInt8], suboptions: Bool, into sink: inout some DHCPValueSink)
+        throws(DHCPValueError) {
         var index = 0
+        sink.beginList()
         while index < data.count {
             guard index + 5 <= data.count else { throw DHCPValueError("vendor entry at byte \(index) is truncated") }
             let enterprise = uint32(data, index)
@@ -440,31 +478,64 @@ public enum DHCPOptionShape: Sendable, Hashable {
             guard start + length <= data.count else {
                 throw DHCPValueError("vendor data of enterprise \(enterprise) runs past the option's end")
             }
-            let body = Array(data[start..<(start + length)])
-            var items = [DHCPOptionValue]()
-            var at = 0
-            while at < body.count {
+            sink.beginRecord()
+            sink.field("enterprise"); sink.unsigned(UInt64(enterprise))
+            sink.field(suboptions ? "suboptions" : "data")
+            sink.beginList()
+            let end = start + length
+            var at = start
+            while at < end {
                 let headerLength = suboptions ? 2 : 1
-                guard at + headerLength <= body.count else { throw DHCPValueError("vendor item at byte \(start + at) is truncated") }
-                let itemLength = Int(body[at + headerLength - 1])
+                guard at + headerLength <= end else { throw DHCPValueError("vendor item at byte \(at) is truncated") }
+                let itemLength = Int(data[at + headerLength - 1])
                 let itemStart = at + headerLength
-                guard itemStart + itemLength <= body.count else {
-                    throw DHCPValueError("vendor item at byte \(start + at) runs past its entry")
+                guard itemStart + itemLength <= end else {
+                    throw DHCPValueError("vendor item at byte \(at) runs past its entry")
                 }
-                let itemData = body[itemStart..<(itemStart + itemLength)]
+                let itemData = data[itemStart..<(itemStart + itemLength)]
                 if suboptions {
-                    items.append(.record([DHCPOptionField("code", .unsigned(UInt64(body[at]))),
-                                          DHCPOptionField("data", .textOrBytes(itemData))]))
+                    sink.beginRecord()
+                    sink.field("code"); sink.unsigned(UInt64(data[at]))
+                    sink.field("data"); sink.textOrBytes(itemData)
+                    sink.endRecord()
                 } else {
-                    items.append(.textOrBytes(itemData))
+                    sink.textOrBytes(itemData)
                 }
                 at = itemStart + itemLength
             }
-            vendors.append(.record([DHCPOptionField("enterprise", .unsigned(UInt64(enterprise))),
-                                    DHCPOptionField(suboptions ? "suboptions" : "data", .list(items))]))
-            index = start + length
+            sink.endList()
+            sink.endRecord()
+            index = end
         }
-        return .list(vendors)
+        sink.endList()
+    }
+
+    /// Option 43: code/length/data items when the bytes parse as such (RFC 2132 §8.4 SHOULD), else opaque.
+    private static func decodeVendorEncapsulated(_ data: [UInt8], into sink: inout some DHCPValueSink) throws(DHCPValueError) {
+        // Checked whole first: bytes that are not items are opaque, and nothing may be emitted before.
+        var index = 0
+        var items = 0
+        while index < data.count {
+            let code = data[index]
+            if code == 0 || code == 255 { index += 1; continue }
+            guard index + 1 < data.count, index + 2 + Int(data[index + 1]) <= data.count else { return sink.bytes(data[...]) }
+            index += 2 + Int(data[index + 1])
+            items += 1
+        }
+        guard items > 0 else { return sink.bytes(data[...]) }
+        sink.beginList()
+        index = 0
+        while index < data.count {
+            let code = data[index]
+            if code == 0 || code == 255 { index += 1; continue }
+            let end = index + 2 + Int(data[index + 1])
+            sink.beginRecord()
+            sink.field("code"); sink.unsigned(UInt64(code))
+            sink.field("data"); sink.bytes(data[(index + 2)..<end])
+            sink.endRecord()
+            index = end
+        }
+        sink.endList()
     }
 
     private static func encodeVendorIdentifying(_ value: DHCPOptionValue, suboptions: Bool) -> [UInt8]? {

@@ -18,10 +18,9 @@ public indirect enum DHCPOptionValue: Hashable, Sendable {
 
     /// `.text` when every byte is printable ASCII, `.bytes` otherwise (circuit-id, remote-id, vendor data).
     public static func textOrBytes(_ bytes: some Collection<UInt8>) -> DHCPOptionValue {
-        if !bytes.isEmpty, bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
-            return .text(String(decoding: bytes, as: UTF8.self))
-        }
-        return .bytes(Array(bytes))
+        var tree = DHCPValueTree()
+        tree.textOrBytes(ArraySlice(bytes))
+        return tree.value
     }
 
     /// The field named `name` of a record.

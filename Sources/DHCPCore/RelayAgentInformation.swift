@@ -50,9 +50,9 @@ public enum RelayAgentInformation {
     /// The name used for a suboption code in a record.
     public static func name(of code: UInt8) -> String { suboptions[code]?.name ?? "suboption_\(code)" }
 
-    static func decode(_ data: [UInt8]) throws(DHCPValueError) -> DHCPOptionValue {
-        var fields = [DHCPOptionField]()
+    static func decode(_ data: [UInt8], into sink: inout some DHCPValueSink) throws(DHCPValueError) {
         var index = 0
+        sink.beginRecord()
         while index < data.count {
             guard index + 2 <= data.count else { throw DHCPValueError("suboption at byte \(index) is truncated") }
             let code = data[index]
@@ -60,19 +60,18 @@ public enum RelayAgentInformation {
             guard index + 2 + length <= data.count else {
                 throw DHCPValueError("suboption \(code) at byte \(index) runs past the option's end")
             }
-            let body = Array(data[(index + 2)..<(index + 2 + length)])
-            let value: DHCPOptionValue
+            let body = data[(index + 2)..<(index + 2 + length)]
+            sink.field(name(of: code))
             if let shape = suboptions[code]?.shape {
-                value = try shape.decode(body)
+                try shape.decode(Array(body), into: &sink)
             } else if suboptions[code] != nil {
-                value = .textOrBytes(body)
+                sink.textOrBytes(body)
             } else {
-                value = .bytes(body)
+                sink.bytes(body)
             }
-            fields.append(DHCPOptionField(name(of: code), value))
             index += 2 + length
         }
-        return .record(fields)
+        sink.endRecord()
     }
 
     static func encode(_ value: DHCPOptionValue) -> [UInt8]? {

@@ -66,4 +66,28 @@ enum CLI {
         #expect(text == expected, "output differs from Snapshots/\(name); re-record with RECORD_SNAPSHOTS=1 and review",
                 sourceLocation: sourceLocation)
     }
+
+    /// A pcap file (in a temporary folder) of BOOTREQUESTs, one per element, from 06:00:00:xx:xx:xx with xid
+    /// 0x10000000 + n: each element is the message's options after the magic cookie, end option included.
+    static func capture(ofRequests options: [[UInt8]], named name: String) throws -> URL {
+        func be16(_ value: Int) -> [UInt8] { [UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)] }
+        func le32(_ value: Int) -> [UInt8] { (0..<4).map { UInt8(value >> (8 * $0) & 0xFF) } }
+        var file = le32(0xA1B2_C3D4) + [2, 0, 4, 0] + le32(0) + le32(0) + le32(65_535) + le32(1)
+        for (number, options) in options.enumerated() {
+            let mac: [UInt8] = [6, 0, 0, UInt8(number >> 16 & 0xFF), UInt8(number >> 8 & 0xFF), UInt8(number & 0xFF)]
+            var dhcp: [UInt8] = [1, 1, 6, 0] + le32(0x1000_0000 + number).reversed() + [UInt8](repeating: 0, count: 20)
+            dhcp += mac + [UInt8](repeating: 0, count: 10 + 64 + 128) + [99, 130, 83, 99] + options
+            let udp = be16(68) + be16(67) + be16(8 + dhcp.count) + [0, 0] + dhcp
+            var ip: [UInt8] = [0x45, 0] + be16(20 + udp.count) + [0, 0, 0x40, 0, 64, 17, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255]
+            var sum = 0
+            for index in stride(from: 0, to: 20, by: 2) { sum += Int(ip[index]) << 8 | Int(ip[index + 1]) }
+            while sum > 0xFFFF { sum = (sum & 0xFFFF) + (sum >> 16) }
+            ip[10...11] = ArraySlice(be16(~sum & 0xFFFF))
+            let frame = [UInt8](repeating: 0xFF, count: 6) + mac + [8, 0] + ip + udp
+            file += le32(1_700_000_000 + number / 1000) + le32(number % 1000 * 1000) + le32(frame.count) + le32(frame.count) + frame
+        }
+        let url = try SniffGate.temporaryFolder().appendingPathComponent(name)
+        try Data(file).write(to: url)
+        return url
+    }
 }

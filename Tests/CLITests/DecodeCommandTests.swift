@@ -27,6 +27,32 @@ struct DecodeCommandTests {
         #expect(three.stderr == one.stderr)
     }
 
+    /// An option value that is malformed part-way is written as null with the reason, whether it is written as
+    /// it is decoded (JSON) or built first (text): what was written of it before the fault is taken back.
+    @Test func valueMalformedPartWay() throws {
+        // Option 124: a whole vendor entry, then two bytes of another. Option 82: a circuit-id, then a
+        // link-selection suboption of 3 bytes (4 are needed).
+        let options: [UInt8] = [53, 1, 1, 124, 10, 0, 0, 0, 9, 3, 2, 0x61, 0x62, 0, 0,
+                                82, 8, 1, 1, 0x78, 5, 3, 1, 2, 3, 12, 2, 0x68, 0x69, 255]
+        let capture = try CLI.capture(ofRequests: [options], named: "malformed-values.pcap")
+        defer { try? FileManager.default.removeItem(at: capture.deletingLastPathComponent()) }
+        let json = try CLI.run(["decode", "--json", capture.path])
+        #expect(json.status == 0, "a bad value is a diagnostic of the option, not of the message: \(json.stderr)")
+        let message = try #require(try json.events().first)
+        let list = try #require((message["dhcp"] as? [String: Any])?["options"] as? [[String: Any]])
+        let byCode = Dictionary(uniqueKeysWithValues: list.compactMap { option in (option["code"] as? Int).map { ($0, option) } })
+        #expect(byCode[124]?["value"] is NSNull)
+        #expect(byCode[124]?["value_error"] as? String == "vendor entry at byte 8 is truncated")
+        #expect(byCode[82]?["value"] is NSNull)
+        #expect(byCode[82]?["value_error"] as? String == "length 3, expected 4")
+        // The options after them are whole.
+        #expect(byCode[12]?["value"] as? String == "hi")
+        #expect(byCode[53]?["value"] as? String == "DISCOVER")
+        let text = try CLI.run(["decode", "-v", capture.path])
+        #expect(text.stdout.contains("[bad value: vendor entry at byte 8 is truncated]"))
+        #expect(text.stdout.contains("[bad value: length 3, expected 4]"))
+    }
+
     @Test func textSnapshot() throws {
         let result = try CLI.run(["decode", "zeek-dhcp.pcap"])
         #expect(result.status == 0)

@@ -1,9 +1,11 @@
 /// Bytes appended without Array's per-append uniqueness and capacity checks (they were a third of `decode --json`):
 /// room is made in one step, then bytes are stored through a pointer.
 final class ByteBuffer {
-    private(set) var base: UnsafeMutablePointer<UInt8>
-    private(set) var count = 0
-    private var capacity: Int
+    // One owner, one thread: the run-time exclusivity checks of a class's stored properties (a call on every
+    // access, so several per byte) are left out.
+    @exclusivity(unchecked) private(set) var base: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private(set) var count = 0
+    @exclusivity(unchecked) private var capacity: Int
 
     init(capacity: Int = 1024) {
         self.capacity = max(capacity, 16)
@@ -47,9 +49,24 @@ final class ByteBuffer {
     func append(contentsOf bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
         reserve(bytes.count)
-        (base + count).update(from: source, count: bytes.count)
-        count += bytes.count
+        appendReserved(source, count: bytes.count)
     }
+
+    /// Stores `count` bytes where room was made with `reserve`; short runs (keys, names) byte by byte, without a
+    /// call to memmove.
+    @inline(__always)
+    func appendReserved(_ source: UnsafePointer<UInt8>, count length: Int) {
+        let destination = base + count
+        if length <= 16 {
+            for index in 0..<length { destination[index] = source[index] }
+        } else {
+            destination.update(from: source, count: length)
+        }
+        count += length
+    }
+
+    /// Forgets the bytes after the first `count`.
+    func truncate(to count: Int) { self.count = min(count, self.count) }
 
     func append(contentsOf text: StaticString) { text.withUTF8Buffer { append(contentsOf: $0) } }
 }

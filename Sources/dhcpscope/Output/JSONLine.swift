@@ -32,8 +32,15 @@ struct JSONLine {
     /// A key written in the source: copied as it stands (keys need no escaping), no scan.
     mutating func key(_ name: StaticString) {
         separator()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: name)
+        let count = name.utf8CodeUnitCount
+        // Keys are string literals (pointer representation): room made once, the bytes stored through a pointer.
+        bytes.reserve(count + 3)
+        bytes.appendReserved(UInt8(ascii: "\""))
+        if name.hasPointerRepresentation {
+            bytes.appendReserved(name.utf8Start, count: count)
+        } else {
+            bytes.append(contentsOf: name)
+        }
         bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
         commas &= ~(1 << UInt64(depth & 63))
@@ -244,27 +251,37 @@ extension JSONLine {
         endArray()
     }
 
-    mutating func value(_ value: DHCPOptionValue) {
-        switch value {
-        case .unsigned(let number): unsigned(number)
-        case .signed(let signedValue): number(Int(signedValue))
-        case .bool(let flag): bool(flag)
-        case .ipv4(let address): self.address(address)
-        case .text(let text): string(text)
-        case .bytes(let data): hex(data, colons: true)
-        case .named(let code, let name):
-            if let name { string(name) } else { unsigned(UInt64(code)) }
-        case .prefix(let address, let width): string("\(address)/\(width)")
-        case .list(let items):
-            beginArray()
-            for item in items { self.value(item) }
-            endArray()
-        case .record(let fields):
-            beginObject()
-            for field in fields { key(text: field.name); self.value(field.value) }
-            endObject()
-        }
+    /// Where the line stands, to go back to when a value written after it turns out to be malformed.
+    struct Mark {
+        fileprivate var count: Int
+        fileprivate var commas: UInt64
+        fileprivate var depth: Int
     }
+
+    var mark: Mark { Mark(count: bytes.count, commas: commas, depth: depth) }
+
+    mutating func rollback(to mark: Mark) {
+        bytes.truncate(to: mark.count)
+        commas = mark.commas
+        depth = mark.depth
+    }
+}
+
+/// Option values are written as the decoder reads them, with no tree in between.
+extension JSONLine: DHCPValueSink {
+    mutating func signed(_ value: Int64) { number(Int(value)) }
+    mutating func ipv4(_ value: IPv4Address) { address(value) }
+    mutating func text(_ value: String) { string(value) }
+    mutating func bytes(_ value: ArraySlice<UInt8>) { hex(value, colons: true) }
+    mutating func named(code: UInt32, name: String?) {
+        if let name { string(name) } else { unsigned(UInt64(code)) }
+    }
+    mutating func prefix(_ address: IPv4Address, width: Int) { string("\(address)/\(width)") }
+    mutating func beginList() { beginArray() }
+    mutating func endList() { endArray() }
+    mutating func beginRecord() { beginObject() }
+    mutating func field(_ name: String) { key(text: name) }
+    mutating func endRecord() { endObject() }
 }
 
 private extension UInt {

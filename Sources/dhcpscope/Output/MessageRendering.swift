@@ -84,19 +84,23 @@ extension MessageContext {
             // Straight from the view: no owned copy of the message, no list of options.
             json.beginArray("options")
             message.forEachOption { code, data, instances, location in
-                let option = DHCPOption(code, Array(data))
                 json.beginObject()
                 json.field("code", Int(code.rawValue))
-                json.field("name", option.name)
+                json.field("name", code.name)
                 json.field("length", data.count)
                 json.key("hex"); json.hex(data, colons: false)
                 json.key("value")
                 var valueError: String?
-                do throws(DHCPValueError) {
-                    if let value = try option.value() { json.value(value) } else { json.null() }
-                } catch {
+                if let shape = DHCPOptionTable.definition(for: code)?.shape {
+                    // Written as it is decoded; a value that turns out malformed is taken back and is null.
+                    let mark = json.mark
+                    do throws(DHCPValueError) { try shape.decode(Array(data), into: &json) } catch {
+                        json.rollback(to: mark)
+                        json.null()
+                        valueError = error.reason
+                    }
+                } else {
                     json.null()
-                    valueError = error.reason
                 }
                 if instances > 1 { json.field("instances", instances) }
                 if location != .options { json.field("location", location.rawValue) }
