@@ -186,7 +186,7 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
         for index in 0..<Int(length) {
             let byte = UInt8(truncatingIfNeeded: (index < 8 ? high : low) >> (56 - 8 * UInt64(index % 8)))
             if index > 0 { out.append(UInt8(ascii: ":")) }
-            out.append(Hex.digits[Int(byte >> 4)]); out.append(Hex.digits[Int(byte & 0xF)])
+            out.append(Hex.digit(byte >> 4)); out.append(Hex.digit(byte & 0xF))
         }
     }
 }

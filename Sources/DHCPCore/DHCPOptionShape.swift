@@ -582,6 +582,8 @@ public enum DHCPOptionShape: Sendable, Hashable {
 
     /// Option text: UTF-8 when valid, otherwise each byte as its Latin-1 character.
     static func text(_ bytes: some Collection<UInt8>) -> String {
+        // ASCII, the usual case, is valid as it stands: no validation through the generic decoder.
+        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
         if let valid = String(validating: bytes, as: UTF8.self) { return valid }
         return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
     }

@@ -1,10 +1,16 @@
 /// One option's entry in the table: its code, name, defining RFC and value shape.
-public struct DHCPOptionDefinition: Sendable {
+/// A class: looked up for every option decoded or written, it is handed out with one reference count, not one per
+/// field.
+public final class DHCPOptionDefinition: Sendable {
     public let code: DHCPOptionCode
     /// The ISC dhcp-options(5) style name, lower case with hyphens.
     public let name: String
     public let rfc: String
     public let shape: DHCPOptionShape
+
+    init(code: DHCPOptionCode, name: String, rfc: String, shape: DHCPOptionShape) {
+        self.code = code; self.name = name; self.rfc = rfc; self.shape = shape
+    }
 }
 
 /// The one option table: it drives parsing, serializing, text and JSON. Adding an option is one line.

@@ -25,21 +25,25 @@ enum DomainName {
 
     /// Decodes the name at `start`; returns it and the index after its last byte in place (not after pointers).
     private static func decode(_ data: [UInt8], at start: Int, allowPartial: Bool) throws(DHCPValueError) -> (String, Int) {
-        var labels = [String]()
+        // The labels' text joined with dots, as UTF-8: one String made at the end instead of an array of labels
+        // and a join (a third of the cost of a name).
+        var joined = [UInt8]()
+        var labelCount = 0
+        var name: String { String(decoding: joined, as: UTF8.self) }
         var length = 0
         var index = start
         var resume: Int? = nil
         var jumps = 0
         while true {
             guard index < data.count else {
-                if allowPartial, resume == nil { return (labels.joined(separator: "."), index) }
+                if allowPartial, resume == nil { return (name, index) }
                 throw DHCPValueError("name at byte \(start) runs past the option's end")
             }
             let byte = data[index]
             switch byte & 0xC0 {
             case 0x00:
                 if byte == 0 {
-                    return (labels.joined(separator: "."), resume ?? index + 1)
+                    return (name, resume ?? index + 1)
                 }
                 let labelLength = Int(byte)
                 guard index + 1 + labelLength <= data.count else {
@@ -47,7 +51,10 @@ enum DomainName {
                 }
                 length += labelLength + 1
                 guard length <= maximumLength else { throw DHCPValueError("name at byte \(start) is longer than 255 bytes") }
-                labels.append(DHCPOptionShape.text(data[(index + 1)...(index + labelLength)]))
+                if labelCount > 0 { joined.append(UInt8(ascii: ".")) }
+                labelCount += 1
+                let label = data[(index + 1)...(index + labelLength)]
+                joined.append(contentsOf: DHCPOptionShape.text(label).utf8)
                 index += 1 + labelLength
             case 0xC0:
                 guard index + 1 < data.count else { throw DHCPValueError("pointer at byte \(index) is truncated") }

@@ -1,6 +1,8 @@
 /// Hexadecimal renderings used by every output.
 public enum Hex {
-    public static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// The lowercase hex digit of `nibble` (0–15), computed: no table behind a lazy global's check per digit.
+    @inlinable @inline(__always)
+    public static func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
 
     /// "0a:1b:ff", as tshark and tcpdump print byte strings.
     @inlinable
@@ -18,7 +20,7 @@ public enum Hex {
         for byte in bytes {
             if !first { out.append(UInt8(ascii: ":")) }
             first = false
-            out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 0xF)])
+            out.append(digit(byte >> 4)); out.append(digit(byte & 0xF))
         }
     }
 
@@ -34,14 +36,14 @@ public enum Hex {
     /// Appends `xid(value)` as UTF-8, for output built byte by byte.
     public static func appendXID(_ value: UInt32, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "0")); out.append(UInt8(ascii: "x"))
-        for shift in stride(from: 28, through: 0, by: -4) { out.append(digits[Int(value >> UInt32(shift) & 0xF)]) }
+        for shift in stride(from: 28, through: 0, by: -4) { out.append(digit(UInt8(truncatingIfNeeded: value >> UInt32(shift)) & 0xF)) }
     }
 
     /// "0a1bff".
     public static func compact(_ bytes: some Collection<UInt8>) -> String {
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)
-        for byte in bytes { out.append(digits[Int(byte >> 4)]); out.append(digits[Int(byte & 0xF)]) }
+        for byte in bytes { out.append(digit(byte >> 4)); out.append(digit(byte & 0xF)) }
         return String(decoding: out, as: UTF8.self)
     }
 

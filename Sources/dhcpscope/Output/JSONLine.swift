@@ -103,13 +103,27 @@ struct JSONLine {
     /// Hex digits of `data`, colon-separated or compact.
     mutating func hex(_ data: some Collection<UInt8>, colons: Bool) {
         separator()
-        bytes.append(UInt8(ascii: "\""))
+        // Room for all of it at once: three bytes a byte at most, and the quotes.
+        bytes.reserve(3 * data.count + 2)
+        bytes.appendReserved(UInt8(ascii: "\""))
         var first = true
         for byte in data {
-            if colons, !first { bytes.append(UInt8(ascii: ":")) }
+            if colons, !first { bytes.appendReserved(UInt8(ascii: ":")) }
             first = false
-            bytes.append(Self.hex[Int(byte >> 4)]); bytes.append(Self.hex[Int(byte & 0xF)])
+            bytes.appendReserved(Hex.digit(byte >> 4)); bytes.appendReserved(Hex.digit(byte & 0xF))
         }
+        bytes.appendReserved(UInt8(ascii: "\""))
+        markValue()
+    }
+
+    /// The time as `Timestamp.description` writes it (RFC 3339, microseconds), without a String in between.
+    mutating func timestamp(_ value: Timestamp) {
+        separator()
+        var text = [UInt8]()
+        text.reserveCapacity(32)
+        value.appendRFC3339(fractionDigits: 6, to: &text)
+        bytes.append(UInt8(ascii: "\""))
+        text.withUnsafeBufferPointer { bytes.append(contentsOf: $0) }
         bytes.append(UInt8(ascii: "\""))
         markValue()
     }
@@ -120,12 +134,13 @@ struct JSONLine {
         bytes.append(UInt8(ascii: "\""))
         bytes.reserve(10)
         bytes.appendReserved(UInt8(ascii: "0")); bytes.appendReserved(UInt8(ascii: "x"))
-        for shift in stride(from: 28, through: 0, by: -4) { bytes.appendReserved(Hex.digits[Int(value >> UInt32(shift) & 0xF)]) }
+        for shift in stride(from: 28, through: 0, by: -4) { bytes.appendReserved(Hex.digit(UInt8(truncatingIfNeeded: value >> UInt32(shift)) & 0xF)) }
         bytes.append(UInt8(ascii: "\""))
         markValue()
     }
 
     private mutating func appendAddress(_ value: IPv4Address) {
+        bytes.reserve(15)
         for shift in stride(from: 24, through: 0, by: -8) {
             appendSmall(UInt8(truncatingIfNeeded: value.rawValue >> UInt32(shift)))
             if shift > 0 { bytes.append(UInt8(ascii: ".")) }
@@ -139,7 +154,7 @@ struct JSONLine {
             bytes.append(UInt8(ascii: "\""))
             for shift in stride(from: 40, through: 0, by: -8) {
                 let byte = UInt8(truncatingIfNeeded: value.rawValue >> UInt64(shift))
-                bytes.append(Self.hex[Int(byte >> 4)]); bytes.append(Self.hex[Int(byte & 0xF)])
+                bytes.append(Hex.digit(byte >> 4)); bytes.append(Hex.digit(byte & 0xF))
                 if shift > 0 { bytes.append(UInt8(ascii: ":")) }
             }
             bytes.append(UInt8(ascii: "\""))
@@ -150,10 +165,12 @@ struct JSONLine {
     }
 
     /// 0–255 in one to three digits.
+    @inline(__always)
     private mutating func appendSmall(_ value: UInt8) {
-        if value >= 100 { bytes.append(UInt8(ascii: "0") + value / 100) }
-        if value >= 10 { bytes.append(UInt8(ascii: "0") + value / 10 % 10) }
-        bytes.append(UInt8(ascii: "0") + value % 10)
+        bytes.reserve(3)
+        if value >= 100 { bytes.appendReserved(UInt8(ascii: "0") + value / 100) }
+        if value >= 10 { bytes.appendReserved(UInt8(ascii: "0") + value / 10 % 10) }
+        bytes.appendReserved(UInt8(ascii: "0") + value % 10)
     }
 
     private mutating func appendDigits(_ value: UInt64) {
@@ -189,15 +206,15 @@ struct JSONLine {
         return body(bytes.bytes)
     }
 
+    @inline(__always)
     private mutating func separator() {
         if depth > 0, commas & (1 << UInt64(depth & 63)) != 0 { bytes.append(UInt8(ascii: ",")) }
     }
 
+    @inline(__always)
     private mutating func markValue() {
         if depth > 0 { commas |= 1 << UInt64(depth & 63) }
     }
-
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     private mutating func appendString(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
@@ -224,7 +241,7 @@ struct JSONLine {
             case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
             case 0..<0x20, 0x7F:
                 bytes.append(contentsOf: "\\u00")
-                bytes.append(Self.hex[Int(byte >> 4)]); bytes.append(Self.hex[Int(byte & 0xF)])
+                bytes.append(Hex.digit(byte >> 4)); bytes.append(Hex.digit(byte & 0xF))
             default: bytes.append(byte)
             }
         }

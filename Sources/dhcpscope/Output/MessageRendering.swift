@@ -51,7 +51,7 @@ extension MessageContext {
         var json = JSONLine(event: "message")
         json.field("file", file)
         json.field("frame", frame)
-        json.field("time", time.description)
+        json.key("time"); json.timestamp(time)
         json.key("src"); json.endpoint(record.ip.source, record.sourcePort)
         json.key("dst"); json.endpoint(record.ip.destination, record.destinationPort)
         json.key("eth_src"); json.mac(link.source)
@@ -83,6 +83,8 @@ extension MessageContext {
             json.field("type", message.typeName)
             // Straight from the view: no owned copy of the message, no list of options.
             json.beginArray("options")
+            // The data of each option in turn, for the decoder: one buffer for the message, not one per option.
+            var scratch = [UInt8]()
             message.forEachOption { code, data, instances, location in
                 json.beginObject()
                 json.field("code", Int(code.rawValue))
@@ -94,7 +96,9 @@ extension MessageContext {
                 if let shape = DHCPOptionTable.definition(for: code)?.shape {
                     // Written as it is decoded; a value that turns out malformed is taken back and is null.
                     let mark = json.mark
-                    do throws(DHCPValueError) { try shape.decode(Array(data), into: &json) } catch {
+                    scratch.removeAll(keepingCapacity: true)
+                    scratch.append(contentsOf: data)
+                    do throws(DHCPValueError) { try shape.decode(scratch, into: &json) } catch {
                         json.rollback(to: mark)
                         json.null()
                         valueError = error.reason
