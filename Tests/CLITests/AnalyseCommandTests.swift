@@ -11,7 +11,7 @@ struct AnalyseCommandTests {
     @Test func helpListsEveryOption() throws {
         let result = try CLI.run(["analyse", "--help"])
         #expect(result.status == 0)
-        for option in ["--txn-timeout", "--max-transactions", "--max-clients", "--timer-tolerance", "--leases", "--ladder", "--svg",
+        for option in ["--txn-timeout", "--max-transactions", "--max-clients", "--timer-tolerance", "--leases", "--ladder", "--svg", "--threads",
                        "--expect", "--expect-mac", "--json", "-v", "--verbose", "--filter", "--port", "--mac", "--xid",
                        "-c", "<file>"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
@@ -73,6 +73,20 @@ struct AnalyseCommandTests {
     /// A pcap file of `count` DISCOVERs from as many MACs, none answered: a problem each.
     static func unansweredDiscovers(_ count: Int) throws -> URL {
         try CLI.capture(ofRequests: Array(repeating: [53, 1, 1, 255], count: count), named: "discovers.pcap")
+    }
+
+    /// JSON events rendered on other threads come out exactly as one thread writes them: several batches of
+    /// events, and a file damaged part-way whose problem event must stay where it happened.
+    @Test func threadsWriteWhatOneThreadWrites() throws {
+        let capture = try Self.unansweredDiscovers(3_000)
+        defer { try? FileManager.default.removeItem(at: capture.deletingLastPathComponent()) }
+        let files = [capture.path] + Array(repeating: "zeek-dhcp.pcap", count: 10) + ["truncated.pcap", "dora.pcap"]
+        let one = try CLI.run(["analyse", "--json", "--threads", "1"] + files)
+        let three = try CLI.run(["analyse", "--json", "--threads", "3"] + files)
+        #expect(one.status == 1, "unanswered DISCOVERs and a damaged file: \(one.stderr)")
+        #expect(one.lines.count > 6_000)
+        #expect(three.status == one.status)
+        #expect(three.stdout == one.stdout)
     }
 
     /// The report lists the first 10000 problems and says how many it left out; --json writes every one.

@@ -31,6 +31,7 @@ struct Analyse: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     @OptionGroup var limits: AnalysisLimitOptions
+    @OptionGroup var threads: ThreadOptions
 
     @Option(help: ArgumentHelp("How far (seconds) a renewal may stray from T1, a rebinding from T2 (default: max(2 s, 10 % of the lease)).",
                                valueName: "seconds"))
@@ -66,10 +67,12 @@ struct Analyse: ParsableCommand {
         let stdout = OutputStream.standardOutput(flushEachLine: input.files.contains("-"))
         let json = output.json, verbose = output.verbose, report = leases == nil && !ladder
         var captureProblems = 0
+        var printer: AnalysisPrinter?
         let reportError = { (error: CaptureError) in
             captureProblems += 1
             Diagnostics.error(error.description)
             if json {
+                printer?.flush()
                 stdout.append(Events.captureProblem(error))
                 stdout.endLine()
             }
@@ -82,8 +85,12 @@ struct Analyse: ParsableCommand {
                                      && (!streaming || !Diagnostics.standardOutputIsTerminal))
         guard !feed.isEmpty else { throw ExitCode(2) }
         let names = feed.names
-        let printer = AnalysisPrinter(output: stdout, names: names,
-                                      style: .init(json: json, textSteps: verbose && report, keepTransitions: svg != nil))
+        // JSON events are rendered on the other cores for files, unless messages are written between them (-v).
+        let renderers = json && !verbose && !input.files.contains("-") ? threads.width : 1
+        let events = AnalysisPrinter(output: stdout, names: names,
+                                     style: .init(json: json, textSteps: verbose && report, keepTransitions: svg != nil),
+                                     renderingThreads: renderers)
+        printer = events
         var steps = [LadderStep]()
         let limit = filters.count ?? Int.max
         var analysed = 0
@@ -93,20 +100,20 @@ struct Analyse: ParsableCommand {
             guard case .dhcp(let record) = decoded.content, messageFilter.matches(record.view) else { return true }
             let frame = FrameReference(file: index, frame: packet.frameNumber, time: packet.timestamp)
             if json, verbose {
-                printer.message(MessageContext(file: names[index], frame: packet.frameNumber, time: packet.timestamp,
+                events.message(MessageContext(file: names[index], frame: packet.frameNumber, time: packet.timestamp,
                                                link: decoded.link, record: record), verbose: true)
             }
             if ladder, let message = record.message { steps.append(LadderStep(frame: frame, record: record, message: message)) }
-            printer.emit(analyzer.observe(record, link: decoded.link, frame: frame))
+            events.emit(analyzer.observe(record, link: decoded.link, frame: frame))
             analysed += 1
             return analysed < limit
         }
         progress.clear()
-        analyzer.finish(printer.emit)
+        analyzer.finish(events.emit)
 
         let servers = analyzer.serverTable
         if let svg {
-            let picture = SVGTimeline.render(leases: analyzer.leaseTable, transitions: printer.transitions, captureEnd: analyzer.latestTime)
+            let picture = SVGTimeline.render(leases: analyzer.leaseTable, transitions: events.transitions, captureEnd: analyzer.latestTime)
             guard let file = fopen(svg, "w") else {
                 Diagnostics.error("\(svg): cannot write: \(String(cString: strerror(errno)))")
                 throw ExitCode(2)
@@ -115,7 +122,7 @@ struct Analyse: ParsableCommand {
             fclose(file)
         }
         let summary = AnalysisSummary(decode: feed.summary, analyzer: analyzer,
-                                      transactionsByOutcome: printer.transactionsByOutcome,
+                                      transactionsByOutcome: events.transactionsByOutcome,
                                       leases: analyzer.leaseCount, servers: servers.count)
         if let leases {
             let table = analyzer.leaseTable
@@ -123,7 +130,7 @@ struct Analyse: ParsableCommand {
         } else if ladder {
             stdout.write(line: LadderDiagram.render(steps, names: names), terminated: false)
         } else {
-            printer.finish(analyzer: analyzer, summary: summary)
+            events.finish(analyzer: analyzer, summary: summary)
         }
         stdout.flush()
         if feed.summary.messages == 0, feed.summary.frames == 0, captureProblems > 0 { throw ExitCode(2) }

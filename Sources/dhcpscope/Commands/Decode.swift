@@ -33,15 +33,9 @@ struct Decode: ParsableCommand {
     @Flag(help: "Decode everything but print only the summary (counts).")
     var countOnly = false
 
-    @Option(help: ArgumentHelp(
-        "Threads that render messages besides the one that reads (default: one per CPU this process may use; 1: read and render on one thread). The output is the same either way.",
-        valueName: "n"))
-    var threads: Int?
+    @OptionGroup var threads: ThreadOptions
 
-    func validate() throws {
-        _ = try filters.messageFilter(types: type)
-        if let threads, threads < 1 { throw ValidationError("--threads must be 1 or more") }
-    }
+    func validate() throws { _ = try filters.messageFilter(types: type) }
 
     func run() throws {
         let messageFilter = try filters.messageFilter(types: type)
@@ -49,7 +43,7 @@ struct Decode: ParsableCommand {
         let live = input.files.contains("-")
         let stdout = OutputStream.standardOutput(flushEachLine: live)
         let format: MessageFormat = output.json ? .json : output.verbose ? .verbose : .text
-        let width = threads ?? Processors.available
+        let width = threads.width
         var parallel: ParallelMessageWriter?
         let report = { (error: CaptureError) in
             parallel?.flush()

@@ -1,5 +1,6 @@
 import DHCPAnalysis
 import DHCPCore
+import DHCPRuntime
 
 /// The analysis events of analyse and sniff, written as they happen (JSON Lines or text) and counted for the
 /// summary; and the end of the stream (leases, servers, summary, or the text report). One place for both
@@ -27,10 +28,22 @@ final class AnalysisPrinter {
     private(set) var transitions: [TransitionReport] = []
     private(set) var transactionsByOutcome: [String: Int] = [:]
 
-    init(output: OutputStream, names: [String], style: Style) {
+    /// JSON events rendered on the other cores: the analysis hands over batches of events, the lines come back in
+    /// order (rendering was 45 % of `analyse --json`). Nil: rendered here.
+    private let workers: OrderedWorkers<[AnalysisEvent], [UInt8]>?
+    private var pending: [AnalysisEvent] = []
+    private static let batchSize = 512
+
+    /// - Parameter renderingThreads: more than 1 renders JSON events on other threads (the caller then calls `flush`
+    ///   before it writes anything of its own).
+    init(output: OutputStream, names: [String], style: Style, renderingThreads: Int = 1) {
         self.output = output
         self.names = names
         self.style = style
+        workers = style.json && renderingThreads > 1
+            ? OrderedWorkers(width: renderingThreads, work: { events in Self.jsonLines(events, names: names) },
+                             deliver: { output.write(bytes: $0) })
+            : nil
     }
 
     func emit(_ events: [AnalysisEvent]) {
@@ -38,22 +51,54 @@ final class AnalysisPrinter {
             switch event {
             case .transaction(let transaction):
                 transactionsByOutcome[transaction.outcome.rawValue, default: 0] += 1
-                if style.json { line(AnalysisJSON.transaction(transaction, names: names)) }
-                else if style.textSteps { output.write(line: AnalysisText.transaction(transaction)) }
+                if !style.json, style.textSteps { output.write(line: AnalysisText.transaction(transaction)) }
             case .transition(let transition):
                 if style.keepTransitions { transitions.append(transition) }
-                if style.json { line(AnalysisJSON.transition(transition, names: names)) }
-                else if style.textSteps { output.write(line: AnalysisText.transition(transition)) }
+                if !style.json, style.textSteps { output.write(line: AnalysisText.transition(transition)) }
             case .problem(let problem):
                 if problems.count < Self.reportedProblems { problems.append(problem) } else { problemsLeftOut += 1 }
-                if style.json { line(AnalysisJSON.problem(problem, names: names)) }
-                else if style.textProblems { output.write(line: "PROBLEM " + AnalysisText.problem(problem)) }
+                if !style.json, style.textProblems { output.write(line: "PROBLEM " + AnalysisText.problem(problem)) }
             }
         }
+        guard style.json else { return }
+        if let workers {
+            pending.append(contentsOf: events)
+            if pending.count >= Self.batchSize {
+                workers.submit(pending)
+                pending.removeAll(keepingCapacity: true)
+            }
+        } else if !events.isEmpty {
+            output.write(bytes: Self.jsonLines(events, names: names))
+        }
+    }
+
+    /// Writes the events handed to other threads so far, in order.
+    func flush() {
+        guard let workers else { return }
+        if !pending.isEmpty {
+            workers.submit(pending)
+            pending.removeAll(keepingCapacity: true)
+        }
+        workers.finish()
+    }
+
+    /// The events' JSON lines, each with its newline.
+    private static func jsonLines(_ events: [AnalysisEvent], names: [String]) -> [UInt8] {
+        var out = [UInt8]()
+        for event in events {
+            switch event {
+            case .transaction(let transaction): out += AnalysisJSON.transaction(transaction, names: names)
+            case .transition(let transition): out += AnalysisJSON.transition(transition, names: names)
+            case .problem(let problem): out += AnalysisJSON.problem(problem, names: names)
+            }
+            out.append(10)
+        }
+        return out
     }
 
     /// A message: its `message` event in JSON; in text one line, or every field when `verbose`.
     func message(_ context: MessageContext, verbose: Bool) {
+        flush()
         if style.json { output.event(context.jsonLine()) }
         else if verbose { output.write(line: context.verboseText()) }
         else { output.write(line: context.textLine()) }
@@ -62,12 +107,14 @@ final class AnalysisPrinter {
     /// A problem the analyzer does not know of (a capture that failed): an event in JSON, a line in text with
     /// `textProblems`. The caller says it on standard error too.
     func inputProblem(_ problem: Problem) {
+        flush()
         if style.json { line(AnalysisJSON.problem(problem, names: [])) }
         else if style.textProblems { output.write(line: "PROBLEM " + AnalysisText.problem(problem)) }
     }
 
     /// The end: in JSON one `lease` event per lease, one `server` per server and the `summary`; in text the report.
     func finish(analyzer: DHCPAnalyzer, summary: AnalysisSummary) {
+        flush()
         let servers = analyzer.serverTable
         if style.json {
             analyzer.forEachLease { line(AnalysisJSON.lease($0)) }
