@@ -306,9 +306,13 @@ public struct DHCPAnalyzer {
         } else {
             position = open(key, kind: observed.transactionKind, observed, &events)
         }
-        var client = clients[observed.client] ?? ClientRecord(
-            machine: DHCPClientStateMachine(state: observed.clientEvent.map(DHCPClientStateMachine.initialState(before:)) ?? .unknown),
-            lastSeen: observed.time)
+        let clientPosition = clients.position(of: observed.client) {
+            ClientRecord(machine: DHCPClientStateMachine(state: observed.clientEvent.map(DHCPClientStateMachine.initialState(before:)) ?? .unknown),
+                         lastSeen: observed.time)
+        }
+        // Taken out while it changes (its identifier and host name are not copied), put back below; no client
+        // leaves the table before then.
+        var client = clients.take(at: clientPosition, leaving: ClientRecord(observed.time))
         client.lastSeen = observed.time
         Self.keep(message.optionData(.clientIdentifier), in: &client.clientID)
         Self.keepHostName(of: message, in: &client.hostname)
@@ -377,7 +381,7 @@ public struct DHCPAnalyzer {
             client.address = nil
         default: break
         }
-        clients[observed.client] = client
+        clients[position: clientPosition] = client
         if let event = observed.clientEvent { apply(event, to: observed.client, observed, &events) }
         switch type {
         case .decline: close(key, outcome: .declined, at: observed.time, &events)
@@ -667,7 +671,8 @@ public struct DHCPAnalyzer {
                            "\(address) is bound to \(observed.client) while \(holder)'s lease on it is still active"), &events)
         }
         leaseHolders[address] = observed.client
-        var client = clients[observed.client] ?? ClientRecord(machine: DHCPClientStateMachine(state: .unknown), lastSeen: observed.time)
+        let clientPosition = clients.position(of: observed.client) { ClientRecord(observed.time) }
+        var client = clients.take(at: clientPosition, leaving: ClientRecord(observed.time))
         let key = LeaseKey(ip: address, client: observed.client)
         lease.hostname = client.hostname
         Self.keepHostName(of: message, in: &lease.hostname)
@@ -682,7 +687,7 @@ public struct DHCPAnalyzer {
         client.t2 = lease.t2.map { Float($0) }
         client.renewChecked = false
         client.rebindChecked = false
-        clients[observed.client] = client
+        clients[position: clientPosition] = client
     }
 
     /// The lease's domain name, sharing the storage of the last one when equal (one server gives every lease the
@@ -715,23 +720,21 @@ public struct DHCPAnalyzer {
     /// Moves the client along Figure 5 for `event`, inferring steps a capture cannot show (timers, restarts).
     private mutating func apply(_ event: DHCPClientEvent, to key: ClientKey, _ observed: ObservedMessage,
                                 _ events: inout [AnalysisEvent], isReply: Bool = false) {
-        var client = clients[key] ?? ClientRecord(
-            machine: DHCPClientStateMachine(state: DHCPClientStateMachine.initialState(before: event)), lastSeen: observed.time)
-        if isReply, event == .sendInform, client.machine.state != .unknown {
-            // The INFORM was already applied when the client sent it (or the client holds a lease and stays put).
-            clients[key] = client
-            return
+        let position = clients.position(of: key) {
+            ClientRecord(machine: DHCPClientStateMachine(state: DHCPClientStateMachine.initialState(before: event)), lastSeen: observed.time)
         }
+        let state = clients[position: position].machine.state
+        // The INFORM was already applied when the client sent it (or the client holds a lease and stays put).
+        if isReply, event == .sendInform, state != .unknown { return }
+        if state != .unknown, DHCPClientStateMachine.isIgnored(event, in: state) { return }
+        var client = clients.take(at: position, leaving: ClientRecord(observed.time))
+        defer { clients[position: position] = client }
         var steps = [DHCPClientTransition]()
         var inRFC = true
-        let state = client.machine.state
         if state == .unknown {
             let target = DHCPClientStateMachine.stateAfter(event)
             client.machine.force(target)
             steps = [DHCPClientTransition(from: .unknown, to: target, event: event, rfc: "2131 4.4")]
-        } else if DHCPClientStateMachine.isIgnored(event, in: state) {
-            clients[key] = client
-            return
         } else {
             var machine = client.machine
             if state.holdsLease, let boundAt = client.boundAt, let lease = client.leaseTime,
@@ -761,7 +764,6 @@ public struct DHCPAnalyzer {
             events.append(.transition(TransitionReport(client: key, clientID: client.clientID, transition: step,
                                                        frame: observed.frame, inRFC: inRFC)))
         }
-        clients[key] = client
     }
 
     // MARK: transactions
@@ -928,3 +930,8 @@ public struct DHCPAnalyzer {
     }
 }
 
+
+extension DHCPAnalyzer.ClientRecord {
+    /// A client first seen at `time`, its state unknown (also what holds a record's place while it is taken out).
+    init(_ time: Timestamp) { self.init(machine: DHCPClientStateMachine(state: .unknown), lastSeen: time) }
+}

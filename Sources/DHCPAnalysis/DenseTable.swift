@@ -43,6 +43,15 @@ struct DenseTable<Key: Hashable, Value>: Sequence {
     /// Where the entry of `key` lies: valid until an entry is removed.
     func position(of key: Key) -> Int? { index[key].map(Int.init) }
 
+    /// Where the entry of `key` lies, added as `make()` when there is none: one lookup either way.
+    mutating func position(of key: Key, orAdding make: () -> Value) -> Int {
+        if let position = index[key] { return Int(position) }
+        index[key] = Int32(values.count)
+        keys.append(key)
+        values.append(make())
+        return values.count - 1
+    }
+
     /// The entry at `position`, read and changed in place.
     subscript(position position: Int) -> Value {
         _read { yield values[position] }
