@@ -31,22 +31,34 @@ static int64_t waited_since(const struct cmsghdr *header) {
     return waited < 0 ? 0 : waited;
 }
 
+/* Room for the control messages the sockets ask for: IP_PKTINFO and SCM_TIMESTAMPNS. */
+typedef union {
+    char bytes[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(struct timespec)) + 64];
+    struct cmsghdr align;
+} control_buffer;
+
+/* One recvmsg(2) into buffer: the sender's address into name (zeroed first) and the control messages into control,
+   both described by message (whose vector is the caller's). */
+static ssize_t receive_message(int fd, void *buffer, size_t capacity, void *name, socklen_t name_length,
+                               control_buffer *control, struct iovec *vector, struct msghdr *message) {
+    memset(name, 0, name_length);
+    vector->iov_base = buffer;
+    vector->iov_len = capacity;
+    memset(message, 0, sizeof *message);
+    message->msg_name = name;
+    message->msg_namelen = name_length;
+    message->msg_iov = vector;
+    message->msg_iovlen = 1;
+    message->msg_control = control->bytes;
+    message->msg_controllen = sizeof control->bytes;
+    return recvmsg(fd, message, 0);
+}
+
 ssize_t cns_recv_packet(int fd, void *buffer, size_t capacity, struct sockaddr_ll *from, int64_t *waited_nanoseconds) {
-    memset(from, 0, sizeof *from);
-    struct iovec vector = {.iov_base = buffer, .iov_len = capacity};
-    union {
-        char bytes[CMSG_SPACE(sizeof(struct timespec)) + 64];
-        struct cmsghdr align;
-    } control;
+    control_buffer control;
+    struct iovec vector;
     struct msghdr message;
-    memset(&message, 0, sizeof message);
-    message.msg_name = from;
-    message.msg_namelen = sizeof *from;
-    message.msg_iov = &vector;
-    message.msg_iovlen = 1;
-    message.msg_control = control.bytes;
-    message.msg_controllen = sizeof control.bytes;
-    ssize_t count = recvmsg(fd, &message, 0);
+    ssize_t count = receive_message(fd, buffer, capacity, from, sizeof *from, &control, &vector, &message);
     if (count < 0) return count;
     *waited_nanoseconds = -1;
     for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header != NULL; header = CMSG_NXTHDR(&message, header)) {
@@ -59,21 +71,10 @@ ssize_t cns_recv_pktinfo(int fd, void *buffer, size_t capacity, uint32_t *source
                          int *truncated, int *has_info, int *interface_index, uint32_t *destination,
                          uint32_t *local, int64_t *waited_nanoseconds) {
     struct sockaddr_in from;
-    memset(&from, 0, sizeof from);
-    struct iovec vector = {.iov_base = buffer, .iov_len = capacity};
-    union {
-        char bytes[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(struct timespec)) + 64];
-        struct cmsghdr align;
-    } control;
+    control_buffer control;
+    struct iovec vector;
     struct msghdr message;
-    memset(&message, 0, sizeof message);
-    message.msg_name = &from;
-    message.msg_namelen = sizeof from;
-    message.msg_iov = &vector;
-    message.msg_iovlen = 1;
-    message.msg_control = control.bytes;
-    message.msg_controllen = sizeof control.bytes;
-    ssize_t count = recvmsg(fd, &message, 0);
+    ssize_t count = receive_message(fd, buffer, capacity, &from, sizeof from, &control, &vector, &message);
     if (count < 0) return count;
     *source = ntohl(from.sin_addr.s_addr);
     *source_port = ntohs(from.sin_port);
