@@ -66,7 +66,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DHCPCoreTests", dependencies: ["DHCPCore"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "NetworkPrimitives"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "CLibpcap", "NetworkPrimitives"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing"]),
         .testTarget(name: "DHCPProtocolTests", dependencies: ["DHCPProtocol", "DHCPCore"]),
         .testTarget(name: "DHCPLeaseDatabaseTests", dependencies: [

@@ -7,6 +7,8 @@ public final class CaptureMerger {
     }
 
     public let readers: [PCAPFileReader]
+    /// The reader when there is only one (read without touching the array).
+    private let single: PCAPFileReader?
     private var heads: [CapturedPacket?]
     private var started = false
     /// A single file that ended or failed.
@@ -16,15 +18,16 @@ public final class CaptureMerger {
 
     public init(readers: [PCAPFileReader]) {
         self.readers = readers
+        single = readers.count == 1 ? readers[0] : nil
         heads = Array(repeating: nil, count: readers.count)
     }
 
     public func next() -> Item? {
-        if readers.count == 1 {
+        if let single {
             // One file: nothing to merge.
             guard !finished else { return nil }
             do {
-                if let packet = try readers[0].next() { return .packet(fileIndex: 0, packet) }
+                if let packet = try single.next() { return .packet(fileIndex: 0, packet) }
                 finished = true
                 return nil
             } catch {

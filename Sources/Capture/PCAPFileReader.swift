@@ -3,7 +3,7 @@ import Glibc
 import NetworkPrimitives
 
 /// One packet as libpcap hands it over. `bytes` points into libpcap's buffer: valid until the reader's next read.
-public struct CapturedPacket {
+public struct CapturedPacket: BitwiseCopyable {
     /// 1-based index of the frame in its file, counting every frame (as tshark numbers them).
     public var frameNumber: Int
     public var timestamp: Timestamp
@@ -11,8 +11,9 @@ public struct CapturedPacket {
     public var bytes: UnsafeRawBufferPointer
 }
 
-/// Streams a pcap or pcapng file (or standard input for "-") through libpcap, in nanosecond precision.
-/// Memory does not grow with the file: one packet at a time.
+/// Streams a pcap or pcapng file (or standard input for "-") in nanosecond precision: libpcap opens it and reads
+/// everything but the ordinary records of a classic file, which `PCAPRecordBlocks` reads in large blocks. Memory does
+/// not grow with the file: one packet at a time.
 public final class PCAPFileReader {
     public let path: String
     public let linkType: Int32
@@ -26,6 +27,8 @@ public final class PCAPFileReader {
     /// A classic pcap file, whose records are a 16-byte header and the captured bytes: the next record's offset is
     /// counted instead of asked of the stream (ftell is a system call per packet). pcapng blocks are asked for.
     private var classicFormat = false
+    /// The ordinary records of a classic file, read in blocks; nil once libpcap reads on (or for other files).
+    private var blocks: PCAPRecordBlocks?
 
     public init(path: String) throws(CaptureError) {
         self.path = path
@@ -54,6 +57,7 @@ public final class PCAPFileReader {
             nextRecordOffset = Int64(ftell(file))
             var magic: UInt32 = 0
             classicFormat = pread(fileno(file), &magic, 4, 0) == 4 && magic != 0x0A0D_0D0A
+            if classicFormat { blocks = PCAPRecordBlocks(path: path, snapshot: Int(pcap_snapshot(opened))) }
         }
     }
 
@@ -76,6 +80,26 @@ public final class PCAPFileReader {
     /// The next packet that passes the filter; nil at the end of the file. Throws on a corrupt or truncated file,
     /// after every packet before the damage was returned.
     public func next() throws(CaptureError) -> CapturedPacket? {
+        while let blocks {
+            guard let record = blocks.next() else {
+                // The end, or a record libpcap must judge: it reads on from that record.
+                if let file { fseek(file, Int(blocks.offset), SEEK_SET) }
+                nextRecordOffset = blocks.offset
+                self.blocks = nil
+                break
+            }
+            frameCount += 1
+            nextRecordOffset = blocks.offset
+            if var program = filter {
+                var header = pcap_pkthdr()
+                header.caplen = UInt32(record.bytes.count)
+                header.len = record.wireLength
+                let passes = pcap_offline_filter(&program, &header, record.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+                if passes == 0 { continue }
+            }
+            return CapturedPacket(frameNumber: frameCount, timestamp: Timestamp(seconds: record.seconds, nanoseconds: record.nanoseconds),
+                                  wireLength: Int(record.wireLength), bytes: record.bytes)
+        }
         while true {
             var header: UnsafeMutablePointer<pcap_pkthdr>?
             var data: UnsafePointer<UInt8>?
