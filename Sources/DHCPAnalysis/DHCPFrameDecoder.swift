@@ -3,7 +3,7 @@ import Framing
 
 /// A DHCPv4 message found in a frame, with the network details around it. The message is read in place: valid
 /// until its decoder decodes the next frame (`message` makes an owned copy).
-public struct DHCPRecord {
+public struct DHCPRecord: BitwiseCopyable {
     public var ip: IPv4Info
     public var sourcePort: UInt16
     public var destinationPort: UInt16
@@ -39,8 +39,8 @@ public struct DHCPRecord {
 }
 
 /// One captured frame, decoded as far as DHCP needs.
-public struct DecodedFrame {
-    public enum Content {
+public struct DecodedFrame: BitwiseCopyable {
+    public enum Content: BitwiseCopyable {
         case dhcp(DHCPRecord)
         /// DHCPv6 (UDP 546/547): counted, not decoded yet.
         case dhcpv6

@@ -3,7 +3,7 @@
 /// concatenation is done only for codes sent more than once. Valid until the reader reads the next message.
 ///
 /// The owned `DHCPMessage` (to keep, change or serialize) is built from a view: `DHCPMessage(view)`.
-public struct DHCPMessageView {
+public struct DHCPMessageView: BitwiseCopyable {
     /// The UDP payload, at least the 236 bytes of the fixed header.
     public let bytes: UnsafeRawBufferPointer
     @usableFromInline let slots: UnsafePointer<DHCPMessageReader.Slot>
@@ -123,7 +123,9 @@ public final class DHCPMessageReader {
     @exclusivity(unchecked) private var itemCount = 0
     /// Codes seen more than once in the message being read.
     @exclusivity(unchecked) private var repeated: [UInt8] = []
-    @exclusivity(unchecked) private var issues: [DHCPParseIssue] = []
+    @exclusivity(unchecked) private var issues = UnsafeMutablePointer<DHCPParseIssue>.allocate(capacity: 8)
+    @exclusivity(unchecked) private var issueCapacity = 8
+    @exclusivity(unchecked) private var issueCount = 0
     /// A copy of a payload the caller cannot keep (a reassembled datagram), valid until the next read.
     @exclusivity(unchecked) private var held = UnsafeMutableRawPointer.allocate(byteCount: 0, alignment: 8)
     @exclusivity(unchecked) private var heldCapacity = 0
@@ -132,7 +134,6 @@ public final class DHCPMessageReader {
         slots.initialize(repeating: Slot(), count: 256)
         areas.initialize(to: Areas())
         repeated.reserveCapacity(8)
-        issues.reserveCapacity(4)
     }
 
     deinit {
@@ -141,6 +142,7 @@ public final class DHCPMessageReader {
         joined.deallocate()
         items.deallocate()
         held.deallocate()
+        issues.deallocate()
     }
 
     /// `DHCPMessage.parse` with this reader's storage: what a role that parses every datagram it receives uses, so
@@ -167,7 +169,7 @@ public final class DHCPMessageReader {
     /// Reads one UDP payload: a view when the fixed header is complete, and every problem found, each at its byte
     /// offset. Never traps and never trusts a length.
     public func read(_ bytes: UnsafeRawBufferPointer) -> DHCPReadResult {
-        if !issues.isEmpty { issues.removeAll(keepingCapacity: true) }
+        issueCount = 0
         itemCount = 0
         generation &+= 1
         if generation == 0 {
@@ -177,10 +179,10 @@ public final class DHCPMessageReader {
         }
         let headerLength = DHCPMessage.headerLength
         guard bytes.count >= headerLength, let base = bytes.baseAddress else {
-            issues.append(DHCPParseIssue(.truncatedHeader, offset: bytes.count, bytes.count))
-            return DHCPReadResult(view: nil, issues: DHCPParseIssues(bytes: bytes, list: issues))
+            report(DHCPParseIssue(.truncatedHeader, offset: bytes.count, bytes.count))
+            return DHCPReadResult(view: nil, issues: DHCPParseIssues(bytes: bytes, list: issueList))
         }
-        if bytes[2] > 16 { issues.append(DHCPParseIssue(.badHardwareLength, offset: 2, Int(bytes[2]))) }
+        if bytes[2] > 16 { report(DHCPParseIssue(.badHardwareLength, offset: 2, Int(bytes[2]))) }
         areas.pointee = Areas()
         if bytes.count > headerLength {
             if bytes.count >= headerLength + 4, IPv4Address(bytes, at: headerLength).rawValue == DHCPMessage.magicCookie {
@@ -198,20 +200,20 @@ public final class DHCPMessageReader {
                 if overload != 0 {
                     for index in areas.pointee.main.endItem..<itemCount
                     where items[index].kind == .option && bytes[Int(items[index].offset)] == DHCPOptionCode.optionOverload.rawValue {
-                        issues.append(DHCPParseIssue(.misplacedOverload, offset: Int(items[index].offset)))
+                        report(DHCPParseIssue(.misplacedOverload, offset: Int(items[index].offset)))
                     }
                 }
                 if !repeated.isEmpty { join(bytes) }
             } else {
                 areas.pointee.vendor = .unknown
-                issues.append(DHCPParseIssue(.badMagicCookie, offset: headerLength, min(bytes.count - headerLength, 4)))
+                report(DHCPParseIssue(.badMagicCookie, offset: headerLength, min(bytes.count - headerLength, 4)))
             }
         }
         let view = DHCPMessageView(
             bytes: UnsafeRawBufferPointer(start: base, count: bytes.count), slots: UnsafePointer(slots),
             generation: generation, joined: UnsafeRawPointer(joined), items: UnsafePointer(items), itemCount: itemCount,
             layout: UnsafePointer(areas))
-        return DHCPReadResult(view: view, issues: DHCPParseIssues(bytes: bytes, list: issues))
+        return DHCPReadResult(view: view, issues: DHCPParseIssues(bytes: bytes, list: issueList))
     }
 
     /// RFC 2131 §4.1 / RFC 2132 §9.3: option 52 (its first instance, in the options field) moves options into file
@@ -222,7 +224,7 @@ public final class DHCPMessageReader {
         let item = items[Int(slot.firstItem)]
         let value = item.length == 1 ? bytes[Int(item.offset) + 2] : 0
         guard (1...3).contains(value) else {
-            issues.append(DHCPParseIssue(.badOverload, offset: Int(item.offset), Int(item.length)))
+            report(DHCPParseIssue(.badOverload, offset: Int(item.offset), Int(item.length)))
             return 0
         }
         return value
@@ -231,64 +233,92 @@ public final class DHCPMessageReader {
     /// The items of one option field. An option that runs past the field is reported and the rest of the field kept
     /// as the trailer.
     private func walk(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ location: DHCPOptionLocation) -> Areas.Area {
-        var area = Areas.Area(present: true, firstItem: itemCount, endItem: itemCount, trailerStart: range.upperBound,
+        // Every item takes at least one byte of the field: room for them all is made once, and the loop keeps the
+        // count and the stamp in registers.
+        reserveItems(range.count)
+        let items = self.items, slots = self.slots, generation = self.generation
+        var count = itemCount
+        var area = Areas.Area(present: true, firstItem: count, endItem: count, trailerStart: range.upperBound,
                               trailerEnd: range.upperBound)
+        defer { itemCount = count }
+        // Offsets are below the payload's length (under 2^17: a datagram), so the arithmetic below cannot overflow and
+        // is written wrapping, without the checks.
         var index = range.lowerBound
         let end = range.upperBound
         while index < end {
             let code = bytes[index]
             if code == 0 {
                 var run = 1
-                while index + run < end, bytes[index + run] == 0 { run += 1 }
-                append(Item(kind: .pad, location: location, offset: UInt32(index), length: UInt32(run)))
-                index += run
+                while index &+ run < end, bytes[index &+ run] == 0 { run &+= 1 }
+                (items + count).initialize(to: Item(kind: .pad, location: location, offset: UInt32(truncatingIfNeeded: index),
+                                                   length: UInt32(truncatingIfNeeded: run)))
+                count &+= 1
+                index &+= run
                 continue
             }
             if code == 255 {
-                append(Item(kind: .end, location: location, offset: UInt32(index), length: 0))
-                area.trailerStart = index + 1
-                area.endItem = itemCount
+                (items + count).initialize(to: Item(kind: .end, location: location, offset: UInt32(truncatingIfNeeded: index),
+                                                   length: 0))
+                count &+= 1
+                area.trailerStart = index &+ 1
+                area.endItem = count
                 return area
             }
-            guard index + 1 < end else {
-                issues.append(DHCPParseIssue(.optionTruncated, offset: index, -1, location: location))
+            guard index &+ 1 < end else {
+                report(DHCPParseIssue(.optionTruncated, offset: index, -1, location: location))
                 area.trailerStart = index
-                area.endItem = itemCount
+                area.endItem = count
                 return area
             }
-            let length = Int(bytes[index + 1])
-            guard index + 2 + length <= end else {
-                issues.append(DHCPParseIssue(.optionTruncated, offset: index, length, end - index - 2, location: location))
+            let length = Int(bytes[index &+ 1])
+            guard index &+ 2 &+ length <= end else {
+                report(DHCPParseIssue(.optionTruncated, offset: index, length, end - index - 2, location: location))
                 area.trailerStart = index
-                area.endItem = itemCount
+                area.endItem = count
                 return area
             }
             let slot = slots + Int(code)
             if slot.pointee.generation != generation {
-                slot.pointee = Slot(generation: generation, firstItem: UInt32(itemCount), start: UInt32(index + 2),
-                                    length: UInt32(length), instances: 1, isJoined: false)
+                slot.initialize(to: Slot(generation: generation, firstItem: UInt32(truncatingIfNeeded: count),
+                                         start: UInt32(truncatingIfNeeded: index &+ 2),
+                                         length: UInt32(truncatingIfNeeded: length), instances: 1, isJoined: false))
             } else {
                 if slot.pointee.instances == 1 { repeated.append(code) }
                 slot.pointee.instances &+= 1
             }
-            append(Item(kind: .option, location: location, offset: UInt32(index), length: UInt32(length)))
-            index += 2 + length
+            (items + count).initialize(to: Item(kind: .option, location: location, offset: UInt32(truncatingIfNeeded: index),
+                                               length: UInt32(truncatingIfNeeded: length)))
+            count &+= 1
+            index &+= 2 &+ length
         }
-        issues.append(DHCPParseIssue(.missingEnd, offset: end, location: location))
-        area.endItem = itemCount
+        report(DHCPParseIssue(.missingEnd, offset: end, location: location))
+        area.endItem = count
         return area
     }
 
-    private func append(_ item: Item) {
-        if itemCount == itemCapacity {
-            let larger = UnsafeMutablePointer<Item>.allocate(capacity: 2 * itemCapacity)
-            larger.moveInitialize(from: items, count: itemCount)
-            items.deallocate()
-            items = larger
-            itemCapacity *= 2
+    /// Room for `more` items after those already read.
+    private func reserveItems(_ more: Int) {
+        guard itemCount + more > itemCapacity else { return }
+        let capacity = max(itemCount + more, 2 * itemCapacity)
+        let larger = UnsafeMutablePointer<Item>.allocate(capacity: capacity)
+        larger.moveInitialize(from: items, count: itemCount)
+        items.deallocate()
+        items = larger
+        itemCapacity = capacity
+    }
+
+    private var issueList: UnsafeBufferPointer<DHCPParseIssue> { UnsafeBufferPointer(start: issues, count: issueCount) }
+
+    private func report(_ issue: DHCPParseIssue) {
+        if issueCount == issueCapacity {
+            let larger = UnsafeMutablePointer<DHCPParseIssue>.allocate(capacity: 2 * issueCapacity)
+            larger.moveInitialize(from: issues, count: issueCount)
+            issues.deallocate()
+            issues = larger
+            issueCapacity *= 2
         }
-        (items + itemCount).initialize(to: item)
-        itemCount += 1
+        (issues + issueCount).initialize(to: issue)
+        issueCount += 1
     }
 
     /// RFC 3396: the instances of each repeated code, concatenated in order into the joined buffer (never longer
@@ -312,13 +342,13 @@ public final class DHCPMessageReader {
 }
 
 /// What one read found: the view (nil when the payload is shorter than the fixed header) and the problems.
-public struct DHCPReadResult {
+public struct DHCPReadResult: BitwiseCopyable {
     public var view: DHCPMessageView?
     public var issues: DHCPParseIssues
 }
 
 /// A problem found while reading, kept as numbers: its text is written only when someone asks for it.
-public struct DHCPParseIssue {
+public struct DHCPParseIssue: BitwiseCopyable {
     public var code: DHCPParseError.Code
     public var offset: Int
     var first: Int, second: Int
@@ -352,10 +382,11 @@ public struct DHCPParseIssue {
 }
 
 /// The problems of one read, valid as long as its view.
-public struct DHCPParseIssues {
+public struct DHCPParseIssues: BitwiseCopyable {
     /// The payload that was read (valid as long as the view: until the reader's next read).
     public let bytes: UnsafeRawBufferPointer
-    public let list: [DHCPParseIssue]
+    /// In the reader's storage, like the view's index.
+    public let list: UnsafeBufferPointer<DHCPParseIssue>
 
     public var isEmpty: Bool { list.isEmpty }
     public var hasError: Bool { list.contains { $0.severity == .error } }

@@ -22,7 +22,7 @@ public struct DHCPOption: Hashable, Sendable {
 }
 
 /// Where an option instance was found (RFC 2131 §4.1: options, then file, then sname when overloaded).
-public enum DHCPOptionLocation: String, Hashable, Sendable {
+public enum DHCPOptionLocation: String, Hashable, Sendable, BitwiseCopyable {
     case options, file, sname
 }
 
@@ -116,47 +116,5 @@ public struct DHCPOptionArea: Hashable, Sendable {
             }
         }
         out.append(contentsOf: trailer)
-    }
-
-    /// Parses bytes `range` of `bytes`. Never trusts a length: an option that runs past the field is reported
-    /// and the rest of the field kept as the trailer.
-    static func parse(
-        _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, location: DHCPOptionLocation,
-        offsets: inout [Int], diagnostics: inout [DHCPParseError]
-    ) -> DHCPOptionArea {
-        var elements = [Element]()
-        elements.reserveCapacity(16)
-        var index = range.lowerBound
-        while index < range.upperBound {
-            let code = bytes[index]
-            if code == 0 {
-                var run = 1
-                while index + run < range.upperBound, bytes[index + run] == 0 { run += 1 }
-                elements.append(.pad(count: run))
-                index += run
-                continue
-            }
-            if code == 255 {
-                elements.append(.end)
-                return DHCPOptionArea(elements: elements, trailer: Array(bytes[(index + 1)..<range.upperBound]))
-            }
-            guard index + 1 < range.upperBound else {
-                diagnostics.append(DHCPParseError(.optionTruncated, offset: index,
-                                                  "option \(code) in \(location) has no length byte"))
-                return DHCPOptionArea(elements: elements, trailer: Array(bytes[index..<range.upperBound]))
-            }
-            let length = Int(bytes[index + 1])
-            guard index + 2 + length <= range.upperBound else {
-                diagnostics.append(DHCPParseError(
-                    .optionTruncated, offset: index,
-                    "option \(code) in \(location) has length \(length) but only \(range.upperBound - index - 2) bytes remain"))
-                return DHCPOptionArea(elements: elements, trailer: Array(bytes[index..<range.upperBound]))
-            }
-            elements.append(.option(DHCPOption(DHCPOptionCode(code), Array(bytes[(index + 2)..<(index + 2 + length)]))))
-            offsets.append(index)
-            index += 2 + length
-        }
-        diagnostics.append(DHCPParseError(.missingEnd, offset: range.upperBound, "the \(location) field has no end option"))
-        return DHCPOptionArea(elements: elements, trailer: [])
     }
 }

@@ -1,28 +1,37 @@
 /// A problem found while parsing a message: what, where (byte offset in the DHCP payload), and why.
 /// Parsing goes on after every one of them; only a header shorter than 236 bytes stops it.
 public struct DHCPParseError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// Kebab-case codes, listed in the man page. Open, like the wire codes.
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-
+    /// The problems reading finds; their kebab-case names (`description`) are listed in the man page.
+    public enum Code: UInt8, Hashable, Sendable, CustomStringConvertible, BitwiseCopyable {
         /// Fewer than the 236 bytes of the fixed BOOTP header.
-        public static let truncatedHeader = Self(rawValue: "truncated-header")
+        case truncatedHeader
         /// Four bytes after the header that are not 99.130.83.99, or fewer than four.
-        public static let badMagicCookie = Self(rawValue: "bad-magic-cookie")
+        case badMagicCookie
         /// An option whose length byte is missing or whose data runs past the end of its field.
-        public static let optionTruncated = Self(rawValue: "option-truncated")
+        case optionTruncated
         /// An option field without the end option (255).
-        public static let missingEnd = Self(rawValue: "missing-end-option")
+        case missingEnd
         /// hlen larger than the 16 bytes of chaddr.
-        public static let badHardwareLength = Self(rawValue: "bad-hlen")
+        case badHardwareLength
         /// Option 52 with a value other than 1, 2 or 3, or a length other than 1.
-        public static let badOverload = Self(rawValue: "bad-option-overload")
+        case badOverload
         /// Option bytes that do not fit the option's shape (an address of 3 bytes, a loop in a name …).
-        public static let badOptionValue = Self(rawValue: "bad-option-value")
+        case badOptionValue
         /// Option 52 found in the file or sname field, where RFC 2131 does not allow it.
-        public static let misplacedOverload = Self(rawValue: "misplaced-option-overload")
+        case misplacedOverload
+
+        public var description: String {
+            switch self {
+            case .truncatedHeader: "truncated-header"
+            case .badMagicCookie: "bad-magic-cookie"
+            case .optionTruncated: "option-truncated"
+            case .missingEnd: "missing-end-option"
+            case .badHardwareLength: "bad-hlen"
+            case .badOverload: "bad-option-overload"
+            case .badOptionValue: "bad-option-value"
+            case .misplacedOverload: "misplaced-option-overload"
+            }
+        }
     }
 
     public enum Severity: String, Sendable, Comparable {
@@ -47,9 +56,8 @@ public struct DHCPParseError: Error, Hashable, Sendable, CustomStringConvertible
     /// A missing end option or a value that does not fit its option is a warning; everything else an error.
     public static func severity(of code: Code) -> Severity {
         switch code {
-        case .missingEnd: .warning
-        case .badOptionValue: .warning
-        default: .error
+        case .missingEnd, .badOptionValue: .warning
+        case .truncatedHeader, .badMagicCookie, .optionTruncated, .badHardwareLength, .badOverload, .misplacedOverload: .error
         }
     }
 

@@ -1,15 +1,48 @@
 import NetworkPrimitives
 
 /// What the link layer says about a frame.
-public struct LinkInfo: Hashable, Sendable {
+public struct LinkInfo: Hashable, Sendable, BitwiseCopyable {
     public var source: MACAddress?
     public var destination: MACAddress?
     /// VLAN IDs, outermost first (802.1ad / 802.1Q tags).
-    public var vlans: [UInt16] = []
+    public var vlans = VLANTags()
+}
+
+/// Up to `capacity` VLAN IDs kept in line, so that a frame's description is copied without touching the heap (it is
+/// copied for every frame read).
+public struct VLANTags: RandomAccessCollection, Hashable, Sendable, ExpressibleByArrayLiteral, BitwiseCopyable {
+    public static let capacity = 8
+    private var tags: (UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16) = (0, 0, 0, 0, 0, 0, 0, 0)
+    public private(set) var count = 0
+
+    public init() {}
+    public init(arrayLiteral elements: UInt16...) { for element in elements.prefix(Self.capacity) { append(element) } }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+    public subscript(position: Int) -> UInt16 {
+        precondition(position >= 0 && position < count, "VLAN tag index out of range")
+        return withUnsafeBytes(of: tags) { $0.load(fromByteOffset: 2 * position, as: UInt16.self) }
+    }
+
+    /// Adds a tag; false (and nothing kept) when `capacity` tags are already there.
+    @discardableResult
+    public mutating func append(_ tag: UInt16) -> Bool {
+        guard count < Self.capacity else { return false }
+        withUnsafeMutableBytes(of: &tags) { $0.storeBytes(of: tag, toByteOffset: 2 * count, as: UInt16.self) }
+        count += 1
+        return true
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.elementsEqual(rhs) }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        for tag in self { hasher.combine(tag) }
+    }
 }
 
 /// The IPv4 header fields that matter to DHCP.
-public struct IPv4Info: Hashable, Sendable {
+public struct IPv4Info: Hashable, Sendable, BitwiseCopyable {
     public var source: IPv4Address
     public var destination: IPv4Address
     public var identification: UInt16
@@ -29,26 +62,77 @@ public struct UDPInfo: Hashable, Sendable {
     public var payload: Range<Int>
 }
 
-/// A problem in the framing layers, with its byte offset in the frame.
-public struct FramingError: Error, Hashable, Sendable, CustomStringConvertible {
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public var rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
-        public static let truncatedLinkHeader = Self(rawValue: "truncated-link-header")
-        public static let truncatedIPv4Header = Self(rawValue: "truncated-ipv4-header")
-        public static let badIPv4HeaderLength = Self(rawValue: "bad-ipv4-header-length")
-        public static let badIPv4TotalLength = Self(rawValue: "bad-ipv4-total-length")
-        public static let truncatedUDPHeader = Self(rawValue: "truncated-udp-header")
-        public static let badUDPLength = Self(rawValue: "bad-udp-length")
-        public static let unsupportedLinkType = Self(rawValue: "unsupported-link-type")
-        public static let fragmentOverlap = Self(rawValue: "fragment-overlap")
-        public static let fragmentTimeout = Self(rawValue: "fragment-timeout")
+/// A problem in the framing layers, with its byte offset in the frame. Kept as numbers (no text, no heap): its reason
+/// is written only when someone reads it.
+public struct FramingError: Error, Hashable, Sendable, CustomStringConvertible, BitwiseCopyable {
+    public enum Code: UInt8, Hashable, Sendable, CustomStringConvertible {
+        case truncatedLinkHeader, truncatedIPv4Header, badIPv4HeaderLength, badIPv4TotalLength, truncatedUDPHeader
+        case badUDPLength, unsupportedLinkType, fragmentOverlap
+
+        /// The code's name in output (`truncated-link-header` …).
+        public var description: String {
+            switch self {
+            case .truncatedLinkHeader: "truncated-link-header"
+            case .truncatedIPv4Header: "truncated-ipv4-header"
+            case .badIPv4HeaderLength: "bad-ipv4-header-length"
+            case .badIPv4TotalLength: "bad-ipv4-total-length"
+            case .truncatedUDPHeader: "truncated-udp-header"
+            case .badUDPLength: "bad-udp-length"
+            case .unsupportedLinkType: "unsupported-link-type"
+            case .fragmentOverlap: "fragment-overlap"
+            }
+        }
     }
-    public var code: Code
+
+    /// What was wrong, with the numbers its reason is written from.
+    public enum Detail: Hashable, Sendable, BitwiseCopyable {
+        case linkHeaderShort(bytes: Int, linkType: LinkType, needed: Int)
+        case unsupportedLinkType(LinkType)
+        case ipv4HeaderShort
+        case ipv4HeaderLength(Int, present: Int)
+        case ipv4TotalLength(Int, headerLength: Int)
+        case udpHeaderShort
+        case udpLengthUnderHeader(Int)
+        case udpLengthPastData(Int, present: Int)
+        case fragmentsPastMaximum
+        case fragmentPastLast(identification: UInt16)
+        case fragmentOverlap(identification: UInt16)
+    }
+
+    public var detail: Detail
     public var offset: Int
-    public var reason: String
-    public init(_ code: Code, offset: Int, _ reason: String) { self.code = code; self.offset = offset; self.reason = reason }
+    public init(_ detail: Detail, offset: Int) { self.detail = detail; self.offset = offset }
+
+    public var code: Code {
+        switch detail {
+        case .linkHeaderShort: .truncatedLinkHeader
+        case .unsupportedLinkType: .unsupportedLinkType
+        case .ipv4HeaderShort: .truncatedIPv4Header
+        case .ipv4HeaderLength: .badIPv4HeaderLength
+        case .ipv4TotalLength, .fragmentsPastMaximum, .fragmentPastLast: .badIPv4TotalLength
+        case .udpHeaderShort: .truncatedUDPHeader
+        case .udpLengthUnderHeader, .udpLengthPastData: .badUDPLength
+        case .fragmentOverlap: .fragmentOverlap
+        }
+    }
+
+    public var reason: String {
+        switch detail {
+        case .linkHeaderShort(let bytes, let linkType, let needed): "\(bytes) bytes, the \(linkType) header needs \(needed)"
+        case .unsupportedLinkType(let linkType): "link type \(linkType.rawValue) is not supported"
+        case .ipv4HeaderShort: "fewer than 20 bytes of IPv4 header"
+        case .ipv4HeaderLength(let length, let present): "IPv4 header length \(length) with \(present) bytes present"
+        case .ipv4TotalLength(let length, let header): "IPv4 total length \(length) is shorter than its header (\(header))"
+        case .udpHeaderShort: "fewer than 8 bytes of UDP header"
+        case .udpLengthUnderHeader(let length): "UDP length \(length) is shorter than its header"
+        case .udpLengthPastData(let length, let present): "UDP length \(length) but only \(present) bytes present"
+        case .fragmentsPastMaximum: "fragments reach past 65,535 bytes"
+        case .fragmentPastLast(let id):
+            "a fragment of IPv4 datagram id 0x\(String(id, radix: 16)) lies past its last fragment"
+        case .fragmentOverlap(let id): "overlapping fragments of IPv4 datagram id 0x\(String(id, radix: 16))"
+        }
+    }
+
     public var description: String { "\(code) at byte \(offset): \(reason)" }
 }
 

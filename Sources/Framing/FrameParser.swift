@@ -2,14 +2,12 @@ import NetworkPrimitives
 
 /// Parses link layer, IPv4 and UDP headers in place. Pure: offsets into the caller's bytes, no copies.
 public enum FrameParser {
-    static let maximumVLANTags = 8
-
     public static func parse(_ bytes: UnsafeRawBufferPointer, linkType: LinkType) -> Frame {
         var link = LinkInfo()
         func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) }
         func truncated(_ needed: Int) -> Frame {
-            Frame(link: link, payload: .malformed(FramingError(.truncatedLinkHeader, offset: 0,
-                "\(bytes.count) bytes, the \(linkType) header needs \(needed)")))
+            Frame(link: link, payload: .malformed(FramingError(.linkHeaderShort(bytes: bytes.count, linkType: linkType,
+                                                                                 needed: needed), offset: 0)))
         }
         let etherType: UInt16
         var offset: Int
@@ -20,7 +18,7 @@ public enum FrameParser {
             link.source = MACAddress(bytes, at: 6)
             var type = u16(12)
             offset = 14
-            while type == 0x8100 || type == 0x88A8 || type == 0x9100, link.vlans.count < maximumVLANTags {
+            while type == 0x8100 || type == 0x88A8 || type == 0x9100, link.vlans.count < VLANTags.capacity {
                 guard bytes.count >= offset + 4 else { return truncated(offset + 4) }
                 link.vlans.append(u16(offset) & 0x0FFF)
                 type = u16(offset + 2)
@@ -50,8 +48,7 @@ public enum FrameParser {
             etherType = bytes[0] >> 4 == 6 ? 0x86DD : 0x0800
             offset = 0
         default:
-            return Frame(link: link, payload: .malformed(FramingError(.unsupportedLinkType, offset: 0,
-                "link type \(linkType.rawValue) is not supported")))
+            return Frame(link: link, payload: .malformed(FramingError(.unsupportedLinkType(linkType), offset: 0)))
         }
         switch etherType {
         case 0x0800: return Frame(link: link, payload: parseIPv4(bytes, at: offset))
@@ -64,18 +61,16 @@ public enum FrameParser {
     public static func parseIPv4(_ bytes: UnsafeRawBufferPointer, at start: Int) -> FramePayload {
         func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) }
         guard bytes.count >= start + 20 else {
-            return .malformed(FramingError(.truncatedIPv4Header, offset: start, "fewer than 20 bytes of IPv4 header"))
+            return .malformed(FramingError(.ipv4HeaderShort, offset: start))
         }
         guard bytes[start] >> 4 == 4 else { return .other }
         let headerLength = Int(bytes[start] & 0x0F) * 4
         guard headerLength >= 20, bytes.count >= start + headerLength else {
-            return .malformed(FramingError(.badIPv4HeaderLength, offset: start,
-                "IPv4 header length \(headerLength) with \(bytes.count - start) bytes present"))
+            return .malformed(FramingError(.ipv4HeaderLength(headerLength, present: bytes.count - start), offset: start))
         }
         let totalLength = Int(u16(start + 2))
         guard totalLength >= headerLength else {
-            return .malformed(FramingError(.badIPv4TotalLength, offset: start + 2,
-                "IPv4 total length \(totalLength) is shorter than its header (\(headerLength))"))
+            return .malformed(FramingError(.ipv4TotalLength(totalLength, headerLength: headerLength), offset: start + 2))
         }
         // Ethernet pads short frames: trust the total length when it is shorter than the bytes present,
         // never when it is longer.
@@ -94,7 +89,7 @@ public enum FrameParser {
     /// UDP over a payload range (of a frame, or of a reassembled datagram).
     public static func parseUDP(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, ip: IPv4Info) -> FramePayload {
         guard range.count >= 8 else {
-            return .malformed(FramingError(.truncatedUDPHeader, offset: range.lowerBound, "fewer than 8 bytes of UDP header"))
+            return .malformed(FramingError(.udpHeaderShort, offset: range.lowerBound))
         }
         let start = range.lowerBound
         func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) }
@@ -102,10 +97,9 @@ public enum FrameParser {
         var payloadEnd = range.upperBound
         var lengthError: FramingError?
         if length < 8 {
-            lengthError = FramingError(.badUDPLength, offset: start + 4, "UDP length \(length) is shorter than its header")
+            lengthError = FramingError(.udpLengthUnderHeader(length), offset: start + 4)
         } else if length > range.count {
-            lengthError = FramingError(.badUDPLength, offset: start + 4,
-                                       "UDP length \(length) but only \(range.count) bytes present")
+            lengthError = FramingError(.udpLengthPastData(length, present: range.count), offset: start + 4)
         } else {
             payloadEnd = start + length
         }

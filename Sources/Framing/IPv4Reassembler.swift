@@ -50,7 +50,7 @@ public struct IPv4Reassembler: Sendable {
         var entry = pending.removeValue(forKey: key) ?? Pending(firstSeen: time)
         let end = ip.fragmentOffset + payload.count
         guard end <= 65_535 else {
-            return .failed(FramingError(.badIPv4TotalLength, offset: 0, "fragments reach past 65,535 bytes"))
+            return .failed(FramingError(.fragmentsPastMaximum, offset: 0))
         }
         var low = 0, high = entry.pieces.count
         while low < high {
@@ -73,8 +73,7 @@ public struct IPv4Reassembler: Sendable {
         }
         // A piece past the last fragment's end would make the byte count lie about the gaps (and index out of range).
         if let total = entry.totalLength, let last = entry.pieces.last, last.offset + last.bytes.count > total {
-            return .failed(FramingError(.badIPv4TotalLength, offset: 0,
-                                        "a fragment of IPv4 datagram id 0x\(String(ip.identification, radix: 16)) lies past its last fragment"))
+            return .failed(FramingError(.fragmentPastLast(identification: ip.identification), offset: 0))
         }
         if let total = entry.totalLength, let first = entry.first,
            entry.received == total {
@@ -98,8 +97,7 @@ public struct IPv4Reassembler: Sendable {
     public var pendingCount: Int { pending.count }
 
     private func overlap(_ ip: IPv4Info) -> FramingError {
-        FramingError(.fragmentOverlap, offset: 0,
-                     "overlapping fragments of IPv4 datagram id 0x\(String(ip.identification, radix: 16))")
+        FramingError(.fragmentOverlap(identification: ip.identification), offset: 0)
     }
 
     private mutating func evictOldest() {

@@ -1,7 +1,7 @@
 import NetworkPrimitives
 
 /// A capture's link-layer header type (the LINKTYPE_/DLT_ numbers of tcpdump.org/linktypes.html).
-public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConvertible, BitwiseCopyable {
     public var rawValue: Int32
     public init(rawValue: Int32) { self.rawValue = rawValue }
 

@@ -1,5 +1,5 @@
 /// An IPv4 address in host order, printed dotted-quad.
-public struct IPv4Address: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct IPv4Address: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible, BitwiseCopyable {
     public var rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
     public init(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8) {

@@ -1,5 +1,5 @@
 /// A 48-bit Ethernet address, printed lower-case and colon-separated.
-public struct MACAddress: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct MACAddress: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible, BitwiseCopyable {
     /// The six bytes in the low 48 bits, first byte most significant.
     public var rawValue: UInt64
     public init(rawValue: UInt64) { self.rawValue = rawValue & 0xFFFF_FFFF_FFFF }

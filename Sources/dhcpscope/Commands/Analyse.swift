@@ -96,7 +96,7 @@ struct Analyse: ParsableCommand {
         var analysed = 0
 
         feed.run(report: reportError) { index, packet, decoded in
-            progress.tick(feed.summary)
+            progress.tick(frame: packet.frameNumber) { (feed.summary.frames, feed.summary.messages) }
             guard case .dhcp(let record) = decoded.content, messageFilter.matches(record.view) else { return true }
             let frame = FrameReference(file: index, frame: packet.frameNumber, time: packet.timestamp)
             if json, verbose {

@@ -1,4 +1,3 @@
-import DHCPAnalysis
 import DHCPNetwork
 
 /// A progress line on standard error, at most twice a second, when enabled (the caller knows where its output goes).
@@ -9,13 +8,15 @@ final class ProgressMeter {
 
     init(enabled: Bool) { self.enabled = enabled }
 
-    func tick(_ summary: DecodeSummary) {
-        guard enabled, summary.frames & 0x3FFF == 0 else { return }
+    /// Called for every frame (`frame`: its number in its file); `counts` is read only when a line is due.
+    func tick(frame: Int, counts: () -> (frames: Int, messages: Int)) {
+        guard enabled, frame & 0x3FFF == 0 else { return }
         let seconds = Double(MonotonicClock.now().nanoseconds) / 1e9
         guard seconds - last >= 0.5 else { return }
         last = seconds
         shown = true
-        Diagnostics.progress("\(summary.frames) frames, \(summary.messages) DHCP messages…")
+        let (frames, messages) = counts()
+        Diagnostics.progress("\(frames) frames, \(messages) DHCP messages…")
     }
 
     func clear() { if shown { Diagnostics.endProgress() } }
