@@ -97,7 +97,7 @@ public enum DHCPOptionShape: Sendable, Hashable {
             try Self.expectLength(data, 0)
             sink.bool(true)
         case .text:
-            sink.text(Self.text(data))
+            sink.text(bytes: data[...])
         case .bytes:
             sink.bytes(data[...])
         case .named(let names):
@@ -143,7 +143,7 @@ public enum DHCPOptionShape: Sendable, Hashable {
             guard data.count >= 1 else { throw DHCPValueError("empty status code") }
             sink.beginRecord()
             sink.field("code"); sink.unsigned(UInt64(data[0]))
-            sink.field("message"); sink.text(Self.text(data[1...]))
+            sink.field("message"); sink.text(bytes: data[1...])
             sink.endRecord()
         case .vendorEncapsulated:
             try Self.decodeVendorEncapsulated(data, into: &sink)
@@ -315,7 +315,7 @@ public enum DHCPOptionShape: Sendable, Hashable {
                 guard byte <= 1 else { throw DHCPValueError("\(field.name) byte \(byte) is neither 0 nor 1") }
                 sink.bool(byte == 1)
             case .restBytes: sink.bytes(data[index...]); index = data.count
-            case .restText: sink.text(text(data[index...])); index = data.count
+            case .restText: sink.text(bytes: data[index...]); index = data.count
             case .restAddresses:
                 let rest = Array(data[index...])
                 guard rest.count % 4 == 0 else { throw DHCPValueError("\(field.name): \(rest.count) bytes is not a list of addresses") }
@@ -363,7 +363,7 @@ public enum DHCPOptionShape: Sendable, Hashable {
         sink.beginRecord()
         sink.field("type"); sink.unsigned(UInt64(type))
         if type == 1, rest.count == 6, let mac = MACAddress(bytes: rest) {
-            sink.field("mac"); sink.text(mac.description)
+            sink.field("mac"); sink.mac(mac)
         } else if type == 255, rest.count >= 4 {
             // RFC 4361: IAID and DUID.
             sink.field("iaid"); sink.unsigned(UInt64(uint32(data, 1)))
@@ -451,7 +451,7 @@ public enum DHCPOptionShape: Sendable, Hashable {
         var index = 0
         while index < data.count {
             let length = Int(data[index])
-            guard length > 0, index + 1 + length <= data.count else { return sink.text(text(data)) }
+            guard length > 0, index + 1 + length <= data.count else { return sink.text(bytes: data[...]) }
             index += 1 + length
         }
         guard !data.isEmpty else { return sink.text(text(data)) }
@@ -581,7 +581,7 @@ public enum DHCPOptionShape: Sendable, Hashable {
     }
 
     /// Option text: UTF-8 when valid, otherwise each byte as its Latin-1 character.
-    static func text(_ bytes: some Collection<UInt8>) -> String {
+    public static func text(_ bytes: some Collection<UInt8>) -> String {
         // ASCII, the usual case, is valid as it stands: no validation through the generic decoder.
         if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
         if let valid = String(validating: bytes, as: UTF8.self) { return valid }

@@ -7,7 +7,12 @@ public protocol DHCPValueSink {
     mutating func signed(_ value: Int64)
     mutating func bool(_ value: Bool)
     mutating func ipv4(_ value: IPv4Address)
+    /// A hardware address, as text ("0a:1b:2c:3d:4e:5f").
+    mutating func mac(_ value: MACAddress)
     mutating func text(_ value: String)
+    /// Text as the option's bytes carry it: `DHCPOptionShape.text` says what characters they are (a writer can copy
+    /// ASCII as it stands, with no String in between).
+    mutating func text(bytes: ArraySlice<UInt8>)
     /// Opaque bytes (a concrete type: a generic one made every call look up type metadata).
     mutating func bytes(_ value: ArraySlice<UInt8>)
     /// A code from a list of named values; `name` nil when unnamed.
@@ -23,10 +28,13 @@ public protocol DHCPValueSink {
 }
 
 extension DHCPValueSink {
+    public mutating func text(bytes: ArraySlice<UInt8>) { text(DHCPOptionShape.text(bytes)) }
+    public mutating func mac(_ value: MACAddress) { text(value.description) }
+
     /// Text when every byte is printable ASCII, bytes otherwise (circuit-id, remote-id, vendor data).
     public mutating func textOrBytes(_ bytes: ArraySlice<UInt8>) {
         if !bytes.isEmpty, bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
-            text(String(decoding: bytes, as: UTF8.self))
+            text(bytes: bytes)
         } else {
             self.bytes(bytes)
         }

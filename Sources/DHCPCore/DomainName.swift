@@ -54,7 +54,9 @@ enum DomainName {
                 if labelCount > 0 { joined.append(UInt8(ascii: ".")) }
                 labelCount += 1
                 let label = data[(index + 1)...(index + labelLength)]
-                joined.append(contentsOf: DHCPOptionShape.text(label).utf8)
+                // ASCII is its own text: only other labels go through the Latin-1 fallback.
+                if label.allSatisfy({ $0 < 0x80 }) { joined.append(contentsOf: label) }
+                else { joined.append(contentsOf: DHCPOptionShape.text(label).utf8) }
                 index += 1 + labelLength
             case 0xC0:
                 guard index + 1 < data.count else { throw DHCPValueError("pointer at byte \(index) is truncated") }

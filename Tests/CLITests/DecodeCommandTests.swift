@@ -53,6 +53,31 @@ struct DecodeCommandTests {
         #expect(text.stdout.contains("[bad value: length 3, expected 4]"))
     }
 
+    /// Text values are written into the JSON line straight from the option's bytes when they are ASCII: quotes,
+    /// backslashes and control characters escaped; other bytes go through the same text rules as `-v` (UTF-8 when
+    /// valid, Latin-1 otherwise).
+    @Test func textValuesAreEscaped() throws {
+        let hostName: [UInt8] = Array("a\"b\\c".utf8) + [0x01, 0x7F, 0x09, 0x0A]
+        let options: [UInt8] = [53, 1, 1, 12, UInt8(hostName.count)] + hostName
+            + [15, 6, 0x63, 0x61, 0x66, 0xC3, 0xA9, 0x2E]      // "café." as UTF-8
+            + [14, 3, 0x61, 0xE9, 0x62]                         // not UTF-8: Latin-1 "aéb"
+            + [119, 8, 3, 0x61, 0x22, 0x62, 2, 0x63, 0x64, 0]   // a name whose label holds a quote
+            + [82, 4, 1, 2, 0x67, 0x5C, 255]                    // circuit-id "g\"
+        let capture = try CLI.capture(ofRequests: [options], named: "escapes.pcap")
+        defer { try? FileManager.default.removeItem(at: capture.deletingLastPathComponent()) }
+        let json = try CLI.run(["decode", "--json", capture.path])
+        #expect(json.status == 0, "\(json.stderr)")
+        #expect(json.stdout.contains(#""value":"a\"b\\c\u0001\u007f\t\n""#), "\(json.stdout)")
+        let message = try #require(try json.events().first)
+        let list = try #require((message["dhcp"] as? [String: Any])?["options"] as? [[String: Any]])
+        let byCode = Dictionary(uniqueKeysWithValues: list.compactMap { option in (option["code"] as? Int).map { ($0, option) } })
+        #expect(byCode[12]?["value"] as? String == "a\"b\\c\u{01}\u{7F}\t\n")
+        #expect(byCode[15]?["value"] as? String == "café.")
+        #expect(byCode[14]?["value"] as? String == "aéb")
+        #expect(byCode[119]?["value"] as? [String] == ["a\"b.cd"])
+        #expect((byCode[82]?["value"] as? [String: Any])?["circuit_id"] as? String == "g\\")
+    }
+
     @Test func textSnapshot() throws {
         let result = try CLI.run(["decode", "zeek-dhcp.pcap"])
         #expect(result.status == 0)

@@ -44,15 +44,14 @@ struct Decode: ParsableCommand {
         let stdout = OutputStream.standardOutput(flushEachLine: live)
         let format: MessageFormat = output.json ? .json : output.verbose ? .verbose : .text
         let width = threads.width
-        var parallel: ParallelMessageWriter?
+        let feed = CaptureFeed(files: input.files, filter: input.filter, ports: try input.ports(),
+                               report: { self.report($0, to: stdout) })
+        // Rendering goes to the other cores for files (a live pipe keeps one thread: lines go out as they come).
+        let parallel = width > 1 && !countOnly && !live
+            ? ParallelMessageWriter(width: width, names: feed.names, format: format, output: stdout) : nil
         let report = { (error: CaptureError) in
             parallel?.flush()
             self.report(error, to: stdout)
-        }
-        let feed = CaptureFeed(files: input.files, filter: input.filter, ports: try input.ports(), report: report)
-        // Rendering goes to the other cores for files (a live pipe keeps one thread: lines go out as they come).
-        if width > 1, !countOnly, !live {
-            parallel = ParallelMessageWriter(width: width, names: feed.names, format: format, output: stdout)
         }
         // Progress only when the messages do not go to the same terminal.
         let progress = ProgressMeter(enabled: Diagnostics.standardErrorIsTerminal && !Diagnostics.standardOutputIsTerminal)
@@ -64,15 +63,16 @@ struct Decode: ParsableCommand {
         let countOnly = self.countOnly
         let limit = filters.count ?? Int.max
         var shown = 0
+        let scratch = ByteBuffer()
         feed.run(report: report) { index, packet, decoded in
-            progress.tick(feed.summary)
+            progress.tick(frame: packet.frameNumber) { (feed.summary.frames, feed.summary.messages) }
             guard case .dhcp(let record) = decoded.content, !countOnly, messageFilter.matches(record.view) else { return true }
             if let parallel {
                 parallel.add(file: index, frame: packet.frameNumber, time: packet.timestamp, link: decoded.link, record: record)
             } else {
                 let context = MessageContext(file: feed.names[index], frame: packet.frameNumber, time: packet.timestamp,
                                              link: decoded.link, record: record)
-                stdout.writeLine { format.render(context, into: &$0) }
+                stdout.writeLine { format.render(context, into: &$0, scratch: scratch) }
             }
             shown += 1
             return shown < limit

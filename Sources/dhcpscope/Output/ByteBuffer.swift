@@ -65,6 +65,14 @@ final class ByteBuffer {
         count += length
     }
 
+    /// Makes room for `maximum` bytes and lets `body` store up to that many at the pointer it gets; `body` returns how
+    /// many it stored. One capacity check and one count update for a whole token.
+    @inline(__always)
+    func write(upTo maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        reserve(maximum)
+        count &+= body(base + count)
+    }
+
     /// Forgets the bytes after the first `count`.
     func truncate(to count: Int) { self.count = min(count, self.count) }
 

@@ -3,13 +3,30 @@ import DHCPCore
 /// Builds one JSON object as bytes, with no intermediate dictionaries: a million lines a second is the aim. A line
 /// is built once: copies of a JSONLine share its buffer.
 struct JSONLine {
-    private let bytes = ByteBuffer()
+    private let bytes: ByteBuffer
     /// One bit per open object or array, innermost at `depth`: whether a value was written in it (the next needs a
     /// comma). Option values nest a few levels; 63 is far more than any event has.
     private var commas: UInt64 = 0
     private var depth = 0
 
-    init(event: String) {
+    init(event: String) { self.init(event: event, buffer: ByteBuffer()) }
+
+    /// Fields (`"a":1,"b":"x"`) written once to be copied into lines with `fields(_:)`.
+    static func fragment(_ build: (inout JSONLine) -> Void) -> [UInt8] {
+        var line = JSONLine(inObject: ByteBuffer())
+        build(&line)
+        return Array(line.bytes.bytes)
+    }
+
+    private init(inObject buffer: ByteBuffer) {
+        bytes = buffer
+        depth = 1
+    }
+
+    /// A line built in `buffer` (emptied first): a writer that renders line after line reuses one buffer.
+    init(event: String, buffer: ByteBuffer) {
+        bytes = buffer
+        buffer.truncate(to: 0)
         beginObject()
         field("event", event)
     }
@@ -29,21 +46,37 @@ struct JSONLine {
         markValue()
     }
 
-    /// A key written in the source: copied as it stands (keys need no escaping), no scan.
+    /// A key written in the source: copied as it stands (keys need no escaping), no scan. Inlined: the literal's
+    /// length is then known where it is written, and the copy is a few stores.
+    @inline(__always)
     mutating func key(_ name: StaticString) {
-        separator()
-        let count = name.utf8CodeUnitCount
-        // Keys are string literals (pointer representation): room made once, the bytes stored through a pointer.
-        bytes.reserve(count + 3)
-        bytes.appendReserved(UInt8(ascii: "\""))
-        if name.hasPointerRepresentation {
-            bytes.appendReserved(name.utf8Start, count: count)
-        } else {
-            bytes.append(contentsOf: name)
+        guard name.hasPointerRepresentation else {
+            // A one-scalar literal: not stored as bytes.
+            separator()
+            bytes.append(UInt8(ascii: "\"")); bytes.append(contentsOf: name); bytes.append(UInt8(ascii: "\""))
+            bytes.append(UInt8(ascii: ":"))
+            commas &= ~(1 << UInt64(depth & 63))
+            return
         }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        let count = name.utf8CodeUnitCount, source = name.utf8Start, comma = needsComma
+        // The comma, the quoted key and the colon: room made once, stored through a pointer.
+        bytes.write(upTo: count &+ 4) { out in
+            var at = 0
+            if comma { out[0] = UInt8(ascii: ","); at = 1 }
+            out[at] = UInt8(ascii: "\"")
+            for index in 0..<count { out[at &+ 1 &+ index] = source[index] }
+            out[at &+ 1 &+ count] = UInt8(ascii: "\"")
+            out[at &+ 2 &+ count] = UInt8(ascii: ":")
+            return at &+ 3 &+ count
+        }
         commas &= ~(1 << UInt64(depth & 63))
+    }
+
+    /// Fields prepared once as JSON text (`"code":53,"name":"…"`), inside the current object.
+    mutating func fields(_ text: UnsafeBufferPointer<UInt8>) {
+        separator()
+        bytes.append(contentsOf: text)
+        markValue()
     }
 
     /// A key made at run time (a message type, a problem code): escaped as any string.
@@ -57,10 +90,15 @@ struct JSONLine {
     mutating func beginObject(_ name: StaticString) { key(name); beginObject() }
     mutating func beginArray(_ name: StaticString) { key(name); beginArray() }
 
+    @inline(__always)
     mutating func field(_ name: StaticString, _ value: String) { key(name); string(value) }
+    @inline(__always)
     mutating func field(_ name: StaticString, _ value: Int) { key(name); number(value) }
+    @inline(__always)
     mutating func field(_ name: StaticString, _ value: UInt64) { key(name); unsigned(value) }
+    @inline(__always)
     mutating func field(_ name: StaticString, _ value: Double) { key(name); double(value) }
+    @inline(__always)
     mutating func field(_ name: StaticString, _ value: Bool) { key(name); bool(value) }
     mutating func field(_ name: StaticString, _ value: String?) {
         key(name)
@@ -83,107 +121,150 @@ struct JSONLine {
     /// "a.b.c.d", written without building a String.
     mutating func address(_ value: IPv4Address) {
         separator()
-        bytes.append(UInt8(ascii: "\""))
-        appendAddress(value)
-        bytes.append(UInt8(ascii: "\""))
+        bytes.write(upTo: 17) { out in
+            out[0] = UInt8(ascii: "\"")
+            let at = 1 &+ Self.store(value, at: out + 1)
+            out[at] = UInt8(ascii: "\"")
+            return at &+ 1
+        }
         markValue()
     }
 
     /// "a.b.c.d:port".
     mutating func endpoint(_ address: IPv4Address, _ port: UInt16) {
         separator()
-        bytes.append(UInt8(ascii: "\""))
-        appendAddress(address)
-        bytes.append(UInt8(ascii: ":"))
-        appendDigits(UInt64(port))
-        bytes.append(UInt8(ascii: "\""))
+        bytes.write(upTo: 23) { out in
+            out[0] = UInt8(ascii: "\"")
+            var at = 1 &+ Self.store(address, at: out + 1)
+            out[at] = UInt8(ascii: ":")
+            at &+= 1 &+ Self.store(UInt64(port), at: out + (at &+ 1))
+            out[at] = UInt8(ascii: "\"")
+            return at &+ 1
+        }
         markValue()
     }
+
+    /// The two hex digits of each byte value, as they lie in memory: one store a byte. Made once and never freed (a
+    /// pointer: reading it retains nothing; written only by its initializer, so shared safely).
+    nonisolated(unsafe) private static let hexPairs: UnsafePointer<UInt16> = {
+        let table = UnsafeMutablePointer<UInt16>.allocate(capacity: 256)
+        for byte in 0..<256 {
+            table[byte] = (UInt16(Hex.digit(UInt8(byte >> 4))) | UInt16(Hex.digit(UInt8(byte & 0xF))) << 8).littleEndian
+        }
+        return UnsafePointer(table)
+    }()
+
+    /// The decimal text of 0…255 as it lies in memory, up to three digits, with its length in the top byte.
+    nonisolated(unsafe) private static let octets: UnsafePointer<UInt32> = {
+        let table = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
+        for value in 0..<256 {
+            let digits = Array(String(value).utf8)
+            var packed = UInt32(digits.count) << 24
+            for (index, digit) in digits.enumerated() { packed |= UInt32(digit) << (8 * UInt32(index)) }
+            table[value] = packed.littleEndian
+        }
+        return UnsafePointer(table)
+    }()
 
     /// Hex digits of `data`, colon-separated or compact.
     mutating func hex(_ data: some Collection<UInt8>, colons: Bool) {
         separator()
+        let pairs = Self.hexPairs
         // Room for all of it at once: three bytes a byte at most, and the quotes.
-        bytes.reserve(3 * data.count + 2)
-        bytes.appendReserved(UInt8(ascii: "\""))
-        var first = true
-        for byte in data {
-            if colons, !first { bytes.appendReserved(UInt8(ascii: ":")) }
-            first = false
-            bytes.appendReserved(Hex.digit(byte >> 4)); bytes.appendReserved(Hex.digit(byte & 0xF))
+        bytes.write(upTo: 3 &* data.count &+ 2) { out in
+            out[0] = UInt8(ascii: "\"")
+            var at = 1
+            for byte in data {
+                if colons, at > 1 { out[at] = UInt8(ascii: ":"); at &+= 1 }
+                UnsafeMutableRawPointer(out + at).storeBytes(of: pairs[Int(byte)], as: UInt16.self)
+                at &+= 2
+            }
+            out[at] = UInt8(ascii: "\"")
+            return at &+ 1
         }
-        bytes.appendReserved(UInt8(ascii: "\""))
         markValue()
     }
 
     /// The time as `Timestamp.description` writes it (RFC 3339, microseconds), without a String in between.
     mutating func timestamp(_ value: Timestamp) {
         separator()
-        var text = [UInt8]()
-        text.reserveCapacity(32)
-        value.appendRFC3339(fractionDigits: 6, to: &text)
-        bytes.append(UInt8(ascii: "\""))
-        text.withUnsafeBufferPointer { bytes.append(contentsOf: $0) }
-        bytes.append(UInt8(ascii: "\""))
+        bytes.write(upTo: Timestamp.maximumRFC3339Length &+ 2) { out in
+            out[0] = UInt8(ascii: "\"")
+            let count = value.storeRFC3339(fractionDigits: 6, at: out + 1)
+            out[count &+ 1] = UInt8(ascii: "\"")
+            return count &+ 2
+        }
         markValue()
     }
 
     /// "0x%08x".
     mutating func hex32(_ value: UInt32) {
         separator()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.reserve(10)
-        bytes.appendReserved(UInt8(ascii: "0")); bytes.appendReserved(UInt8(ascii: "x"))
-        for shift in stride(from: 28, through: 0, by: -4) { bytes.appendReserved(Hex.digit(UInt8(truncatingIfNeeded: value >> UInt32(shift)) & 0xF)) }
-        bytes.append(UInt8(ascii: "\""))
-        markValue()
-    }
-
-    private mutating func appendAddress(_ value: IPv4Address) {
-        bytes.reserve(15)
-        for shift in stride(from: 24, through: 0, by: -8) {
-            appendSmall(UInt8(truncatingIfNeeded: value.rawValue >> UInt32(shift)))
-            if shift > 0 { bytes.append(UInt8(ascii: ".")) }
+        bytes.write(upTo: 12) { out in
+            out[0] = UInt8(ascii: "\""); out[1] = UInt8(ascii: "0"); out[2] = UInt8(ascii: "x")
+            for index in 0..<8 { out[3 &+ index] = Hex.digit(UInt8(truncatingIfNeeded: value >> UInt32(28 &- 4 &* index)) & 0xF) }
+            out[11] = UInt8(ascii: "\"")
+            return 12
         }
+        markValue()
     }
 
     /// A MAC address, "0a:1b:2c:3d:4e:5f", or null.
     mutating func mac(_ value: MACAddress?) {
         separator()
         if let value {
-            bytes.append(UInt8(ascii: "\""))
-            for shift in stride(from: 40, through: 0, by: -8) {
-                let byte = UInt8(truncatingIfNeeded: value.rawValue >> UInt64(shift))
-                bytes.append(Hex.digit(byte >> 4)); bytes.append(Hex.digit(byte & 0xF))
-                if shift > 0 { bytes.append(UInt8(ascii: ":")) }
+            bytes.write(upTo: 19) { out in
+                out[0] = UInt8(ascii: "\"")
+                for index in 0..<6 {
+                    let byte = UInt8(truncatingIfNeeded: value.rawValue >> UInt64(40 &- 8 &* index))
+                    out[1 &+ 3 &* index] = Hex.digit(byte >> 4); out[2 &+ 3 &* index] = Hex.digit(byte & 0xF)
+                    out[3 &+ 3 &* index] = index < 5 ? UInt8(ascii: ":") : UInt8(ascii: "\"")
+                }
+                return 19
             }
-            bytes.append(UInt8(ascii: "\""))
         } else {
             bytes.append(contentsOf: "null")
         }
         markValue()
     }
 
-    /// 0–255 in one to three digits.
+    /// Stores "a.b.c.d" at `out` (room for 16: each octet is stored as four bytes, the last overwritten or past the
+    /// end); returns its length.
     @inline(__always)
-    private mutating func appendSmall(_ value: UInt8) {
-        bytes.reserve(3)
-        if value >= 100 { bytes.appendReserved(UInt8(ascii: "0") + value / 100) }
-        if value >= 10 { bytes.appendReserved(UInt8(ascii: "0") + value / 10 % 10) }
-        bytes.appendReserved(UInt8(ascii: "0") + value % 10)
+    private static func store(_ value: IPv4Address, at out: UnsafeMutablePointer<UInt8>) -> Int {
+        let octets = Self.octets
+        var at = 0
+        for index in 0..<4 {
+            if index > 0 { out[at] = UInt8(ascii: "."); at &+= 1 }
+            let packed = UInt32(littleEndian: octets[Int(truncatingIfNeeded: value.rawValue >> UInt32(24 &- 8 &* index) & 0xFF)])
+            UnsafeMutableRawPointer(out + at).storeBytes(of: packed.littleEndian, as: UInt32.self)
+            at &+= Int(packed >> 24)
+        }
+        return at
+    }
+
+    /// Stores the decimal digits of `value` at `out` (room for 20); returns how many.
+    @inline(__always)
+    private static func store(_ value: UInt64, at out: UnsafeMutablePointer<UInt8>) -> Int {
+        if value < 10 { out[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value); return 1 }
+        if value < 100 {
+            out[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 10)
+            out[1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+            return 2
+        }
+        var count = 1
+        var rest = value / 10
+        while rest > 0 { count &+= 1; rest /= 10 }
+        rest = value
+        for index in stride(from: count &- 1, through: 0, by: -1) {
+            out[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        }
+        return count
     }
 
     private mutating func appendDigits(_ value: UInt64) {
-        if value < 256 { appendSmall(UInt8(value)); return }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var rest = value
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while rest > 0 { buffer[count] = UInt8(ascii: "0") + UInt8(rest % 10); rest /= 10; count += 1 }
-            for index in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[index]) }
-        }
+        bytes.write(upTo: 20) { Self.store(value, at: $0) }
     }
     mutating func double(_ value: Double) {
         separator()
@@ -206,9 +287,12 @@ struct JSONLine {
         return body(bytes.bytes)
     }
 
+    /// Whether the next value or key needs a comma before it.
+    private var needsComma: Bool { depth > 0 && commas & (1 << UInt64(depth & 63)) != 0 }
+
     @inline(__always)
     private mutating func separator() {
-        if depth > 0, commas & (1 << UInt64(depth & 63)) != 0 { bytes.append(UInt8(ascii: ",")) }
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
 
     @inline(__always)
@@ -217,35 +301,39 @@ struct JSONLine {
     }
 
     private mutating func appendString(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
-        // Most strings (keys, names, addresses) need no escape: copied whole (withUTF8 reaches small strings' bytes
-        // too, in place).
-        var value = text
-        let copied = value.withUTF8 { utf8 -> Bool in
-            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte == 0x7F {
-                return false
+        // Native strings (all of them on Linux) lend their UTF-8 in place; another is made contiguous first.
+        if text.utf8.withContiguousStorageIfAvailable({ appendQuoted($0) }) != nil { return }
+        var copy = text
+        copy.makeContiguousUTF8()
+        _ = copy.utf8.withContiguousStorageIfAvailable { appendQuoted($0) }
+    }
+
+    /// `utf8` quoted and escaped in one pass: room for the worst case (six bytes a byte) made once.
+    private mutating func appendQuoted(_ utf8: UnsafeBufferPointer<UInt8>) {
+        bytes.write(upTo: 6 &* utf8.count &+ 2) { out in
+            out[0] = UInt8(ascii: "\"")
+            var at = 1
+            for byte in utf8 {
+                if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte != 0x7F {
+                    out[at] = byte
+                    at &+= 1
+                    continue
+                }
+                out[at] = UInt8(ascii: "\\")
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out[at &+ 1] = byte; at &+= 2
+                case 0x0A: out[at &+ 1] = UInt8(ascii: "n"); at &+= 2
+                case 0x0D: out[at &+ 1] = UInt8(ascii: "r"); at &+= 2
+                case 0x09: out[at &+ 1] = UInt8(ascii: "t"); at &+= 2
+                default:
+                    out[at &+ 1] = UInt8(ascii: "u"); out[at &+ 2] = UInt8(ascii: "0"); out[at &+ 3] = UInt8(ascii: "0")
+                    out[at &+ 4] = Hex.digit(byte >> 4); out[at &+ 5] = Hex.digit(byte & 0xF)
+                    at &+= 6
+                }
             }
-            bytes.append(contentsOf: utf8)
-            return true
+            out[at] = UInt8(ascii: "\"")
+            return at &+ 1
         }
-        if copied {
-            bytes.append(UInt8(ascii: "\""))
-            return
-        }
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
-            case UInt8(ascii: "\\"): bytes.append(UInt8(ascii: "\\")); bytes.append(byte)
-            case 0x0A: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "n"))
-            case 0x0D: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "r"))
-            case 0x09: bytes.append(UInt8(ascii: "\\")); bytes.append(UInt8(ascii: "t"))
-            case 0..<0x20, 0x7F:
-                bytes.append(contentsOf: "\\u00")
-                bytes.append(Hex.digit(byte >> 4)); bytes.append(Hex.digit(byte & 0xF))
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
 }
 
@@ -288,12 +376,31 @@ extension JSONLine {
 extension JSONLine: DHCPValueSink {
     mutating func signed(_ value: Int64) { number(Int(value)) }
     mutating func ipv4(_ value: IPv4Address) { address(value) }
+    mutating func mac(_ value: MACAddress) { mac(.some(value)) }
     mutating func text(_ value: String) { string(value) }
+    /// ASCII (what options nearly always carry) is the same text as bytes: written without a String.
+    mutating func text(bytes value: ArraySlice<UInt8>) {
+        guard value.allSatisfy({ $0 < 0x80 }) else { return text(DHCPOptionShape.text(value)) }
+        separator()
+        value.withUnsafeBufferPointer { appendQuoted($0) }
+        markValue()
+    }
     mutating func bytes(_ value: ArraySlice<UInt8>) { hex(value, colons: true) }
     mutating func named(code: UInt32, name: String?) {
         if let name { string(name) } else { unsigned(UInt64(code)) }
     }
-    mutating func prefix(_ address: IPv4Address, width: Int) { string("\(address)/\(width)") }
+    mutating func prefix(_ address: IPv4Address, width: Int) {
+        separator()
+        bytes.write(upTo: 38) { out in
+            out[0] = UInt8(ascii: "\"")
+            var at = 1 &+ Self.store(address, at: out + 1)
+            out[at] = UInt8(ascii: "/")
+            at &+= 1 &+ Self.store(UInt64(width.magnitude), at: out + (at &+ 1))
+            out[at] = UInt8(ascii: "\"")
+            return at &+ 1
+        }
+        markValue()
+    }
     mutating func beginList() { beginArray() }
     mutating func endList() { endArray() }
     mutating func beginRecord() { beginObject() }

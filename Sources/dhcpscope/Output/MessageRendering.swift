@@ -37,18 +37,26 @@ extension MessageContext {
     /// The diagnostics of the message, with a framing warning first when there was one.
     var problems: [(code: String, offset: Int, text: String, severity: String)] {
         var list = [(code: String, offset: Int, text: String, severity: String)]()
-        if let warning = record.framingWarning { list.append((warning.code.rawValue, warning.offset, warning.reason, "warning")) }
+        if let warning = record.framingWarning { list.append((warning.code.description, warning.offset, warning.reason, "warning")) }
         for diagnostic in record.diagnostics {
-            list.append((diagnostic.code.rawValue, diagnostic.offset, diagnostic.reason, diagnostic.severity.rawValue))
+            list.append((diagnostic.code.description, diagnostic.offset, diagnostic.reason, diagnostic.severity.rawValue))
         }
         return list
     }
 
     // MARK: JSON
 
-    /// The `message` event.
-    func jsonLine() -> JSONLine {
-        var json = JSONLine(event: "message")
+    /// `"code":N,"name":"…"` of every option code, written once: the start of each option of a message event.
+    private static let optionHeads: [[UInt8]] = (0...255).map { code in
+        JSONLine.fragment { json in
+            json.field("code", code)
+            json.field("name", DHCPOptionCode(UInt8(code)).name)
+        }
+    }
+
+    /// The `message` event, built in `buffer` when one is given (a renderer of many lines reuses one).
+    func jsonLine(in buffer: ByteBuffer? = nil) -> JSONLine {
+        var json = buffer.map { JSONLine(event: "message", buffer: $0) } ?? JSONLine(event: "message")
         json.field("file", file)
         json.field("frame", frame)
         json.key("time"); json.timestamp(time)
@@ -85,10 +93,10 @@ extension MessageContext {
             json.beginArray("options")
             // The data of each option in turn, for the decoder: one buffer for the message, not one per option.
             var scratch = [UInt8]()
+            scratch.reserveCapacity(message.bytes.count)
             message.forEachOption { code, data, instances, location in
                 json.beginObject()
-                json.field("code", Int(code.rawValue))
-                json.field("name", code.name)
+                Self.optionHeads[Int(code.rawValue)].withUnsafeBufferPointer { json.fields($0) }
                 json.field("length", data.count)
                 json.key("hex"); json.hex(data, colons: false)
                 json.key("value")
@@ -259,11 +267,12 @@ extension MessageRecorder {
 enum MessageFormat: Sendable {
     case json, verbose, text
 
-    /// Appends the message's line (the verbose form's lines), without the final newline.
-    func render(_ context: MessageContext, into out: inout [UInt8]) {
+    /// Appends the message's line (the verbose form's lines), without the final newline. `scratch`: where a JSON
+    /// line is built, reused from one message to the next.
+    func render(_ context: MessageContext, into out: inout [UInt8], scratch: ByteBuffer) {
         switch self {
         case .json:
-            var line = context.jsonLine()
+            var line = context.jsonLine(in: scratch)
             line.finish { out.append(contentsOf: $0) }
         case .verbose: out.append(contentsOf: context.verboseText().utf8)
         case .text: out.append(contentsOf: context.textLine().utf8)
@@ -328,7 +337,7 @@ final class ParallelMessageWriter {
     }
 
     private static func render(_ batch: Batch, names: [String], format: MessageFormat) -> [UInt8] {
-        let reader = DHCPMessageReader()
+        let reader = DHCPMessageReader(), scratch = ByteBuffer()
         var out = [UInt8]()
         out.reserveCapacity(batch.items.count * 1024)
         batch.payloads.withUnsafeBytes { payloads in
@@ -339,7 +348,7 @@ final class ParallelMessageWriter {
                 let record = DHCPRecord(read, ip: item.ip, sourcePort: item.sourcePort, destinationPort: item.destinationPort,
                                         framingWarning: item.framingWarning, reassembled: item.reassembled)
                 format.render(MessageContext(file: names[item.file], frame: item.frame, time: item.time, link: item.link,
-                                             record: record), into: &out)
+                                             record: record), into: &out, scratch: scratch)
                 out.append(10)
             }
         }
