@@ -14,7 +14,24 @@ public enum DHCPClientState: String, Hashable, Sendable, CaseIterable {
     case informed = "INFORMED"
 
     /// States in which the client holds a lease.
-    public var holdsLease: Bool { [.bound, .renewing, .rebinding].contains(self) }
+    public var holdsLease: Bool { self == .bound || self == .renewing || self == .rebinding }
+
+    /// Position in `allCases`: a row of the state machine's tables.
+    var index: Int {
+        switch self {
+        case .initial: 0
+        case .selecting: 1
+        case .requesting: 2
+        case .bound: 3
+        case .renewing: 4
+        case .rebinding: 5
+        case .initReboot: 6
+        case .rebooting: 7
+        case .unknown: 8
+        case .released: 9
+        case .informed: 10
+        }
+    }
 }
 
 /// Which REQUEST a client sends: RFC 2131 §4.3.2 tells them apart by server identifier, requested address and ciaddr.
@@ -46,6 +63,35 @@ public enum DHCPClientEvent: Hashable, Sendable, CustomStringConvertible {
     case t1Expired
     case t2Expired
     case leaseExpired
+
+    /// Every event, in `index` order: the columns of the state machine's tables.
+    static let all: [DHCPClientEvent] = [
+        .sendDiscover, .receiveOffer, .sendRequest(.selecting), .sendRequest(.initReboot), .sendRequest(.renewing),
+        .sendRequest(.rebinding), .receiveAck, .receiveNak, .sendDecline, .sendRelease, .sendInform, .reboot, .restart,
+        .t1Expired, .t2Expired, .leaseExpired,
+    ]
+
+    /// Position in `all`.
+    var index: Int {
+        switch self {
+        case .sendDiscover: 0
+        case .receiveOffer: 1
+        case .sendRequest(.selecting): 2
+        case .sendRequest(.initReboot): 3
+        case .sendRequest(.renewing): 4
+        case .sendRequest(.rebinding): 5
+        case .receiveAck: 6
+        case .receiveNak: 7
+        case .sendDecline: 8
+        case .sendRelease: 9
+        case .sendInform: 10
+        case .reboot: 11
+        case .restart: 12
+        case .t1Expired: 13
+        case .t2Expired: 14
+        case .leaseExpired: 15
+        }
+    }
 
     public var description: String {
         switch self {

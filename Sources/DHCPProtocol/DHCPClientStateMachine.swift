@@ -39,10 +39,30 @@ public struct DHCPClientStateMachine: Hashable, Sendable {
         Arrow(from: [.initial, .informed], event: .sendInform, to: .informed, rfc: "2131 4.4.3"),
     ]
 
-    /// The arrow for `event` from `state`, nil when Figure 5 has none.
+    /// The arrow for `event` from `state`, nil when Figure 5 has none: looked up in a table indexed by state and
+    /// event, made once from `arrows`.
     public static func transition(from state: DHCPClientState, on event: DHCPClientEvent) -> DHCPClientTransition? {
+        steps[cell(state, event)]
+    }
+
+    /// The first arrow of `arrows` for each (state, event).
+    private static func arrow(from state: DHCPClientState, on event: DHCPClientEvent) -> DHCPClientTransition? {
         guard let arrow = arrows.first(where: { $0.event == event && $0.from.contains(state) }) else { return nil }
         return DHCPClientTransition(from: state, to: arrow.to, event: event, rfc: arrow.rfc)
+    }
+
+    private static func cell(_ state: DHCPClientState, _ event: DHCPClientEvent) -> Int {
+        state.index * DHCPClientEvent.all.count + event.index
+    }
+
+    /// `transition(from:on:)` of every state and event.
+    private static let steps: [DHCPClientTransition?] = DHCPClientState.allCases.flatMap { state in
+        DHCPClientEvent.all.map { arrow(from: state, on: $0) }
+    }
+
+    /// `path(from:to:)` of every state and event.
+    private static let paths: [[DHCPClientTransition]] = DHCPClientState.allCases.flatMap { state in
+        DHCPClientEvent.all.map { search(from: state, to: $0) }
     }
 
     /// Whether `event` changes nothing in `state` (a message the RFC says to discard, a duplicate).
@@ -68,6 +88,11 @@ public struct DHCPClientStateMachine: Hashable, Sendable {
     /// (a client first seen mid-life, or whose earlier messages were not captured): the path through Figure 5
     /// from `state` that ends with `event`, shortest first. Empty when no path exists.
     public static func path(from state: DHCPClientState, to event: DHCPClientEvent) -> [DHCPClientTransition] {
+        paths[cell(state, event)]
+    }
+
+    /// The breadth-first search behind `path(from:to:)`, run once for each state and event.
+    private static func search(from state: DHCPClientState, to event: DHCPClientEvent) -> [DHCPClientTransition] {
         if let direct = transition(from: state, on: event) { return [direct] }
         // Implicit steps a capture cannot show: timers, and a client giving up on where it was.
         let implicit: [DHCPClientEvent] = [.restart, .reboot, .t1Expired, .t2Expired, .leaseExpired]
