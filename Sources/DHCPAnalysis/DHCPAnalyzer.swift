@@ -511,7 +511,6 @@ public struct DHCPAnalyzer {
             transactions[position: position] = transaction
             apply(.receiveOffer, to: observed.client, observed, &events)
         case .ack:
-            transactions[position: position] = transaction
             if transaction.kind == .dora, let offered = transaction.offers.last(where: { $0.server == serverID }),
                offered.address != message.yourAddress, message.yourAddress != .any {
                 report(Problem(.ackAddressMismatch, .warning, rfc: "2131 4.3.2", client: observed.client, ip: message.yourAddress,
@@ -519,16 +518,19 @@ public struct DHCPAnalyzer {
                                "ACK gives \(message.yourAddress), the OFFER gave \(offered.address)"), &events)
             }
             if transaction.kind != .inform, message.yourAddress != .any { bind(observed, transaction, &events) }
-            apply(transaction.kind == .inform ? .sendInform : .receiveAck, to: observed.client, observed, &events,
-                  isReply: true)
+            let event: DHCPClientEvent = transaction.kind == .inform ? .sendInform : .receiveAck
+            // Put back after its last use (neither bind nor apply touches the table): moved, not copied.
+            transactions[position: position] = transaction
+            apply(event, to: observed.client, observed, &events, isReply: true)
             close(key, outcome: .ack, at: observed.time, &events)
         case .nak:
+            let requested = transaction.requestedAddress
             transactions[position: position] = transaction
             let text = message.text(.message)
-            report(Problem(.nak, .warning, rfc: "2131 4.3.2", client: observed.client, ip: transaction.requestedAddress,
+            report(Problem(.nak, .warning, rfc: "2131 4.3.2", client: observed.client, ip: requested,
                            xid: observed.xid, frames: [observed.frame],
                            "NAK from \(serverID)" + (text.map { ": \($0)" } ?? "")), &events)
-            if let address = transaction.requestedAddress { setLeaseState(address, observed.client, .nak) }
+            if let address = requested { setLeaseState(address, observed.client, .nak) }
             apply(.receiveNak, to: observed.client, observed, &events)
             close(key, outcome: .nak, at: observed.time, &events)
         default:
@@ -636,8 +638,15 @@ public struct DHCPAnalyzer {
         if type == .ack, transaction.kind != .release, let wanted = transaction.requestedParameters {
             let missing = wanted.filter { $0 != 0 && $0 != 255 && !message.hasOption(DHCPOptionCode($0)) }
             if !missing.isEmpty {
-                problem(.parametersNotSupplied, .info, "2131 4.3.1",
-                        "asked for options the ACK lacks: " + missing.map(String.init).joined(separator: ", "))
+                // Written byte by byte: one String, not one per code and a join (this is the commonest finding).
+                var text = Array("asked for options the ACK lacks: ".utf8)
+                for (index, code) in missing.enumerated() {
+                    if index > 0 { text.append(contentsOf: ", ".utf8) }
+                    if code >= 100 { text.append(UInt8(ascii: "0") + code / 100) }
+                    if code >= 10 { text.append(UInt8(ascii: "0") + code / 10 % 10) }
+                    text.append(UInt8(ascii: "0") + code % 10)
+                }
+                problem(.parametersNotSupplied, .info, "2131 4.3.1", String(decoding: text, as: UTF8.self))
             }
         }
     }
@@ -660,7 +669,7 @@ public struct DHCPAnalyzer {
         var lease = LeaseRecord(
             start: observed.time, clientID: nil, hostname: nil,
             domain: internedDomain(message), dns: internedDNS(message),
-            server: message.serverIdentifier ?? observed.sourceIP, router: message.addressList(.routers)?.first,
+            server: message.serverIdentifier ?? observed.sourceIP, router: message.firstAddress(in: .routers),
             leaseTime: message.leaseTime, renewalTime: message.renewalTime, rebindingTime: message.rebindingTime,
             frame: UInt32(clamping: observed.frame.frame), file: UInt16(clamping: observed.frame.file), state: .active)
         if let holder = leaseHolders[address], holder != observed.client,
@@ -755,7 +764,8 @@ public struct DHCPAnalyzer {
                        &events)
             } else {
                 for step in path { machine.force(step.to) }
-                steps.append(contentsOf: path)
+                // Usually the only steps: the table's array is shared, not copied.
+                if steps.isEmpty { steps = path } else { steps.append(contentsOf: path) }
             }
             client.machine = machine
         }
@@ -832,7 +842,7 @@ public struct DHCPAnalyzer {
         while closedHead < closedQueue.count {
             let (key, at) = closedQueue[closedHead]
             closedHead += 1
-            if let transaction = transactions[key], transaction.closedAt == at {
+            if isClosed(key, at: at) {
                 remove(key)
                 return
             }
@@ -905,12 +915,18 @@ public struct DHCPAnalyzer {
         while closedHead < closedQueue.count, time.seconds(since: closedQueue[closedHead].at) > options.relayLegWindow * 2 {
             let (key, at) = closedQueue[closedHead]
             closedHead += 1
-            if let transaction = transactions[key], transaction.closedAt == at { remove(key) }
+            if isClosed(key, at: at) { remove(key) }
         }
         if closedHead > 4096, closedHead * 2 > closedQueue.count {
             closedQueue.removeFirst(closedHead)
             closedHead = 0
         }
+    }
+
+    /// Whether the transaction `key` is still the one that closed at `at` (read in place: no copy of its arrays).
+    private func isClosed(_ key: TransactionKey, at: Timestamp) -> Bool {
+        guard let position = transactions.position(of: key) else { return false }
+        return transactions[position: position].closedAt == at
     }
 
     private mutating func compactCreationOrder() {

@@ -217,8 +217,16 @@ extension DHCPMessageFields {
     /// An option the table reads as a list of addresses (3 routers, 6 DNS servers …); nil when absent or not a
     /// non-empty multiple of four bytes.
     public func addressList(_ code: DHCPOptionCode) -> [IPv4Address]? {
-        withOptionData(code) { $0.count >= 4 && $0.count % 4 == 0 ? DHCPOptionShape.addressList($0) : nil } ?? nil
+        withOptionData(code) { Self.isAddressList($0) ? DHCPOptionShape.addressList($0) : nil } ?? nil
     }
+
+    /// The first address of `addressList(code)`, without building the list.
+    public func firstAddress(in code: DHCPOptionCode) -> IPv4Address? {
+        withOptionData(code) { Self.isAddressList($0) ? IPv4Address(rawValue: $0.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }) : nil }
+            ?? nil
+    }
+
+    private static func isAddressList(_ data: UnsafeRawBufferPointer) -> Bool { data.count >= 4 && data.count % 4 == 0 }
 
     /// The typed value of `code`: nil when absent or malformed (use `withOptionData` and the table to tell apart).
     public func value(_ code: DHCPOptionCode) -> DHCPOptionValue? {
