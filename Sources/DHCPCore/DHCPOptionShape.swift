@@ -112,9 +112,8 @@ public enum DHCPOptionShape: Sendable, Hashable {
         case .relayAgentInformation:
             try RelayAgentInformation.decode(data, into: &sink)
         case .domainList:
-            let names = try DomainName.decodeList(data)
             sink.beginList()
-            for name in names { sink.text(name) }
+            try DomainName.forEachName(data) { sink.text(bytes: $0) }
             sink.endList()
         case .classlessRoutes:
             try Self.decodeClasslessRoutes(data, into: &sink)
@@ -154,11 +153,10 @@ public enum DHCPOptionShape: Sendable, Hashable {
             let rest = Array(data[1...])
             switch encoding {
             case 0:
-                let names = try DomainName.decodeList(rest)
                 sink.beginRecord()
                 sink.field("names")
                 sink.beginList()
-                for name in names { sink.text(name) }
+                try DomainName.forEachName(rest) { sink.text(bytes: $0) }
                 sink.endList()
                 sink.endRecord()
             case 1:
@@ -415,18 +413,13 @@ public enum DHCPOptionShape: Sendable, Hashable {
         guard data.count >= 3 else { throw DHCPValueError("client FQDN shorter than 3 bytes") }
         let flags = data[0]
         let rest = Array(data[3...])
-        let name: String
-        if flags & 0x04 != 0 {
-            // E bit: canonical wire format (RFC 4702 §2.1); a partial name ends without the root label.
-            name = try DomainName.decodeOne(rest, allowPartial: true)
-        } else {
-            name = text(rest)
-        }
+        // E bit: canonical wire format (RFC 4702 §2.1); a partial name ends without the root label. Otherwise text.
+        let name = flags & 0x04 != 0 ? try DomainName.decodeOne(rest, allowPartial: true) : rest
         sink.beginRecord()
         sink.field("flags"); sink.unsigned(UInt64(flags))
         sink.field("rcode1"); sink.unsigned(UInt64(data[1]))
         sink.field("rcode2"); sink.unsigned(UInt64(data[2]))
-        sink.field("name"); sink.text(name)
+        sink.field("name"); sink.text(bytes: name[...])
         sink.endRecord()
     }
 

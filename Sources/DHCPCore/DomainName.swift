@@ -3,47 +3,47 @@ enum DomainName {
     /// The longest name RFC 1035 allows; also bounds the work a hostile option can cause.
     static let maximumLength = 255
 
-    /// Every name in `data`, one after another; pointers may refer to earlier names.
-    static func decodeList(_ data: [UInt8]) throws(DHCPValueError) -> [String] {
-        var names = [String]()
+    /// Every name in `data`, one after another (pointers may refer to earlier names), each handed to `body` as its
+    /// text in UTF-8: the labels joined with dots, one buffer reused for all of them. A writer copies the bytes; no
+    /// String is made unless the sink makes one.
+    static func forEachName(_ data: [UInt8], _ body: (ArraySlice<UInt8>) -> Void) throws(DHCPValueError) {
+        var joined = [UInt8]()
         var index = 0
         while index < data.count {
-            let (name, next) = try decode(data, at: index, allowPartial: false)
-            names.append(name)
-            index = next
+            index = try decode(data, at: index, allowPartial: false, into: &joined)
+            body(joined[...])
         }
-        return names
     }
 
-    /// One name filling `data`.
-    static func decodeOne(_ data: [UInt8], allowPartial: Bool) throws(DHCPValueError) -> String {
-        if data.isEmpty { return "" }
-        let (name, next) = try decode(data, at: 0, allowPartial: allowPartial)
-        guard next == data.count else { throw DHCPValueError("\(data.count - next) bytes after the name") }
-        return name
-    }
-
-    /// Decodes the name at `start`; returns it and the index after its last byte in place (not after pointers).
-    private static func decode(_ data: [UInt8], at start: Int, allowPartial: Bool) throws(DHCPValueError) -> (String, Int) {
-        // The labels' text joined with dots, as UTF-8: one String made at the end instead of an array of labels
-        // and a join (a third of the cost of a name).
+    /// The one name filling `data`, as UTF-8.
+    static func decodeOne(_ data: [UInt8], allowPartial: Bool) throws(DHCPValueError) -> [UInt8] {
         var joined = [UInt8]()
+        if data.isEmpty { return joined }
+        let next = try decode(data, at: 0, allowPartial: allowPartial, into: &joined)
+        guard next == data.count else { throw DHCPValueError("\(data.count - next) bytes after the name") }
+        return joined
+    }
+
+    /// Decodes the name at `start` into `joined` (emptied first): its labels' text joined with dots. Returns the
+    /// index after its last byte in place (not after pointers).
+    private static func decode(_ data: [UInt8], at start: Int, allowPartial: Bool,
+                               into joined: inout [UInt8]) throws(DHCPValueError) -> Int {
+        joined.removeAll(keepingCapacity: true)
         var labelCount = 0
-        var name: String { String(decoding: joined, as: UTF8.self) }
         var length = 0
         var index = start
         var resume: Int? = nil
         var jumps = 0
         while true {
             guard index < data.count else {
-                if allowPartial, resume == nil { return (name, index) }
+                if allowPartial, resume == nil { return index }
                 throw DHCPValueError("name at byte \(start) runs past the option's end")
             }
             let byte = data[index]
             switch byte & 0xC0 {
             case 0x00:
                 if byte == 0 {
-                    return (name, resume ?? index + 1)
+                    return resume ?? index + 1
                 }
                 let labelLength = Int(byte)
                 guard index + 1 + labelLength <= data.count else {

@@ -62,6 +62,8 @@ struct DecodeCommandTests {
             + [15, 6, 0x63, 0x61, 0x66, 0xC3, 0xA9, 0x2E]      // "café." as UTF-8
             + [14, 3, 0x61, 0xE9, 0x62]                         // not UTF-8: Latin-1 "aéb"
             + [119, 8, 3, 0x61, 0x22, 0x62, 2, 0x63, 0x64, 0]   // a name whose label holds a quote
+            + [66, 20] + Array("abcdefghijklmnop".utf8) + [0x7F, 0x71, 0x22, 0x73]   // escapes after 16 plain bytes
+            + [67, 12] + Array("0123456789".utf8) + [0xC3, 0xA9]                   // UTF-8 after 10 plain bytes
             + [82, 4, 1, 2, 0x67, 0x5C, 255]                    // circuit-id "g\"
         let capture = try CLI.capture(ofRequests: [options], named: "escapes.pcap")
         defer { try? FileManager.default.removeItem(at: capture.deletingLastPathComponent()) }
@@ -76,6 +78,9 @@ struct DecodeCommandTests {
         #expect(byCode[14]?["value"] as? String == "aéb")
         #expect(byCode[119]?["value"] as? [String] == ["a\"b.cd"])
         #expect((byCode[82]?["value"] as? [String: Any])?["circuit_id"] as? String == "g\\")
+        #expect(byCode[66]?["value"] as? String == "abcdefghijklmnop\u{7F}q\"s")
+        #expect(json.stdout.contains(#""value":"abcdefghijklmnop\u007fq\"s""#))
+        #expect(byCode[67]?["value"] as? String == "0123456789é")
     }
 
     @Test func textSnapshot() throws {

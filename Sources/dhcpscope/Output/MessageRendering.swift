@@ -46,11 +46,13 @@ extension MessageContext {
 
     // MARK: JSON
 
-    /// `"code":N,"name":"…"` of every option code, written once: the start of each option of a message event.
+    /// `"code":N,"name":"…","length":` of every option code, written once: the start of each option of a message
+    /// event.
     private static let optionHeads: [[UInt8]] = (0...255).map { code in
         JSONLine.fragment { json in
             json.field("code", code)
             json.field("name", DHCPOptionCode(UInt8(code)).name)
+            json.key("length")
         }
     }
 
@@ -96,8 +98,8 @@ extension MessageContext {
             scratch.reserveCapacity(message.bytes.count)
             message.forEachOption { code, data, instances, location in
                 json.beginObject()
-                Self.optionHeads[Int(code.rawValue)].withUnsafeBufferPointer { json.fields($0) }
-                json.field("length", data.count)
+                Self.optionHeads[Int(code.rawValue)].withUnsafeBufferPointer { json.fields($0, endsWithKey: true) }
+                json.number(data.count)
                 json.key("hex"); json.hex(data, colons: false)
                 json.key("value")
                 var valueError: String?
