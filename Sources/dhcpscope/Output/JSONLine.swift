@@ -72,6 +72,127 @@ struct JSONLine {
         commas &= ~(1 << UInt64(depth & 63))
     }
 
+    /// Writes a run of fields whose keys are literals and whose values are bounded (numbers, addresses, stamps, short
+    /// hex), with one capacity check for all of them: `maximumLength` must bound what `body` writes (the keys, the
+    /// punctuation and the longest values).
+    mutating func fixedFields(maximumLength: Int, _ body: (inout FixedFields) -> Void) {
+        let comma = needsComma
+        bytes.write(upTo: maximumLength) { out in
+            var fields = FixedFields(out: out, at: 0, comma: comma)
+            body(&fields)
+            return fields.at
+        }
+        markValue()
+    }
+
+    /// The writer `fixedFields` lends: each method writes one whole field, its comma first when one is due.
+    struct FixedFields {
+        fileprivate let out: UnsafeMutablePointer<UInt8>
+        fileprivate var at: Int
+        fileprivate var comma: Bool
+
+        @inline(__always)
+        private mutating func key(_ name: StaticString) {
+            if comma { out[at] = UInt8(ascii: ","); at &+= 1 }
+            comma = true
+            out[at] = UInt8(ascii: "\"")
+            let count = name.utf8CodeUnitCount, source = name.utf8Start
+            for index in 0..<count { out[at &+ 1 &+ index] = source[index] }
+            out[at &+ 1 &+ count] = UInt8(ascii: "\"")
+            out[at &+ 2 &+ count] = UInt8(ascii: ":")
+            at &+= 3 &+ count
+        }
+
+        @inline(__always)
+        mutating func number(_ name: StaticString, _ value: UInt64) {
+            key(name)
+            at &+= JSONLine.store(value, at: out + at)
+        }
+
+        @inline(__always)
+        mutating func bool(_ name: StaticString, _ value: Bool) {
+            key(name)
+            let text: StaticString = value ? "true" : "false"
+            for index in 0..<text.utf8CodeUnitCount { out[at &+ index] = text.utf8Start[index] }
+            at &+= text.utf8CodeUnitCount
+        }
+
+        @inline(__always)
+        mutating func address(_ name: StaticString, _ value: IPv4Address) {
+            key(name)
+            out[at] = UInt8(ascii: "\"")
+            at &+= 1 &+ JSONLine.store(value, at: out + (at &+ 1))
+            out[at] = UInt8(ascii: "\"")
+            at &+= 1
+        }
+
+        @inline(__always)
+        mutating func endpoint(_ name: StaticString, _ address: IPv4Address, _ port: UInt16) {
+            key(name)
+            out[at] = UInt8(ascii: "\"")
+            at &+= 1 &+ JSONLine.store(address, at: out + (at &+ 1))
+            out[at] = UInt8(ascii: ":")
+            at &+= 1 &+ JSONLine.store(UInt64(port), at: out + (at &+ 1))
+            out[at] = UInt8(ascii: "\"")
+            at &+= 1
+        }
+
+        @inline(__always)
+        mutating func timestamp(_ name: StaticString, _ value: Timestamp) {
+            key(name)
+            out[at] = UInt8(ascii: "\"")
+            at &+= 1 &+ value.storeRFC3339(fractionDigits: 6, at: out + (at &+ 1))
+            out[at] = UInt8(ascii: "\"")
+            at &+= 1
+        }
+
+        /// Colon-separated or compact hex of a few bytes (a hardware address: 16 at most).
+        @inline(__always)
+        mutating func hex(_ name: StaticString, _ data: UnsafeRawBufferPointer, colons: Bool) {
+            key(name)
+            out[at] = UInt8(ascii: "\"")
+            at &+= 1
+            let pairs = JSONLine.hexPairs
+            for (index, byte) in data.enumerated() {
+                if colons, index > 0 { out[at] = UInt8(ascii: ":"); at &+= 1 }
+                UnsafeMutableRawPointer(out + at).storeBytes(of: pairs[Int(byte)], as: UInt16.self)
+                at &+= 2
+            }
+            out[at] = UInt8(ascii: "\"")
+            at &+= 1
+        }
+
+        /// "0x%08x".
+        @inline(__always)
+        mutating func hex32(_ name: StaticString, _ value: UInt32) {
+            key(name)
+            out[at] = UInt8(ascii: "\""); out[at &+ 1] = UInt8(ascii: "0"); out[at &+ 2] = UInt8(ascii: "x")
+            for index in 0..<8 {
+                out[at &+ 3 &+ index] = Hex.digit(UInt8(truncatingIfNeeded: value >> UInt32(28 &- 4 &* index)) & 0xF)
+            }
+            out[at &+ 11] = UInt8(ascii: "\"")
+            at &+= 12
+        }
+
+        /// "0a:1b:2c:3d:4e:5f", or null.
+        @inline(__always)
+        mutating func mac(_ name: StaticString, _ value: MACAddress?) {
+            key(name)
+            guard let value else {
+                for index in 0..<4 { out[at &+ index] = ("null" as StaticString).utf8Start[index] }
+                at &+= 4
+                return
+            }
+            out[at] = UInt8(ascii: "\"")
+            for index in 0..<6 {
+                let byte = UInt8(truncatingIfNeeded: value.rawValue >> UInt64(40 &- 8 &* index))
+                out[at &+ 1 &+ 3 &* index] = Hex.digit(byte >> 4); out[at &+ 2 &+ 3 &* index] = Hex.digit(byte & 0xF)
+                out[at &+ 3 &+ 3 &* index] = index < 5 ? UInt8(ascii: ":") : UInt8(ascii: "\"")
+            }
+            at &+= 19
+        }
+    }
+
     /// Fields prepared once as JSON text (`"code":53,"name":"…"`), inside the current object; `endsWithKey` when the
     /// text ends with a key whose value comes next.
     mutating func fields(_ text: UnsafeBufferPointer<UInt8>, endsWithKey: Bool = false) {
@@ -147,7 +268,7 @@ struct JSONLine {
 
     /// The two hex digits of each byte value, as they lie in memory: one store a byte. Made once and never freed (a
     /// pointer: reading it retains nothing; written only by its initializer, so shared safely).
-    nonisolated(unsafe) private static let hexPairs: UnsafePointer<UInt16> = {
+    nonisolated(unsafe) fileprivate static let hexPairs: UnsafePointer<UInt16> = {
         let table = UnsafeMutablePointer<UInt16>.allocate(capacity: 256)
         for byte in 0..<256 {
             table[byte] = (UInt16(Hex.digit(UInt8(byte >> 4))) | UInt16(Hex.digit(UInt8(byte & 0xF))) << 8).littleEndian
@@ -232,7 +353,7 @@ struct JSONLine {
     /// Stores "a.b.c.d" at `out` (room for 16: each octet is stored as four bytes, the last overwritten or past the
     /// end); returns its length.
     @inline(__always)
-    private static func store(_ value: IPv4Address, at out: UnsafeMutablePointer<UInt8>) -> Int {
+    fileprivate static func store(_ value: IPv4Address, at out: UnsafeMutablePointer<UInt8>) -> Int {
         let octets = Self.octets
         var at = 0
         for index in 0..<4 {
@@ -246,7 +367,7 @@ struct JSONLine {
 
     /// Stores the decimal digits of `value` at `out` (room for 20); returns how many.
     @inline(__always)
-    private static func store(_ value: UInt64, at out: UnsafeMutablePointer<UInt8>) -> Int {
+    fileprivate static func store(_ value: UInt64, at out: UnsafeMutablePointer<UInt8>) -> Int {
         if value < 10 { out[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value); return 1 }
         if value < 100 {
             out[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 10)

@@ -60,12 +60,15 @@ extension MessageContext {
     func jsonLine(in buffer: ByteBuffer? = nil) -> JSONLine {
         var json = buffer.map { JSONLine(event: "message", buffer: $0) } ?? JSONLine(event: "message")
         json.field("file", file)
-        json.field("frame", frame)
-        json.key("time"); json.timestamp(time)
-        json.key("src"); json.endpoint(record.ip.source, record.sourcePort)
-        json.key("dst"); json.endpoint(record.ip.destination, record.destinationPort)
-        json.key("eth_src"); json.mac(link.source)
-        json.key("eth_dst"); json.mac(link.destination)
+        // Keys, 20 digits, a stamp (48), two endpoints (21 each), two MACs (17 each) and a VLAN: under 256 bytes.
+        json.fixedFields(maximumLength: 256) { fields in
+            fields.number("frame", UInt64(clamping: frame))
+            fields.timestamp("time", time)
+            fields.endpoint("src", record.ip.source, record.sourcePort)
+            fields.endpoint("dst", record.ip.destination, record.destinationPort)
+            fields.mac("eth_src", link.source)
+            fields.mac("eth_dst", link.destination)
+        }
         json.field("vlan", link.vlans.first.map { Int($0) })
         if link.vlans.count > 1 {
             json.beginArray("vlans")
@@ -75,19 +78,22 @@ extension MessageContext {
         if record.reassembled { json.field("reassembled", true) }
         if let message = record.view {
             json.beginObject("dhcp")
-            json.field("op", Int(message.op))
-            json.field("htype", Int(message.htype))
-            json.field("hlen", Int(message.hlen))
-            json.field("hops", Int(message.hops))
-            json.key("xid"); json.hex32(message.xid)
-            json.field("secs", Int(message.secs))
-            json.field("flags", Int(message.flags))
-            json.field("broadcast", message.isBroadcast)
-            json.key("ciaddr"); json.address(message.clientAddress)
-            json.key("yiaddr"); json.address(message.yourAddress)
-            json.key("siaddr"); json.address(message.serverAddress)
-            json.key("giaddr"); json.address(message.relayAddress)
-            json.key("chaddr"); json.hex(message.hardwareAddress, colons: true)
+            // Keys (about 110 bytes), eight numbers, four addresses (17 each) and chaddr (16 bytes: 50): under 320.
+            json.fixedFields(maximumLength: 320) { fields in
+                fields.number("op", UInt64(message.op))
+                fields.number("htype", UInt64(message.htype))
+                fields.number("hlen", UInt64(message.hlen))
+                fields.number("hops", UInt64(message.hops))
+                fields.hex32("xid", message.xid)
+                fields.number("secs", UInt64(message.secs))
+                fields.number("flags", UInt64(message.flags))
+                fields.bool("broadcast", message.isBroadcast)
+                fields.address("ciaddr", message.clientAddress)
+                fields.address("yiaddr", message.yourAddress)
+                fields.address("siaddr", message.serverAddress)
+                fields.address("giaddr", message.relayAddress)
+                fields.hex("chaddr", message.hardwareAddress, colons: true)
+            }
             json.field("sname", message.snameText)
             json.field("file", message.fileText)
             json.field("type", message.typeName)
