@@ -264,13 +264,13 @@ public struct DHCPAnalyzer {
 
     /// Replaces `stored` with `data` when sent and different: the bytes are copied only when they change.
     private static func keep(_ data: UnsafeRawBufferPointer?, in stored: inout [UInt8]?) {
-        guard let data, stored.map({ !$0.elementsEqual(data) }) ?? true else { return }
+        guard let data, stored.map({ stored in !stored.withUnsafeBytes { $0.elementsEqual(data) } }) ?? true else { return }
         stored = Array(data)
     }
 
     /// The host name (option 12) when sent and different from `stored`, which is decoded again only then.
     private static func keepHostName(of message: DHCPMessageView, in stored: inout String?) {
-        guard let data = message.optionData(.hostName), stored.map({ !$0.utf8.elementsEqual(data) }) ?? true,
+        guard let data = message.optionData(.hostName), stored.map({ !$0.hasUTF8(data) }) ?? true,
               let name = message.hostName else { return }
         stored = name
     }
@@ -703,7 +703,7 @@ public struct DHCPAnalyzer {
     /// same): a copy per lease would be the largest part of a lease table.
     private mutating func internedDomain(_ message: DHCPMessageView) -> String? {
         guard let data = message.optionData(.domainName) else { return nil }
-        if let last = lastDomain, last.utf8.elementsEqual(data) { return last }
+        if let last = lastDomain, last.hasUTF8(data) { return last }
         lastDomain = message.text(.domainName)
         return lastDomain
     }
@@ -950,4 +950,12 @@ public struct DHCPAnalyzer {
 extension DHCPAnalyzer.ClientRecord {
     /// A client first seen at `time`, its state unknown (also what holds a record's place while it is taken out).
     init(_ time: Timestamp) { self.init(machine: DHCPClientStateMachine(state: .unknown), lastSeen: time) }
+}
+
+extension String {
+    /// Whether the string's UTF-8 is exactly `bytes`: compared as bytes in place (a native string lends its storage),
+    /// not character by character through the UTF-8 view.
+    func hasUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        utf8.withContiguousStorageIfAvailable { UnsafeRawBufferPointer($0).elementsEqual(bytes) } ?? utf8.elementsEqual(bytes)
+    }
 }
