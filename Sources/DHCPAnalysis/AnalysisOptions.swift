@@ -14,6 +14,10 @@ public struct AnalysisOptions: Sendable {
     public var maximumHops = 16
     /// Two legs of one relayed message (client side and server side) arrive within this many seconds.
     public var relayLegWindow = 1.0
+    /// Whether each change of a client's state is handed over as a `transition` event. Without them the changes are
+    /// still counted per client: a caller that prints neither the events nor the steps (analyse's report) saves making
+    /// three of them for every exchange.
+    public var transitionEvents = true
 
     public init() {}
 }

@@ -771,6 +771,7 @@ public struct DHCPAnalyzer {
         }
         for step in steps where step.from != step.to {
             client.transitions += 1
+            guard options.transitionEvents else { continue }
             events.append(.transition(TransitionReport(client: key, clientID: client.clientID, transition: step,
                                                        frame: observed.frame, inRFC: inRFC)))
         }

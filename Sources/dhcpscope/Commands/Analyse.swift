@@ -62,10 +62,12 @@ struct Analyse: ParsableCommand {
         limits.apply(to: &options)
         options.timerTolerance = timerTolerance
         options.expectation = try expect.expectation()
+        let json = output.json, verbose = output.verbose, report = leases == nil && !ladder
+        // Transition events are made only for what prints them (JSON, -v's steps, the SVG's arrows).
+        options.transitionEvents = json || (verbose && report) || svg != nil
         var analyzer = DHCPAnalyzer(options: options)
         let messageFilter = try filters.messageFilter()
         let stdout = OutputStream.standardOutput(flushEachLine: input.files.contains("-"))
-        let json = output.json, verbose = output.verbose, report = leases == nil && !ladder
         var captureProblems = 0
         var printer: AnalysisPrinter?
         let reportError = { (error: CaptureError) in
