@@ -62,7 +62,8 @@ struct Analyse: ParsableCommand {
         limits.apply(to: &options)
         options.timerTolerance = timerTolerance
         options.expectation = try expect.expectation()
-        let json = output.json, verbose = output.verbose, report = leases == nil && !ladder
+        // Read once: a property wrapper's getter costs hundreds of instructions, too much for every message.
+        let json = output.json, verbose = output.verbose, ladder = self.ladder, report = leases == nil && !ladder
         // Transition events are made only for what prints them (JSON, -v's steps, the SVG's arrows).
         options.transitionEvents = json || (verbose && report) || svg != nil
         var analyzer = DHCPAnalyzer(options: options)
