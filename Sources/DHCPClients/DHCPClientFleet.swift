@@ -59,8 +59,8 @@ public final class DHCPClientFleet {
                 vlan: UInt16? = nil) {
         self.socket = socket
         self.vlan = vlan
-        var random = DHCPRandom(seed: seed)
-        clients = settings.map { DHCPClient(settings: $0, random: DHCPRandom(seed: random.next())) }
+        var random = SplitMix64(seed: seed)
+        clients = settings.map { DHCPClient(settings: $0, random: SplitMix64(seed: random.next())) }
         serverMAC = Array(repeating: nil, count: settings.count)
         scheduled = Array(repeating: nil, count: settings.count)
         self.addressCheckWait = addressCheckWait
@@ -95,7 +95,7 @@ public final class DHCPClientFleet {
     /// released, and its timers dropped. Perf does this to an exchange it has given up on.
     public func reset(_ index: Int) {
         if let lease = clients[index].lease, held[lease.address] == index { held[lease.address] = nil }
-        clients[index] = DHCPClient(settings: clients[index].settings, random: DHCPRandom(seed: clients[index].random.next()))
+        clients[index] = DHCPClient(settings: clients[index].settings, random: SplitMix64(seed: clients[index].random.next()))
         scheduled[index] = nil
     }
 

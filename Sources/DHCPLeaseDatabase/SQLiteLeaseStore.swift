@@ -185,7 +185,7 @@ public struct DHCPDurableServer {
     public private(set) var server: DHCPServer<SQLiteLeaseStore>
     public var store: SQLiteLeaseStore { server.store }
 
-    public init(configuration: DHCPServerConfiguration, store: SQLiteLeaseStore, random: DHCPRandom = DHCPRandom(seed: 0)) {
+    public init(configuration: DHCPServerConfiguration, store: SQLiteLeaseStore, random: SplitMix64 = SplitMix64(seed: 0)) {
         server = DHCPServer(configuration: configuration, store: store, random: random)
     }
 

@@ -87,7 +87,7 @@ struct PCAPFileReaderTests {
     @Test("Same frames and the same end as libpcap, for every kind of classic file and odd record",
           arguments: 0..<48)
     func sameAsLibpcap(seed: Int) throws {
-        var random = SeededRandom(seed: UInt64(seed) &+ 0x9E37_79B9)
+        var random = SplitMix64(seed: UInt64(seed) &+ 0x9E37_79B9)
         let magics: [UInt32] = [0xA1B2_C3D4, 0xA1B2_3C4D]
         let snaplens: [UInt32] = [0, 64, 200, 262_144, 300_000]
         var records = [(caplen: UInt32, wire: UInt32, fill: UInt8)]()
@@ -115,18 +115,5 @@ struct PCAPFileReaderTests {
             #expect((read.error == nil) == (expected.error == nil), "seed \(seed): \(read.error ?? "-") / \(expected.error ?? "-")")
             if let error = expected.error { #expect(read.error?.contains(error) == true, "\(read.error ?? "no error") / \(error)") }
         }
-    }
-}
-
-/// splitmix64: the same files on every run.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -15,7 +15,7 @@ struct SimulatedLink {
     var offline: Set<Int> = []
 
     init(_ settings: DHCPClientSettings, servers: [DHCPServer<DHCPMemoryLeaseStore>] = [makeServer()], seed: UInt64 = 7) {
-        client = DHCPClient(settings: settings, random: DHCPRandom(seed: seed))
+        client = DHCPClient(settings: settings, random: SplitMix64(seed: seed))
         self.servers = servers
     }
 
@@ -292,7 +292,7 @@ struct ClientTests {
 
     @Test("Replies for another client, another xid, or without a server identifier: a problem, and the client goes on")
     func badReplies() throws {
-        var client = DHCPClient(settings: settings(), random: DHCPRandom(seed: 1))
+        var client = DHCPClient(settings: settings(), random: SplitMix64(seed: 1))
         let discover = try #require(client.start(now: 0).compactMap { if case .send(let m, _) = $0 { m } else { nil } }.first)
         func offer(xid: UInt32, mac: MACAddress, server: IPv4Address?) -> DHCPMessage {
             var options = [DHCPOption(.messageType, [2]), DHCPOption(.leaseTime, [0, 0, 14, 16])]
@@ -323,7 +323,7 @@ struct ClientTests {
     func probes() throws {
         let address = IPv4Address(198, 18, 0, 150), server = IPv4Address(198, 18, 0, 99)
         func first(_ probe: DHCPProbe) -> (DHCPMessage, DHCPClientState) {
-            var client = DHCPClient(settings: settings(), random: DHCPRandom(seed: 3))
+            var client = DHCPClient(settings: settings(), random: SplitMix64(seed: 3))
             let sent = client.probe(probe, now: 0).compactMap { if case .send(let m, _) = $0 { m } else { nil } }
             return (sent[0], client.state)
         }

@@ -525,7 +525,7 @@ struct ServerFaultTests {
         #expect(dropped.sent.isEmpty && dropped.problems(.fault).count == 1)
 
         func answered(seed: UInt64) -> Int {
-            var server = DHCPServer(configuration: makeConfiguration { $0.faults.dropPercentage = 30 }, random: DHCPRandom(seed: seed))
+            var server = DHCPServer(configuration: makeConfiguration { $0.faults.dropPercentage = 30 }, random: SplitMix64(seed: seed))
             return (0..<200).filter { !server.handle(TestClient($0).discover(), from: onLAN, now: 0).sent.isEmpty }.count
         }
         #expect(answered(seed: 7) == answered(seed: 7))
@@ -768,7 +768,7 @@ struct ServerLimitTests {
     @Test("Random mutations of valid messages never trap")
     func fuzz() {
         var server = makeServer(pool: 100...110)
-        var random = DHCPRandom(seed: 42)
+        var random = SplitMix64(seed: 42)
         let client = TestClient(1)
         let seeds = [client.discover(requested: address(105)), client.request(address: address(100)), client.initReboot(address(100)),
                      client.extend(address(100)), client.decline(address(100)), client.release(address(100)),

@@ -17,7 +17,7 @@ public struct DHCPClient: Sendable {
     public private(set) var xid: UInt32 = 0
     /// When the first message of the current exchange was sent (secs counts from here).
     public private(set) var exchangeStarted: Double = 0
-    public var random: DHCPRandom
+    public var random: SplitMix64
 
     public var state: DHCPClientState { machine.state }
 
@@ -39,7 +39,7 @@ public struct DHCPClient: Sendable {
     var consecutiveNaks = 0
     var informAddress: IPv4Address?
 
-    public init(settings: DHCPClientSettings, random: DHCPRandom) {
+    public init(settings: DHCPClientSettings, random: SplitMix64) {
         self.settings = settings
         self.random = random
     }

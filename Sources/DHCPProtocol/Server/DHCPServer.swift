@@ -14,7 +14,7 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
     public private(set) var configuration: DHCPServerConfiguration
     public private(set) var store: Store
     /// The random source of the drop fault.
-    public var random: DHCPRandom
+    public var random: SplitMix64
 
     var holds = DHCPOfferHolds()
     var limiter: DHCPAllocationLimiter?
@@ -25,7 +25,7 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
     /// Per subnet: the reserved addresses.
     let reserved: [Set<IPv4Address>]
 
-    public init(configuration: DHCPServerConfiguration, store: Store, random: DHCPRandom = DHCPRandom(seed: 0)) {
+    public init(configuration: DHCPServerConfiguration, store: Store, random: SplitMix64 = SplitMix64(seed: 0)) {
         self.configuration = configuration
         self.store = store
         self.random = random
@@ -619,7 +619,7 @@ extension DHCPServer: Sendable where Store: Sendable {}
 
 extension DHCPServer where Store == DHCPMemoryLeaseStore {
     /// A server with an in-memory lease store.
-    public init(configuration: DHCPServerConfiguration, random: DHCPRandom = DHCPRandom(seed: 0)) {
+    public init(configuration: DHCPServerConfiguration, random: SplitMix64 = SplitMix64(seed: 0)) {
         self.init(configuration: configuration, store: DHCPMemoryLeaseStore(), random: random)
     }
 }

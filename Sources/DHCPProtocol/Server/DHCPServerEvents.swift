@@ -143,22 +143,6 @@ public enum DHCPServerMessageKind: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// A small deterministic random source (SplitMix64) for the drop fault: tests seed it, the I/O layer seeds it
-/// from the system generator.
-public struct DHCPRandom: RandomNumberGenerator, Hashable, Sendable {
-    public var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// An address offered and held for a client until `expires`.
 public struct DHCPOfferHold: Hashable, Sendable {
     public var address: IPv4Address

@@ -166,7 +166,7 @@ struct MockClient: ParsableCommand {
         // made from the interface's, the same every run (so that --lease-file finds them again).
         let first = mac.flatMap { MACAddress($0) }
             ?? (clients == 1 ? interfaceMAC : MACAddress(rawValue: 0x0600_0000_0001 | (interfaceMAC.rawValue & 0xFF_FFFF) << 16))
-        var random = DHCPRandom(seed: UInt64(truncatingIfNeeded: Int(getpid())) ^ UInt64(RoleClock.process.now() * 1e6))
+        var random = SplitMix64(seed: UInt64(truncatingIfNeeded: Int(getpid())) ^ UInt64(RoleClock.process.now() * 1e6))
         let all = try settings(first: first)
         let fleet: DHCPClientFleet
         let recorder: MessageRecorder

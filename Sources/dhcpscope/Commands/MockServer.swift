@@ -197,7 +197,7 @@ struct MockServer: ParsableCommand {
         do {
             let events = json && verbose ? MessageEvents(interface: interface, output: output) : nil
             let recorder = try MessageRecorder(path: write, tapping: [network], onFrame: events?.frame)
-            let random = DHCPRandom(seed: UInt64(truncatingIfNeeded: Int(getpid())))
+            let random = SplitMix64(seed: UInt64(truncatingIfNeeded: Int(getpid())))
             let engine = if let leaseDb {
                 ServerEngine(DHCPDurableServer(configuration: configuration, store: try SQLiteLeaseStore(path: leaseDb), random: random))
             } else {
