@@ -31,8 +31,14 @@ struct RenderedOption {
 }
 
 extension MessageContext {
-    var source: String { "\(record.ip.source):\(record.sourcePort)" }
-    var destination: String { "\(record.ip.destination):\(record.destinationPort)" }
+    var source: String { Self.endpoint(record.ip.source, record.sourcePort) }
+    var destination: String { Self.endpoint(record.ip.destination, record.destinationPort) }
+
+    private static func endpoint(_ address: IPv4Address, _ port: UInt16) -> String {
+        var text = [UInt8]()
+        appendEndpoint(address, port, to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
 
     /// The diagnostics of the message, with a framing warning first when there was one.
     var problems: [(code: String, offset: Int, text: String, severity: String)] {
@@ -158,23 +164,55 @@ extension MessageContext {
 
     /// One line: time, addresses, type, xid, chaddr, the addresses that are set, the key options.
     func textLine() -> String {
-        var line = "\(time) \(source) > \(destination)"
-        if let vlan = link.vlans.first { line += " vlan \(vlan)" }
+        var line = [UInt8]()
+        appendTextLine(to: &line)
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// The one-line form, appended as UTF-8 piece by piece (no String for each piece: appending Strings was a third
+    /// of the line's cost).
+    func appendTextLine(to line: inout [UInt8]) {
+        time.appendRFC3339(fractionDigits: 6, to: &line)
+        line.append(UInt8(ascii: " "))
+        Self.appendEndpoint(record.ip.source, record.sourcePort, to: &line)
+        line.append(contentsOf: " > ".utf8)
+        Self.appendEndpoint(record.ip.destination, record.destinationPort, to: &line)
+        if let vlan = link.vlans.first { line.append(contentsOf: " vlan \(vlan)".utf8) }
         guard let message = record.view else {
-            return line + " MALFORMED " + problems.map { "[\($0.code): \($0.text)]" }.joined(separator: " ")
+            line.append(contentsOf: " MALFORMED ".utf8)
+            line.append(contentsOf: problems.map { "[\($0.code): \($0.text)]" }.joined(separator: " ").utf8)
+            return
         }
-        line += " \(message.typeName) xid=\(Hex.xid(message.xid)) chaddr=\(Hex.colonSeparated(message.hardwareAddress))"
+        line.append(UInt8(ascii: " "))
+        line.append(contentsOf: message.typeName.utf8)
+        line.append(contentsOf: " xid=".utf8)
+        Hex.appendXID(message.xid, to: &line)
+        line.append(contentsOf: " chaddr=".utf8)
+        Hex.appendColonSeparated(message.hardwareAddress, to: &line)
         for (name, address) in [("ciaddr", message.clientAddress), ("yiaddr", message.yourAddress),
                                 ("siaddr", message.serverAddress), ("giaddr", message.relayAddress)] where address != .any {
-            line += " \(name)=\(address)"
+            line.append(UInt8(ascii: " "))
+            line.append(contentsOf: name.utf8)
+            line.append(UInt8(ascii: "="))
+            address.appendDottedQuad(to: &line)
         }
         // Only these options are decoded, each found in the view's index.
         for (code, label) in Self.keyOptions {
             guard let value = message.value(code) else { continue }
-            line += " \(label)=\(Self.text(value, of: code))"
+            line.append(UInt8(ascii: " "))
+            line.append(contentsOf: label.utf8)
+            line.append(UInt8(ascii: "="))
+            line.append(contentsOf: Self.text(value, of: code).utf8)
         }
-        for problem in problems where problem.severity != "info" { line += " [\(problem.code): \(problem.text)]" }
-        return line
+        for problem in problems where problem.severity != "info" {
+            line.append(contentsOf: " [\(problem.code): \(problem.text)]".utf8)
+        }
+    }
+
+    private static func appendEndpoint(_ address: IPv4Address, _ port: UInt16, to line: inout [UInt8]) {
+        address.appendDottedQuad(to: &line)
+        line.append(UInt8(ascii: ":"))
+        line.append(contentsOf: String(port).utf8)
     }
 
     /// The options the one-line form shows, in its order.
@@ -283,7 +321,7 @@ enum MessageFormat: Sendable {
             var line = context.jsonLine(in: scratch)
             line.finish { out.append(contentsOf: $0) }
         case .verbose: out.append(contentsOf: context.verboseText().utf8)
-        case .text: out.append(contentsOf: context.textLine().utf8)
+        case .text: context.appendTextLine(to: &out)
         }
     }
 }
