@@ -31,16 +31,22 @@ struct JSONLine {
         field("event", event)
     }
 
+    @inline(__always)
     mutating func beginObject() { separator(); bytes.append(UInt8(ascii: "{")); open() }
+    @inline(__always)
     mutating func endObject() { bytes.append(UInt8(ascii: "}")); close() }
+    @inline(__always)
     mutating func beginArray() { separator(); bytes.append(UInt8(ascii: "[")); open() }
+    @inline(__always)
     mutating func endArray() { bytes.append(UInt8(ascii: "]")); close() }
 
+    @inline(__always)
     private mutating func open() {
         depth += 1
         commas &= ~(1 << UInt64(depth & 63))
     }
 
+    @inline(__always)
     private mutating func close() {
         depth -= 1
         markValue()
@@ -146,7 +152,7 @@ struct JSONLine {
             at &+= 1
         }
 
-        /// Colon-separated or compact hex of a few bytes (a hardware address: 16 at most).
+        /// Colon-separated or compact hex: two bytes of room a byte, three with colons.
         @inline(__always)
         mutating func hex(_ name: StaticString, _ data: UnsafeRawBufferPointer, colons: Bool) {
             key(name)
@@ -193,12 +199,11 @@ struct JSONLine {
         }
     }
 
-    /// Fields prepared once as JSON text (`"code":53,"name":"…"`), inside the current object; `endsWithKey` when the
-    /// text ends with a key whose value comes next.
-    mutating func fields(_ text: UnsafeBufferPointer<UInt8>, endsWithKey: Bool = false) {
+    /// Fields prepared once as JSON text (`"code":53,"name":"…"`), inside the current object.
+    mutating func fields(_ text: UnsafeBufferPointer<UInt8>) {
         separator()
         bytes.append(contentsOf: text)
-        if endsWithKey { commas &= ~(1 << UInt64(depth & 63)) } else { markValue() }
+        markValue()
     }
 
     /// A key made at run time (a message type, a problem code): escaped as any string.

@@ -52,14 +52,27 @@ extension MessageContext {
 
     // MARK: JSON
 
-    /// `"code":N,"name":"…","length":` of every option code, written once: the start of each option of a message
-    /// event.
-    private static let optionHeads: [[UInt8]] = (0...255).map { code in
-        JSONLine.fragment { json in
-            json.field("code", code)
-            json.field("name", DHCPOptionCode(UInt8(code)).name)
-            json.key("length")
+    /// `"code":N,"name":"…"` of every option code, written once, one after another in one block: the start of each
+    /// option of a message event. Pointers that are never freed nor written again (reading them retains nothing).
+    nonisolated(unsafe) private static let optionHeads: (text: UnsafePointer<UInt8>, ends: UnsafePointer<Int>) = {
+        var text = [UInt8]()
+        let ends = UnsafeMutablePointer<Int>.allocate(capacity: 256)
+        for code in 0...255 {
+            text += JSONLine.fragment { json in
+                json.field("code", code)
+                json.field("name", DHCPOptionCode(UInt8(code)).name)
+            }
+            ends[code] = text.count
         }
+        let block = UnsafeMutablePointer<UInt8>.allocate(capacity: text.count)
+        block.initialize(from: text, count: text.count)
+        return (UnsafePointer(block), UnsafePointer(ends))
+    }()
+
+    private static func optionHead(_ code: DHCPOptionCode) -> UnsafeBufferPointer<UInt8> {
+        let heads = optionHeads, index = Int(code.rawValue)
+        let start = index == 0 ? 0 : heads.ends[index - 1]
+        return UnsafeBufferPointer(start: heads.text + start, count: heads.ends[index] - start)
     }
 
     /// The `message` event, built in `buffer` when one is given (a renderer of many lines reuses one).
@@ -110,16 +123,18 @@ extension MessageContext {
             scratch.reserveCapacity(message.bytes.count)
             message.forEachOption { code, data, instances, location in
                 json.beginObject()
-                Self.optionHeads[Int(code.rawValue)].withUnsafeBufferPointer { json.fields($0, endsWithKey: true) }
-                json.number(data.count)
-                json.key("hex"); json.hex(data, colons: false)
+                json.fields(Self.optionHead(code))
+                // Keys, a length of up to 20 digits and two hex digits a byte.
+                json.fixedFields(maximumLength: 2 * data.count + 48) { fields in
+                    fields.number("length", UInt64(data.count))
+                    fields.hex("hex", data, colons: false)
+                }
                 json.key("value")
                 var valueError: String?
                 if let shape = DHCPOptionTable.definition(for: code)?.shape {
                     // Written as it is decoded; a value that turns out malformed is taken back and is null.
                     let mark = json.mark
-                    scratch.removeAll(keepingCapacity: true)
-                    scratch.append(contentsOf: data)
+                    scratch.replaceSubrange(scratch.indices, with: data)
                     do throws(DHCPValueError) { try shape.decode(scratch, into: &json) } catch {
                         json.rollback(to: mark)
                         json.null()
