@@ -47,8 +47,10 @@ final class PCAPRecordBlocks {
         case 0x4D3C_B2A1: swapped = true; microseconds = false
         default: close(descriptor); return nil
         }
-        guard (swapped ? major.byteSwapped : major) == 2, (swapped ? minor.byteSwapped : minor) == 4, snapshot > 0,
-              lseek(descriptor, 24, SEEK_SET) == 24 else {
+        // Snapshots past libpcap's usual maximum (link types such as D-Bus allow 128 MiB) are left to libpcap: the
+        // block must hold a whole record.
+        guard (swapped ? major.byteSwapped : major) == 2, (swapped ? minor.byteSwapped : minor) == 4,
+              snapshot > 0, snapshot <= 262_144, lseek(descriptor, 24, SEEK_SET) == 24 else {
             close(descriptor)
             return nil
         }
