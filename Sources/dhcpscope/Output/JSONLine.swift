@@ -126,10 +126,7 @@ struct JSONLine {
         @inline(__always)
         mutating func address(_ name: StaticString, _ value: IPv4Address) {
             key(name)
-            out[at] = UInt8(ascii: "\"")
-            at &+= 1 &+ JSONLine.store(value, at: out + (at &+ 1))
-            out[at] = UInt8(ascii: "\"")
-            at &+= 1
+            at &+= JSONLine.storeQuoted(value, at: out + at)
         }
 
         @inline(__always)
@@ -156,28 +153,14 @@ struct JSONLine {
         @inline(__always)
         mutating func hex(_ name: StaticString, _ data: UnsafeRawBufferPointer, colons: Bool) {
             key(name)
-            out[at] = UInt8(ascii: "\"")
-            at &+= 1
-            let pairs = JSONLine.hexPairs
-            for (index, byte) in data.enumerated() {
-                if colons, index > 0 { out[at] = UInt8(ascii: ":"); at &+= 1 }
-                UnsafeMutableRawPointer(out + at).storeBytes(of: pairs[Int(byte)], as: UInt16.self)
-                at &+= 2
-            }
-            out[at] = UInt8(ascii: "\"")
-            at &+= 1
+            at &+= JSONLine.storeQuotedHex(data, colons: colons, at: out + at)
         }
 
         /// "0x%08x".
         @inline(__always)
         mutating func hex32(_ name: StaticString, _ value: UInt32) {
             key(name)
-            out[at] = UInt8(ascii: "\""); out[at &+ 1] = UInt8(ascii: "0"); out[at &+ 2] = UInt8(ascii: "x")
-            for index in 0..<8 {
-                out[at &+ 3 &+ index] = Hex.digit(UInt8(truncatingIfNeeded: value >> UInt32(28 &- 4 &* index)) & 0xF)
-            }
-            out[at &+ 11] = UInt8(ascii: "\"")
-            at &+= 12
+            at &+= JSONLine.storeQuotedHex32(value, at: out + at)
         }
 
         /// "0a:1b:2c:3d:4e:5f", or null.
@@ -189,13 +172,7 @@ struct JSONLine {
                 at &+= 4
                 return
             }
-            out[at] = UInt8(ascii: "\"")
-            for index in 0..<6 {
-                let byte = UInt8(truncatingIfNeeded: value.rawValue >> UInt64(40 &- 8 &* index))
-                out[at &+ 1 &+ 3 &* index] = Hex.digit(byte >> 4); out[at &+ 2 &+ 3 &* index] = Hex.digit(byte & 0xF)
-                out[at &+ 3 &+ 3 &* index] = index < 5 ? UInt8(ascii: ":") : UInt8(ascii: "\"")
-            }
-            at &+= 19
+            at &+= JSONLine.storeQuoted(value, at: out + at)
         }
     }
 
@@ -248,32 +225,13 @@ struct JSONLine {
     /// "a.b.c.d", written without building a String.
     mutating func address(_ value: IPv4Address) {
         separator()
-        bytes.write(upTo: 17) { out in
-            out[0] = UInt8(ascii: "\"")
-            let at = 1 &+ Self.store(value, at: out + 1)
-            out[at] = UInt8(ascii: "\"")
-            return at &+ 1
-        }
-        markValue()
-    }
-
-    /// "a.b.c.d:port".
-    mutating func endpoint(_ address: IPv4Address, _ port: UInt16) {
-        separator()
-        bytes.write(upTo: 23) { out in
-            out[0] = UInt8(ascii: "\"")
-            var at = 1 &+ Self.store(address, at: out + 1)
-            out[at] = UInt8(ascii: ":")
-            at &+= 1 &+ Self.store(UInt64(port), at: out + (at &+ 1))
-            out[at] = UInt8(ascii: "\"")
-            return at &+ 1
-        }
+        bytes.write(upTo: 17) { Self.storeQuoted(value, at: $0) }
         markValue()
     }
 
     /// The two hex digits of each byte value, as they lie in memory: one store a byte. Made once and never freed (a
     /// pointer: reading it retains nothing; written only by its initializer, so shared safely).
-    nonisolated(unsafe) fileprivate static let hexPairs: UnsafePointer<UInt16> = {
+    nonisolated(unsafe) private static let hexPairs: UnsafePointer<UInt16> = {
         let table = UnsafeMutablePointer<UInt16>.allocate(capacity: 256)
         for byte in 0..<256 {
             table[byte] = (UInt16(Hex.digit(UInt8(byte >> 4))) | UInt16(Hex.digit(UInt8(byte & 0xF))) << 8).littleEndian
@@ -296,63 +254,72 @@ struct JSONLine {
     /// Hex digits of `data`, colon-separated or compact.
     mutating func hex(_ data: some Collection<UInt8>, colons: Bool) {
         separator()
-        let pairs = Self.hexPairs
         // Room for all of it at once: three bytes a byte at most, and the quotes.
-        bytes.write(upTo: 3 &* data.count &+ 2) { out in
-            out[0] = UInt8(ascii: "\"")
-            var at = 1
-            for byte in data {
-                if colons, at > 1 { out[at] = UInt8(ascii: ":"); at &+= 1 }
-                UnsafeMutableRawPointer(out + at).storeBytes(of: pairs[Int(byte)], as: UInt16.self)
-                at &+= 2
-            }
-            out[at] = UInt8(ascii: "\"")
-            return at &+ 1
-        }
-        markValue()
-    }
-
-    /// The time as `Timestamp.description` writes it (RFC 3339, microseconds), without a String in between.
-    mutating func timestamp(_ value: Timestamp) {
-        separator()
-        bytes.write(upTo: Timestamp.maximumRFC3339Length &+ 2) { out in
-            out[0] = UInt8(ascii: "\"")
-            let count = value.storeRFC3339(fractionDigits: 6, at: out + 1)
-            out[count &+ 1] = UInt8(ascii: "\"")
-            return count &+ 2
-        }
+        bytes.write(upTo: 3 &* data.count &+ 2) { Self.storeQuotedHex(data, colons: colons, at: $0) }
         markValue()
     }
 
     /// "0x%08x".
     mutating func hex32(_ value: UInt32) {
         separator()
-        bytes.write(upTo: 12) { out in
-            out[0] = UInt8(ascii: "\""); out[1] = UInt8(ascii: "0"); out[2] = UInt8(ascii: "x")
-            for index in 0..<8 { out[3 &+ index] = Hex.digit(UInt8(truncatingIfNeeded: value >> UInt32(28 &- 4 &* index)) & 0xF) }
-            out[11] = UInt8(ascii: "\"")
-            return 12
-        }
+        bytes.write(upTo: 12) { Self.storeQuotedHex32(value, at: $0) }
         markValue()
     }
 
     /// A MAC address, "0a:1b:2c:3d:4e:5f", or null.
     mutating func mac(_ value: MACAddress?) {
         separator()
-        if let value {
-            bytes.write(upTo: 19) { out in
-                out[0] = UInt8(ascii: "\"")
-                for index in 0..<6 {
-                    let byte = UInt8(truncatingIfNeeded: value.rawValue >> UInt64(40 &- 8 &* index))
-                    out[1 &+ 3 &* index] = Hex.digit(byte >> 4); out[2 &+ 3 &* index] = Hex.digit(byte & 0xF)
-                    out[3 &+ 3 &* index] = index < 5 ? UInt8(ascii: ":") : UInt8(ascii: "\"")
-                }
-                return 19
-            }
-        } else {
-            bytes.append(contentsOf: "null")
-        }
+        if let value { bytes.write(upTo: 19) { Self.storeQuoted(value, at: $0) } } else { bytes.append(contentsOf: "null") }
         markValue()
+    }
+
+    // The stores behind both the single values and `FixedFields`: each writes a quoted value at `out` (room made by
+    // the caller) and returns its length.
+
+    /// "a.b.c.d" (17 bytes of room).
+    @inline(__always)
+    fileprivate static func storeQuoted(_ value: IPv4Address, at out: UnsafeMutablePointer<UInt8>) -> Int {
+        out[0] = UInt8(ascii: "\"")
+        let at = 1 &+ store(value, at: out + 1)
+        out[at] = UInt8(ascii: "\"")
+        return at &+ 1
+    }
+
+    /// "0a:1b:2c:3d:4e:5f" (19 bytes).
+    @inline(__always)
+    fileprivate static func storeQuoted(_ value: MACAddress, at out: UnsafeMutablePointer<UInt8>) -> Int {
+        out[0] = UInt8(ascii: "\"")
+        for index in 0..<6 {
+            let byte = UInt8(truncatingIfNeeded: value.rawValue >> UInt64(40 &- 8 &* index))
+            out[1 &+ 3 &* index] = Hex.digit(byte >> 4); out[2 &+ 3 &* index] = Hex.digit(byte & 0xF)
+            out[3 &+ 3 &* index] = index < 5 ? UInt8(ascii: ":") : UInt8(ascii: "\"")
+        }
+        return 19
+    }
+
+    /// "0x%08x" (12 bytes).
+    @inline(__always)
+    fileprivate static func storeQuotedHex32(_ value: UInt32, at out: UnsafeMutablePointer<UInt8>) -> Int {
+        out[0] = UInt8(ascii: "\""); out[1] = UInt8(ascii: "0"); out[2] = UInt8(ascii: "x")
+        for index in 0..<8 { out[3 &+ index] = Hex.digit(UInt8(truncatingIfNeeded: value >> UInt32(28 &- 4 &* index)) & 0xF) }
+        out[11] = UInt8(ascii: "\"")
+        return 12
+    }
+
+    /// Hex digits of `data`, colon-separated or compact (three bytes of room a byte, and two).
+    @inline(__always)
+    fileprivate static func storeQuotedHex(_ data: some Collection<UInt8>, colons: Bool,
+                                           at out: UnsafeMutablePointer<UInt8>) -> Int {
+        let pairs = hexPairs
+        out[0] = UInt8(ascii: "\"")
+        var at = 1
+        for byte in data {
+            if colons, at > 1 { out[at] = UInt8(ascii: ":"); at &+= 1 }
+            UnsafeMutableRawPointer(out + at).storeBytes(of: pairs[Int(byte)], as: UInt16.self)
+            at &+= 2
+        }
+        out[at] = UInt8(ascii: "\"")
+        return at &+ 1
     }
 
     /// Stores "a.b.c.d" at `out` (room for 16: each octet is stored as four bytes, the last overwritten or past the
