@@ -11,11 +11,24 @@ public enum TransactionKind: String, Sendable {
 }
 
 /// How a transaction ended (dhcpscope(1)).
-public enum TransactionOutcome: String, Sendable {
+public enum TransactionOutcome: String, Sendable, CaseIterable {
     case ack, nak
     case noOffer = "no_offer"
     case noAck = "no_ack"
     case timeout, released, declined
+
+    /// Its place in `allCases`.
+    var index: Int {
+        switch self {
+        case .ack: 0
+        case .nak: 1
+        case .noOffer: 2
+        case .noAck: 3
+        case .timeout: 4
+        case .released: 5
+        case .declined: 6
+        }
+    }
 }
 
 /// A finished transaction: the `transaction` event.

@@ -18,6 +18,12 @@ public struct AnalysisOptions: Sendable {
     /// still counted per client: a caller that prints neither the events nor the steps (analyse's report) saves making
     /// three of them for every exchange.
     public var transitionEvents = true
+    /// Whether each finished transaction is handed over as a `transaction` event; they are counted by outcome either
+    /// way (`DHCPAnalyzer.transactionsByOutcome`).
+    public var transactionEvents = true
+    /// At most this many problems are handed over as events; the rest are only counted (`problemsLeftOut`), and
+    /// their texts never written.
+    public var problemEvents = Int.max
 
     public init() {}
 }

@@ -46,6 +46,11 @@ public struct DHCPAnalyzer {
     public private(set) var evictedTransactions = 0
     public private(set) var evictedClients = 0
     public private(set) var problemCounts: [Problem.Severity: Int] = [.info: 0, .warning: 0, .error: 0]
+    /// Problems counted but not handed over, past `options.problemEvents`.
+    public private(set) var problemsLeftOut = 0
+    private var problemEvents = 0
+    /// Transactions ended, by outcome (indexed by `TransactionOutcome.index`).
+    private var outcomeCounts = [Int](repeating: 0, count: TransactionOutcome.allCases.count)
 
     public init(options: AnalysisOptions = AnalysisOptions()) { self.options = options }
 
@@ -121,29 +126,37 @@ public struct DHCPAnalyzer {
 
     // MARK: feeding
 
-    /// One DHCP message seen at `frame`. Frames must come in time order.
+    /// One DHCP message seen at `frame`: its events.
     public mutating func observe(_ record: DHCPRecord, link: LinkInfo, frame: FrameReference) -> [AnalysisEvent] {
         var events = [AnalysisEvent]()
+        observe(record, link: link, frame: frame, into: &events)
+        return events
+    }
+
+    /// One DHCP message seen at `frame`, its events appended to `events` (a buffer the caller empties and reuses).
+    /// Frames must come in time order.
+    public mutating func observe(_ record: DHCPRecord, link: LinkInfo, frame: FrameReference, into events: inout [AnalysisEvent]) {
         messageCount += 1
         advance(to: frame.time, &events)
         guard let message = record.view else {
-            report(Problem(.malformed, .error, rfc: "2131 2", frames: [frame],
-                           record.diagnostics.first?.description ?? "not a DHCP message"), &events)
-            return events
+            report(.malformed, .error, rfc: "2131 2", frames: [frame],
+                           record.diagnostics.first?.description ?? "not a DHCP message", &events)
+            return
         }
         let client = clientKey(of: message)
         if record.issues.hasError, let error = record.diagnostics.first(where: { $0.severity == .error }) {
-            report(Problem(.malformed, .error, rfc: "2131 2", client: client, xid: message.xid, frames: [frame],
-                           error.description), &events)
+            report(.malformed, .error, rfc: "2131 2", client: client, xid: message.xid, frames: [frame],
+                           error.description, &events)
         }
         let observed = ObservedMessage(
             message: message, frame: frame, sourceIP: record.ip.source, destinationIP: record.ip.destination,
             destinationPort: record.destinationPort, sourceMAC: link.source, client: client, type: message.messageType)
         // Plain BOOTP and the leasequery family do not move a client through Figure 5.
-        guard let type = observed.type, type.rawValue <= 8 else { return events }
-        if message.hops > UInt8(clamping: options.maximumHops) {
-            report(Problem(.relayHops, .warning, rfc: "1542 4.1.1", client: client, xid: message.xid, frames: [frame],
-                           "hops is \(message.hops), above \(options.maximumHops)"), &events)
+        guard let type = observed.type, type.rawValue <= 8 else { return }
+        let maximumHops = options.maximumHops
+        if message.hops > UInt8(clamping: maximumHops) {
+            report(.relayHops, .warning, rfc: "1542 4.1.1", client: client, xid: message.xid, frames: [frame],
+                   "hops is \(message.hops), above \(maximumHops)", &events)
         }
         if observed.isFromClient {
             clientMessage(observed, type, &events)
@@ -151,7 +164,7 @@ public struct DHCPAnalyzer {
             serverMessage(observed, type, &events)
         }
         if clients.count > options.maximumClients { forgetLeastRecentClients(&events) }
-        return events
+        return
     }
 
     /// RFC 2131 §4.2: who `message` is about — the client identifier when it carries one; a reply without one
@@ -225,6 +238,15 @@ public struct DHCPAnalyzer {
     }
 
     public var leaseCount: Int { leases.count }
+
+    /// How many transactions ended with each outcome (those that ended at all).
+    public var transactionsByOutcome: [String: Int] {
+        var counts = [String: Int]()
+        for outcome in TransactionOutcome.allCases where outcomeCounts[outcome.index] > 0 {
+            counts[outcome.rawValue] = outcomeCounts[outcome.index]
+        }
+        return counts
+    }
 
     public var serverTable: [ServerReport] {
         servers.map { server in
@@ -316,16 +338,14 @@ public struct DHCPAnalyzer {
         client.lastSeen = observed.time
         Self.keep(message.optionData(.clientIdentifier), in: &client.clientID)
         Self.keepHostName(of: message, in: &client.hostname)
-        // Taken out of the table while it changes, so that its arrays are not copied on write; put back below, before
-        // anything can remove an entry and move the others.
-        var transaction = transactions.take(at: position, leaving: Transaction(key: key, kind: .unknown, time: observed.time))
+        let transaction = transactions[position: position]
         transaction.add(observed.frame)
         // The client's copy of its identifier, shared rather than copied again.
         if message.hasOption(.clientIdentifier) { transaction.clientID = client.clientID }
         if message.relayAddress != .any { transaction.relayAddress = message.relayAddress }
         if message.isBroadcast { transaction.broadcastAsked = true }
-        Self.keep(message.optionData(.parameterRequestList), in: &transaction.requestedParameters)
-        checkRetransmission(observed, type, &transaction, &events)
+        if let list = message.optionData(.parameterRequestList) { transaction.requestedParameters = OptionCodeSet(list) }
+        checkRetransmission(observed, type, transaction, &events)
         transaction.lastClientType = type
         transaction.lastClientTime = observed.time
         transaction.lastClientRelay = (message.relayAddress, message.hops)
@@ -341,14 +361,13 @@ public struct DHCPAnalyzer {
             if transaction.kind == .dora, observed.requestKind == .selecting { openDORA[observed.client] = key }
         default: break
         }
-        transactions[position: position] = transaction
 
         switch type {
         case .discover:
             if let declined = client.lastDecline, observed.time.timeInterval - declined < 10 {
-                report(Problem(.declineRestartTooSoon, .warning, rfc: "2131 3.1", client: observed.client, xid: observed.xid,
+                report(.declineRestartTooSoon, .warning, rfc: "2131 3.1", client: observed.client, xid: observed.xid,
                                frames: [observed.frame],
-                               FixedPoint.format(observed.time.timeInterval - declined) + " s after DECLINE; RFC 2131 asks for at least 10 s"),
+                               FixedPoint.format(observed.time.timeInterval - declined) + " s after DECLINE; RFC 2131 asks for at least 10 s",
                        &events)
             }
         case .request:
@@ -358,13 +377,13 @@ public struct DHCPAnalyzer {
             // RFC 2131 Table 5: a DECLINE names the address in option 50; without it, the one the client holds.
             let address = message.requestedAddress ?? client.address
             if message.requestedAddress == nil {
-                report(Problem(.missingAddress, .warning, rfc: "2131 4.4.1", client: observed.client, ip: address,
+                report(.missingAddress, .warning, rfc: "2131 4.4.1", client: observed.client, ip: address,
                                xid: observed.xid, frames: [observed.frame],
                                "DECLINE without the requested address (option 50)"
-                                   + (address.map { "; taken as \($0), the client's address" } ?? "")), &events)
+                                   + (address.map { "; taken as \($0), the client's address" } ?? ""), &events)
             }
-            report(Problem(.decline, .warning, rfc: "2131 4.4.1", client: observed.client, ip: address, xid: observed.xid,
-                           frames: [observed.frame], "client declined \(address?.description ?? "its address"): in use by another host"),
+            report(.decline, .warning, rfc: "2131 4.4.1", client: observed.client, ip: address, xid: observed.xid,
+                           frames: [observed.frame], "client declined \(address?.description ?? "its address"): in use by another host",
                    &events)
             if let address { setLeaseState(address, observed.client, .declined) }
             client.address = nil
@@ -372,9 +391,9 @@ public struct DHCPAnalyzer {
             // RFC 2131 §4.4.6: a RELEASE names the address in ciaddr; without it, the one the client holds.
             let address = message.clientAddress != .any ? message.clientAddress : client.address
             if message.clientAddress == .any {
-                report(Problem(.missingAddress, .warning, rfc: "2131 4.4.6", client: observed.client, ip: address,
+                report(.missingAddress, .warning, rfc: "2131 4.4.6", client: observed.client, ip: address,
                                xid: observed.xid, frames: [observed.frame],
-                               "RELEASE with ciaddr 0.0.0.0" + (address.map { "; taken as \($0), the client's address" } ?? "")),
+                               "RELEASE with ciaddr 0.0.0.0" + (address.map { "; taken as \($0), the client's address" } ?? ""),
                        &events)
             }
             if let address { setLeaseState(address, observed.client, .released) }
@@ -400,7 +419,7 @@ public struct DHCPAnalyzer {
 
     /// RFC 2131 §4.1: retransmissions on `DHCPRetransmission`'s schedule.
     private mutating func checkRetransmission(_ observed: ObservedMessage, _ type: DHCPMessageType,
-                                              _ transaction: inout Transaction, _ events: inout [AnalysisEvent]) {
+                                              _ transaction: Transaction, _ events: inout [AnalysisEvent]) {
         guard transaction.lastClientType == type, let last = transaction.lastClientTime,
               type == .discover || type == .request || type == .inform else {
             // Each new message starts its own back-off at 4 s.
@@ -414,9 +433,9 @@ public struct DHCPAnalyzer {
         let interval = observed.time.seconds(since: last)
         guard abs(interval - expected) > DHCPRetransmission.jitter, !transaction.retransmissionTimingReported else { return }
         transaction.retransmissionTimingReported = true
-        report(Problem(.retransmissionTiming, .info, rfc: "2131 4.1", client: observed.client, xid: observed.xid,
+        report(.retransmissionTiming, .info, rfc: "2131 4.1", client: observed.client, xid: observed.xid,
                        frames: [observed.frame],
-                       "\(type) retransmitted after \(FixedPoint.format(interval)) s; RFC 2131 backs off \(Int(expected)) ±\(Int(DHCPRetransmission.jitter)) s"),
+                       "\(type) retransmitted after \(FixedPoint.format(interval)) s; RFC 2131 backs off \(Int(expected)) ±\(Int(DHCPRetransmission.jitter)) s",
                &events)
     }
 
@@ -439,9 +458,9 @@ public struct DHCPAnalyzer {
         let tolerance = options.timerTolerance ?? max(2, lease * 0.1)
         guard abs(elapsed - target) > tolerance else { return }
         let timer = kind == .renewing ? "T1" : "T2"
-        report(Problem(.renewTiming, .warning, rfc: "2131 4.4.5", client: observed.client, ip: observed.message.clientAddress,
+        report(.renewTiming, .warning, rfc: "2131 4.4.5", client: observed.client, ip: observed.message.clientAddress,
                        xid: observed.xid, frames: [observed.frame],
-                       "\(kind.rawValue) \(FixedPoint.format(elapsed)) s after binding, \(timer) is \(FixedPoint.format(target)) s (tolerance \(FixedPoint.format(tolerance)) s)"),
+                       "\(kind.rawValue) \(FixedPoint.format(elapsed)) s after binding, \(timer) is \(FixedPoint.format(target)) s (tolerance \(FixedPoint.format(tolerance)) s)",
                &events)
     }
 
@@ -462,9 +481,7 @@ public struct DHCPAnalyzer {
             }
             position = open(key, kind: observed.transactionKind, observed, &events)
         }
-        // Taken out of the table while it changes, so that its arrays are not copied on write; every path puts it
-        // back before anything can remove an entry and move the others.
-        var transaction = transactions.take(at: position, leaving: Transaction(key: key, kind: .unknown, time: observed.time))
+        let transaction = transactions[position: position]
         transaction.add(observed.frame)
         let serverID = observed.serverID
         // The relay's leg of a reply already counted: the same reply, relayed (giaddr set), seen between another
@@ -475,7 +492,6 @@ public struct DHCPAnalyzer {
                 && observed.time.seconds(since: $0.time) <= options.relayLegWindow
         }) {
             checkBroadcast(observed, transaction, &events)
-            transactions[position: position] = transaction
             return
         }
         transaction.replies.append((type, serverID, message.yourAddress, observed.time, observed.sourceIP, observed.destinationIP))
@@ -489,7 +505,6 @@ public struct DHCPAnalyzer {
                     reportLateServer(observed, type, servers: transaction.servers, &events)
                 }
             }
-            transactions[position: position] = transaction
             return
         }
         if !transaction.servers.contains(serverID) { transaction.servers.append(serverID) }
@@ -503,38 +518,32 @@ public struct DHCPAnalyzer {
             if !transaction.multipleServersReported, transaction.offers.contains(where: { $0.server != serverID }) {
                 let offering = Set(transaction.offers.map(\.server))
                 transaction.multipleServersReported = true
-                report(Problem(.multipleServers, .info, rfc: "2131 4.4.1", client: observed.client, xid: observed.xid,
+                report(.multipleServers, .info, rfc: "2131 4.4.1", client: observed.client, xid: observed.xid,
                                frames: [observed.frame],
-                               "offers from \(offering.count) servers: " + transaction.servers.map(\.description).joined(separator: ", ")),
+                               "offers from \(offering.count) servers: " + transaction.servers.map(\.description).joined(separator: ", "),
                        &events)
             }
-            transactions[position: position] = transaction
             apply(.receiveOffer, to: observed.client, observed, &events)
         case .ack:
             if transaction.kind == .dora, let offered = transaction.offers.last(where: { $0.server == serverID }),
                offered.address != message.yourAddress, message.yourAddress != .any {
-                report(Problem(.ackAddressMismatch, .warning, rfc: "2131 4.3.2", client: observed.client, ip: message.yourAddress,
+                report(.ackAddressMismatch, .warning, rfc: "2131 4.3.2", client: observed.client, ip: message.yourAddress,
                                xid: observed.xid, frames: [observed.frame],
-                               "ACK gives \(message.yourAddress), the OFFER gave \(offered.address)"), &events)
+                               "ACK gives \(message.yourAddress), the OFFER gave \(offered.address)", &events)
             }
             if transaction.kind != .inform, message.yourAddress != .any { bind(observed, transaction, &events) }
             let event: DHCPClientEvent = transaction.kind == .inform ? .sendInform : .receiveAck
-            // Put back after its last use (neither bind nor apply touches the table): moved, not copied.
-            transactions[position: position] = transaction
             apply(event, to: observed.client, observed, &events, isReply: true)
             close(key, outcome: .ack, at: observed.time, &events)
         case .nak:
             let requested = transaction.requestedAddress
-            transactions[position: position] = transaction
-            let text = message.text(.message)
-            report(Problem(.nak, .warning, rfc: "2131 4.3.2", client: observed.client, ip: requested,
-                           xid: observed.xid, frames: [observed.frame],
-                           "NAK from \(serverID)" + (text.map { ": \($0)" } ?? "")), &events)
+            report(.nak, .warning, rfc: "2131 4.3.2", client: observed.client, ip: requested,
+                   xid: observed.xid, frames: [observed.frame],
+                   "NAK from \(serverID)" + (message.text(.message).map { ": \($0)" } ?? ""), &events)
             if let address = requested { setLeaseState(address, observed.client, .nak) }
             apply(.receiveNak, to: observed.client, observed, &events)
             close(key, outcome: .nak, at: observed.time, &events)
-        default:
-            transactions[position: position] = transaction
+        default: break
         }
     }
 
@@ -557,12 +566,13 @@ public struct DHCPAnalyzer {
     }
 
     /// RFC 2131 §4.4.1: a second server answered a transaction that had already ended.
-    private mutating func reportLateServer(_ observed: ObservedMessage, _ type: DHCPMessageType, servers: [IPv4Address],
-                                           _ events: inout [AnalysisEvent]) {
-        report(Problem(.multipleServers, .info, rfc: "2131 4.4.1", client: observed.client, xid: observed.xid,
-                       frames: [observed.frame],
-                       "\(type) from \(observed.serverID) after the exchange ended: answers from \(servers.count) servers: "
-                           + servers.map(\.description).joined(separator: ", ")),
+    private mutating func reportLateServer(_ observed: ObservedMessage, _ type: DHCPMessageType,
+                                           servers: some Sequence<IPv4Address>, _ events: inout [AnalysisEvent]) {
+        let names = servers.map(\.description)
+        report(.multipleServers, .info, rfc: "2131 4.4.1", client: observed.client, xid: observed.xid,
+               frames: [observed.frame],
+               "\(type) from \(observed.serverID) after the exchange ended: answers from \(names.count) servers: "
+                   + names.joined(separator: ", "),
                &events)
     }
 
@@ -584,9 +594,9 @@ public struct DHCPAnalyzer {
             servers.append(ServerRecord(id: id, ip: observed.sourceIP, mac: observed.sourceMAC, expected: expected))
             serverPositions[id] = position
             if !expected {
-                report(Problem(.unexpectedServer, .error, rfc: nil, client: observed.client, ip: id, xid: observed.xid,
+                report(.unexpectedServer, .error, rfc: nil, client: observed.client, ip: id, xid: observed.xid,
                                frames: [observed.frame],
-                               "unexpected server \(id) (source \(observed.sourceIP), MAC \(observed.sourceMAC?.description ?? "unknown")) answered: possible rogue"),
+                               "unexpected server \(id) (source \(observed.sourceIP), MAC \(observed.sourceMAC?.description ?? "unknown")) answered: possible rogue",
                        &events)
             }
         }
@@ -607,9 +617,9 @@ public struct DHCPAnalyzer {
     private mutating func checkReply(_ observed: ObservedMessage, _ type: DHCPMessageType, _ transaction: Transaction,
                                      _ events: inout [AnalysisEvent]) {
         let message = observed.message
-        func problem(_ code: Problem.Code, _ severity: Problem.Severity, _ rfc: String, _ text: String) {
-            report(Problem(code, severity, rfc: rfc, client: observed.client, ip: message.yourAddress == .any ? nil : message.yourAddress,
-                           xid: observed.xid, frames: [observed.frame], text), &events)
+        func problem(_ code: Problem.Code, _ severity: Problem.Severity, _ rfc: String, _ text: @autoclosure () -> String) {
+            report(code, severity, rfc: rfc, client: observed.client, ip: message.yourAddress == .any ? nil : message.yourAddress,
+                   xid: observed.xid, frames: [observed.frame], text(), &events)
         }
         if message.serverIdentifier == nil {
             problem(.serverIDMissing, .error, "2131 4.3.1", "\(type) from \(observed.sourceIP) has no server identifier (option 54)")
@@ -636,28 +646,37 @@ public struct DHCPAnalyzer {
                     "reply has giaddr \(message.relayAddress), the relayed request had \(transaction.relayAddress)")
         }
         if type == .ack, transaction.kind != .release, let wanted = transaction.requestedParameters {
-            let missing = wanted.filter { $0 != 0 && $0 != 255 && !message.hasOption(DHCPOptionCode($0)) }
+            var missing = OptionCodeSet()
+            wanted.forEach { code in
+                if code != 0, code != 255, message.instances(of: DHCPOptionCode(code)) == 0 { missing.insert(code) }
+            }
             if !missing.isEmpty {
-                // Written byte by byte: one String, not one per code and a join (this is the commonest finding).
-                var text = Array("asked for options the ACK lacks: ".utf8)
-                for (index, code) in missing.enumerated() {
-                    if index > 0 { text.append(contentsOf: ", ".utf8) }
-                    if code >= 100 { text.append(UInt8(ascii: "0") + code / 100) }
-                    if code >= 10 { text.append(UInt8(ascii: "0") + code / 10 % 10) }
-                    text.append(UInt8(ascii: "0") + code % 10)
-                }
-                problem(.parametersNotSupplied, .info, "2131 4.3.1", String(decoding: text, as: UTF8.self))
+                problem(.parametersNotSupplied, .info, "2131 4.3.1", Self.listText("asked for options the ACK lacks: ", missing))
             }
         }
+    }
+
+    /// `prefix` and the codes, comma-separated, written byte by byte (this is the commonest finding).
+    private static func listText(_ prefix: String, _ codes: OptionCodeSet) -> String {
+        var text = Array(prefix.utf8)
+        var first = true
+        codes.forEach { code in
+            if !first { text.append(contentsOf: ", ".utf8) }
+            first = false
+            if code >= 100 { text.append(UInt8(ascii: "0") + code / 100) }
+            if code >= 10 { text.append(UInt8(ascii: "0") + code / 10 % 10) }
+            text.append(UInt8(ascii: "0") + code % 10)
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// RFC 2131 §4.1: a client that sets the broadcast bit cannot receive unicast before it has an address.
     private mutating func checkBroadcast(_ observed: ObservedMessage, _ transaction: Transaction, _ events: inout [AnalysisEvent]) {
         guard transaction.broadcastAsked, observed.destinationPort == 68, observed.destinationIP != .broadcast,
               transaction.kind == .dora || transaction.kind == .initReboot else { return }
-        report(Problem(.broadcastIgnored, .warning, rfc: "2131 4.1", client: observed.client, ip: observed.destinationIP,
+        report(.broadcastIgnored, .warning, rfc: "2131 4.1", client: observed.client, ip: observed.destinationIP,
                        xid: observed.xid, frames: [observed.frame],
-                       "the client set the broadcast bit but \(observed.type?.description ?? "the reply") went unicast to \(observed.destinationIP)"),
+                       "the client set the broadcast bit but \(observed.type?.description ?? "the reply") went unicast to \(observed.destinationIP)",
                &events)
     }
 
@@ -675,9 +694,9 @@ public struct DHCPAnalyzer {
         if let holder = leaseHolders[address], holder != observed.client,
            let other = leases[LeaseKey(ip: address, client: holder)], other.isHeld, other.end.map({ $0 > observed.time }) ?? true {
             let otherFrame = FrameReference(file: Int(other.file), frame: Int(other.frame), time: other.start)
-            report(Problem(.addressConflict, .error, rfc: "2131 4.3.1", client: observed.client, ip: address, xid: observed.xid,
+            report(.addressConflict, .error, rfc: "2131 4.3.1", client: observed.client, ip: address, xid: observed.xid,
                            frames: [otherFrame, observed.frame],
-                           "\(address) is bound to \(observed.client) while \(holder)'s lease on it is still active"), &events)
+                           "\(address) is bound to \(observed.client) while \(holder)'s lease on it is still active", &events)
         }
         leaseHolders[address] = observed.client
         let clientPosition = clients.position(of: observed.client) { ClientRecord(observed.time) }
@@ -759,8 +778,8 @@ public struct DHCPAnalyzer {
                 let target = DHCPClientStateMachine.stateAfter(event)
                 steps.append(DHCPClientTransition(from: machine.state, to: target, event: event, rfc: "2131 4.4"))
                 machine.force(target)
-                report(Problem(.unexpectedTransition, .info, rfc: "2131 4.4", client: key, xid: observed.xid,
-                               frames: [observed.frame], "\(event) in state \(state.rawValue) has no arrow in RFC 2131 Figure 5"),
+                report(.unexpectedTransition, .info, rfc: "2131 4.4", client: key, xid: observed.xid,
+                               frames: [observed.frame], "\(event) in state \(state.rawValue) has no arrow in RFC 2131 Figure 5",
                        &events)
             } else {
                 for step in path { machine.force(step.to) }
@@ -786,8 +805,8 @@ public struct DHCPAnalyzer {
         if transactions.count >= options.maximumTransactions { evictOldest(&events) }
         if let owner = xidOwners[key.xid], owner.client != key.client, let other = transactions.position(of: owner),
            !transactions[position: other].isClosed {
-            report(Problem(.xidReused, .warning, rfc: "2131 4.4.1", client: key.client, xid: key.xid, frames: [observed.frame],
-                           "xid \(Hex.xid(key.xid)) is in use by \(owner.client) too"), &events)
+            report(.xidReused, .warning, rfc: "2131 4.4.1", client: key.client, xid: key.xid, frames: [observed.frame],
+                           "xid \(Hex.xid(key.xid)) is in use by \(owner.client) too", &events)
         }
         xidOwners[key.xid] = key
         noteIdentified(key)
@@ -805,22 +824,25 @@ public struct DHCPAnalyzer {
         let transaction = transactions[position: position]
         closedQueue.append((key, time))
         if openDORA[key.client] == key { openDORA[key.client] = nil }
-        let address: IPv4Address? = transaction.replies.last(where: { $0.type == .ack })?.address ?? transaction.requestedAddress
-        events.append(.transaction(transaction.report(address: address)))
+        outcomeCounts[outcome.index] += 1
+        if options.transactionEvents {
+            let address = transaction.replies.last(where: { $0.type == .ack })?.address ?? transaction.requestedAddress
+            events.append(.transaction(transaction.report(address: address)))
+        }
         switch outcome {
         case .noOffer:
-            report(Problem(.discoverUnanswered, .warning, rfc: "2131 4.4.1", client: key.client, xid: key.xid,
-                           frames: transaction.frames, "DISCOVER never answered"), &events)
+            report(.discoverUnanswered, .warning, rfc: "2131 4.4.1", client: key.client, xid: key.xid,
+                           frames: transaction.frames, "DISCOVER never answered", &events)
         case .noAck where !transaction.offers.isEmpty:
-            report(Problem(.offerNotAcked, .warning, rfc: "2131 4.4.1", client: key.client,
+            report(.offerNotAcked, .warning, rfc: "2131 4.4.1", client: key.client,
                            ip: transaction.offers.first?.address, xid: key.xid, frames: transaction.frames,
                            "OFFER from " + Set(transaction.offers.map(\.server.description)).sorted().joined(separator: ", ")
-                               + (transaction.firstRequest == nil ? " never followed by a REQUEST" : " never followed by an ACK")),
+                               + (transaction.firstRequest == nil ? " never followed by a REQUEST" : " never followed by an ACK"),
                    &events)
         case .noAck, .timeout:
             if transaction.firstRequest != nil || transaction.kind == .inform {
-                report(Problem(.requestUnanswered, .warning, rfc: "2131 4.4.5", client: key.client, ip: transaction.requestedAddress,
-                               xid: key.xid, frames: transaction.frames, "\(transaction.kind.rawValue) never answered"), &events)
+                report(.requestUnanswered, .warning, rfc: "2131 4.4.5", client: key.client, ip: transaction.requestedAddress,
+                               xid: key.xid, frames: transaction.frames, "\(transaction.kind.rawValue) never answered", &events)
             }
         default: break
         }
@@ -854,8 +876,9 @@ public struct DHCPAnalyzer {
             guard transactions[key] != nil else { continue }
             if !capReported {
                 capReported = true
-                report(Problem(.transactionCap, .warning, rfc: nil, client: key.client, xid: key.xid,
-                               "more than \(options.maximumTransactions) transactions in progress: the oldest are evicted (counted in the summary)"),
+                let maximum = options.maximumTransactions
+                report(.transactionCap, .warning, rfc: nil, client: key.client, xid: key.xid,
+                       "more than \(maximum) transactions in progress: the oldest are evicted (counted in the summary)",
                        &events)
             }
             close(key, outcome: transactions[key]?.timeoutOutcome ?? .timeout, at: transactions[key]?.lastTime ?? Timestamp(seconds: 0, nanoseconds: 0), &events)
@@ -873,8 +896,9 @@ public struct DHCPAnalyzer {
         let count = min(clients.count - 1, excess + max(1, options.maximumClients / 8))
         if !clientCapReported {
             clientCapReported = true
-            report(Problem(.clientCap, .warning, rfc: nil,
-                           "more than \(options.maximumClients) clients: the least recently seen are forgotten (counted in the summary)"),
+            let maximum = options.maximumClients
+            report(.clientCap, .warning, rfc: nil,
+                   "more than \(maximum) clients: the least recently seen are forgotten (counted in the summary)",
                    &events)
         }
         clients.removeSmallest(count) { $0.lastSeen < $1.lastSeen }
@@ -941,9 +965,19 @@ public struct DHCPAnalyzer {
         }
     }
 
-    private mutating func report(_ problem: Problem, _ events: inout [AnalysisEvent]) {
-        problemCounts[problem.severity, default: 0] += 1
-        events.append(.problem(problem))
+    /// Counts a finding, and hands it over as an event while fewer than `options.problemEvents` have been: its frames
+    /// and text are made only then (analyse's report lists the first 10,000 of what can be hundreds of thousands).
+    private mutating func report(_ code: Problem.Code, _ severity: Problem.Severity, rfc: String?, client: ClientKey? = nil,
+                                 ip: IPv4Address? = nil, xid: UInt32? = nil,
+                                 frames: @autoclosure () -> [FrameReference] = [], _ text: @autoclosure () -> String,
+                                 _ events: inout [AnalysisEvent]) {
+        problemCounts[severity, default: 0] += 1
+        guard problemEvents < options.problemEvents else {
+            problemsLeftOut += 1
+            return
+        }
+        problemEvents += 1
+        events.append(.problem(Problem(code, severity, rfc: rfc, client: client, ip: ip, xid: xid, frames: frames(), text())))
     }
 }
 

@@ -7,44 +7,49 @@ struct TransactionKey: Hashable {
 }
 
 /// A transaction being followed: one xid and client, from the first client message to its answer.
-struct Transaction {
+///
+/// A class, changed in place where the table holds it: as a struct of this size with its lists it was copied out
+/// and back for every message. Its state is only ever touched by the analyzer that owns it, on one thread and never
+/// reentered, so it needs no run-time exclusivity checks (they would cost more than the changes themselves).
+final class Transaction {
     static let maximumFrames = 64
 
     let key: TransactionKey
-    var kind: TransactionKind
+    @exclusivity(unchecked) var kind: TransactionKind
     let firstTime: Timestamp
-    var lastTime: Timestamp
-    var frames: [FrameReference] = []
-    var servers: [IPv4Address] = []
-    var offers: [(server: IPv4Address, address: IPv4Address)] = []
-    var clientID: [UInt8]?
-    var outcome: TransactionOutcome?
-    var closedAt: Timestamp?
+    @exclusivity(unchecked) var lastTime: Timestamp
+    @exclusivity(unchecked) var frames: [FrameReference] = []
+    @exclusivity(unchecked) var servers = SmallList<IPv4Address>()
+    @exclusivity(unchecked) var offers = SmallList<(server: IPv4Address, address: IPv4Address)>()
+    @exclusivity(unchecked) var clientID: [UInt8]?
+    @exclusivity(unchecked) var outcome: TransactionOutcome?
+    @exclusivity(unchecked) var closedAt: Timestamp?
     /// Other keys under which this transaction is also found (a REQUEST with a new xid answering our OFFER).
-    var aliases: [TransactionKey] = []
+    @exclusivity(unchecked) var aliases = SmallList<TransactionKey>()
 
-    var firstDiscover: Timestamp?
-    var firstOffer: Timestamp?
-    var firstRequest: Timestamp?
-    var selectedServer: IPv4Address?
-    var requestedAddress: IPv4Address?
-    var broadcastAsked = false
-    var relayAddress: IPv4Address = .any
-    var requestedParameters: [UInt8]?
+    @exclusivity(unchecked) var firstDiscover: Timestamp?
+    @exclusivity(unchecked) var firstOffer: Timestamp?
+    @exclusivity(unchecked) var firstRequest: Timestamp?
+    @exclusivity(unchecked) var selectedServer: IPv4Address?
+    @exclusivity(unchecked) var requestedAddress: IPv4Address?
+    @exclusivity(unchecked) var broadcastAsked = false
+    @exclusivity(unchecked) var relayAddress: IPv4Address = .any
+    /// Option 55 of the client's latest message that sent one.
+    @exclusivity(unchecked) var requestedParameters: OptionCodeSet?
     /// The last message the client sent: its type, when, and how it was relayed (to tell a relay leg from a retry).
-    var lastClientType: DHCPMessageType?
-    var lastClientTime: Timestamp?
-    var lastClientRelay: (IPv4Address, UInt8)?
-    var retransmissions = 0
-    var retransmissionTimingReported = false
-    var multipleServersReported = false
+    @exclusivity(unchecked) var lastClientType: DHCPMessageType?
+    @exclusivity(unchecked) var lastClientTime: Timestamp?
+    @exclusivity(unchecked) var lastClientRelay: (IPv4Address, UInt8)?
+    @exclusivity(unchecked) var retransmissions = 0
+    @exclusivity(unchecked) var retransmissionTimingReported = false
+    @exclusivity(unchecked) var multipleServersReported = false
     /// Replies seen, to tell the relay's leg of a reply from a second reply.
-    var replies: [(type: DHCPMessageType, server: IPv4Address, address: IPv4Address, time: Timestamp,
-                   source: IPv4Address, destination: IPv4Address)] = []
+    @exclusivity(unchecked) var replies = SmallList<(type: DHCPMessageType, server: IPv4Address, address: IPv4Address, time: Timestamp,
+                             source: IPv4Address, destination: IPv4Address)>()
     /// When the client last sent a DISCOVER, REQUEST or INFORM, for response times.
-    private var lastDiscoverSent: Timestamp?
-    private var lastRequestSent: Timestamp?
-    private var lastInformSent: Timestamp?
+    @exclusivity(unchecked) private var lastDiscoverSent: Timestamp?
+    @exclusivity(unchecked) private var lastRequestSent: Timestamp?
+    @exclusivity(unchecked) private var lastInformSent: Timestamp?
 
     init(key: TransactionKey, kind: TransactionKind, time: Timestamp) {
         self.key = key; self.kind = kind; firstTime = time; lastTime = time
@@ -52,7 +57,7 @@ struct Transaction {
 
     var isClosed: Bool { outcome != nil }
 
-    mutating func markSent(_ type: DHCPMessageType, at time: Timestamp) {
+    func markSent(_ type: DHCPMessageType, at time: Timestamp) {
         switch type {
         case .discover: lastDiscoverSent = time
         case .request: lastRequestSent = time
@@ -70,8 +75,10 @@ struct Transaction {
         }
     }
 
-    mutating func add(_ frame: FrameReference) {
+    func add(_ frame: FrameReference) {
         lastTime = frame.time
+        // Most exchanges are four messages: one allocation rather than three.
+        if frames.isEmpty { frames.reserveCapacity(4) }
         if frames.count < Self.maximumFrames { frames.append(frame) }
     }
 
@@ -90,7 +97,7 @@ struct Transaction {
         let requestAck: Double? = outcome == .ack || outcome == .nak
             ? firstRequest.map { end.seconds(since: $0) * 1000 } : nil
         return TransactionReport(
-            xid: key.xid, client: key.client, clientID: clientID, kind: kind, servers: servers, messages: frames,
+            xid: key.xid, client: key.client, clientID: clientID, kind: kind, servers: Array(servers), messages: frames,
             outcome: outcome ?? timeoutOutcome, address: address, discoverOfferMilliseconds: discoverOffer,
             requestAckMilliseconds: requestAck, totalMilliseconds: end.seconds(since: firstTime) * 1000,
             relayed: relayAddress != .any)

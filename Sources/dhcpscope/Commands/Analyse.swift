@@ -66,6 +66,9 @@ struct Analyse: ParsableCommand {
         let json = output.json, verbose = output.verbose, ladder = self.ladder, report = leases == nil && !ladder
         // Transition events are made only for what prints them (JSON, -v's steps, the SVG's arrows).
         options.transitionEvents = json || (verbose && report) || svg != nil
+        options.transactionEvents = json || (verbose && report)
+        // The text report lists the first problems: the rest are counted, their texts never written.
+        if !json { options.problemEvents = AnalysisPrinter.reportedProblems }
         var analyzer = DHCPAnalyzer(options: options)
         let messageFilter = try filters.messageFilter()
         let stdout = OutputStream.standardOutput(flushEachLine: input.files.contains("-"))
@@ -97,6 +100,7 @@ struct Analyse: ParsableCommand {
         var steps = [LadderStep]()
         let limit = filters.count ?? Int.max
         var analysed = 0
+        var found = [AnalysisEvent]()
 
         feed.run(report: reportError) { index, packet, decoded in
             progress.tick(frame: packet.frameNumber) { (feed.summary.frames, feed.summary.messages) }
@@ -107,7 +111,11 @@ struct Analyse: ParsableCommand {
                                                link: decoded.link, record: record), verbose: true)
             }
             if ladder, let message = record.message { steps.append(LadderStep(frame: frame, record: record, message: message)) }
-            events.emit(analyzer.observe(record, link: decoded.link, frame: frame))
+            analyzer.observe(record, link: decoded.link, frame: frame, into: &found)
+            if !found.isEmpty {
+                events.emit(found)
+                found.removeAll(keepingCapacity: true)
+            }
             analysed += 1
             return analysed < limit
         }
@@ -125,7 +133,6 @@ struct Analyse: ParsableCommand {
             fclose(file)
         }
         let summary = AnalysisSummary(decode: feed.summary, analyzer: analyzer,
-                                      transactionsByOutcome: events.transactionsByOutcome,
                                       leases: analyzer.leaseCount, servers: servers.count)
         if let leases {
             let table = analyzer.leaseTable

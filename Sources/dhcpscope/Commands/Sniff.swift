@@ -153,7 +153,6 @@ struct Sniff: ParsableCommand {
         let live = LiveCaptureCounts(interface: interface, captured: capture.framesRead,
                                      kernelDrops: statistics?.kernelDrops, interfaceDrops: statistics?.interfaceDrops)
         let summary = AnalysisSummary(decode: feed.summary, analyzer: analyzer,
-                                      transactionsByOutcome: printer.transactionsByOutcome,
                                       leases: analyzer.leaseCount, servers: analyzer.serverTable.count, live: live)
         if !json { stdout.write(line: "") }
         printer.finish(analyzer: analyzer, summary: summary)

@@ -26,7 +26,6 @@ final class AnalysisPrinter {
     private(set) var problemsLeftOut = 0
     static let reportedProblems = 10_000
     private(set) var transitions: [TransitionReport] = []
-    private(set) var transactionsByOutcome: [String: Int] = [:]
 
     /// JSON events rendered on the other cores: the analysis hands over batches of events, the lines come back in
     /// order (rendering was 45 % of `analyse --json`). Nil: rendered here.
@@ -50,7 +49,6 @@ final class AnalysisPrinter {
         for event in events {
             switch event {
             case .transaction(let transaction):
-                transactionsByOutcome[transaction.outcome.rawValue, default: 0] += 1
                 if !style.json, style.textSteps { output.write(line: AnalysisText.transaction(transaction)) }
             case .transition(let transition):
                 if style.keepTransitions { transitions.append(transition) }
@@ -122,7 +120,7 @@ final class AnalysisPrinter {
             line(summary.json())
         } else {
             AnalysisText.report(summary: summary, servers: servers, analyzer: analyzer, problems: problems,
-                                problemsLeftOut: problemsLeftOut, to: output)
+                                problemsLeftOut: problemsLeftOut + analyzer.problemsLeftOut, to: output)
         }
     }
 
@@ -155,8 +153,7 @@ struct AnalysisSummary {
     var live: LiveCaptureCounts?
     var errors: Int { (problems[.error] ?? 0) + decode.captureErrors }
 
-    init(decode: DecodeSummary, analyzer: DHCPAnalyzer, transactionsByOutcome: [String: Int], leases: Int, servers: Int,
-         live: LiveCaptureCounts? = nil) {
+    init(decode: DecodeSummary, analyzer: DHCPAnalyzer, leases: Int, servers: Int, live: LiveCaptureCounts? = nil) {
         self.decode = decode
         messages = analyzer.messageCount
         transactions = analyzer.transactionCount
@@ -165,7 +162,7 @@ struct AnalysisSummary {
         clients = analyzer.clientCount
         self.leases = leases
         self.servers = servers
-        self.transactionsByOutcome = transactionsByOutcome
+        transactionsByOutcome = analyzer.transactionsByOutcome
         problems = analyzer.problemCounts
         self.live = live
     }
