@@ -16,7 +16,7 @@ public struct DHCPAnalyzer {
     private var creationHead = 0
     private var openDORA: [ClientKey: TransactionKey] = [:]
     /// The transaction that last opened with each xid, to notice two clients on one xid.
-    private var xidOwners: [UInt32: TransactionKey] = [:]
+    private var xidOwners: [XID: TransactionKey] = [:]
     /// (xid, hardware key) → the client, for the transactions of clients named by option 61 (aliases included): a
     /// reply without option 61 (servers before RFC 6842 do not echo it) is theirs. As many as open transactions.
     private var identifiedClients: [TransactionKey: ClientKey] = [:]
@@ -45,7 +45,11 @@ public struct DHCPAnalyzer {
     public private(set) var transactionCount = 0
     public private(set) var evictedTransactions = 0
     public private(set) var evictedClients = 0
-    public private(set) var problemCounts: [Problem.Severity: Int] = [.info: 0, .warning: 0, .error: 0]
+    /// Problems found, by severity.
+    public var problemCounts: [Problem.Severity: Int] {
+        [.info: severityCounts[0], .warning: severityCounts[1], .error: severityCounts[2]]
+    }
+    private var severityCounts = [0, 0, 0]
     /// Problems counted but not handed over, past `options.problemEvents`.
     public private(set) var problemsLeftOut = 0
     private var problemEvents = 0
@@ -75,6 +79,12 @@ public struct DHCPAnalyzer {
         var t2: Float?
         var lastDecline: Double?
         var lastSeen: Timestamp
+    }
+
+    /// A transaction id as a table key (hashed by `mixedHash`).
+    struct XID: Hashable {
+        var value: UInt32
+        init(_ value: UInt32) { self.value = value }
     }
 
     /// A closed transaction's xid and its client's hardware address (a 64-bit digest of it): 16 bytes.
@@ -332,16 +342,17 @@ public struct DHCPAnalyzer {
             ClientRecord(machine: DHCPClientStateMachine(state: observed.clientEvent.map(DHCPClientStateMachine.initialState(before:)) ?? .unknown),
                          lastSeen: observed.time)
         }
-        // Taken out while it changes (its identifier and host name are not copied), put back below; no client
-        // leaves the table before then.
-        var client = clients.take(at: clientPosition, leaving: ClientRecord(observed.time))
-        client.lastSeen = observed.time
-        Self.keep(message.optionData(.clientIdentifier), in: &client.clientID)
-        Self.keepHostName(of: message, in: &client.hostname)
+        // Changed in place (its identifier and host name are not copied); no client leaves the table before the
+        // message is done.
+        clients.update(at: clientPosition) { client in
+            client.lastSeen = observed.time
+            Self.keep(message.optionData(.clientIdentifier), in: &client.clientID)
+            Self.keepHostName(of: message, in: &client.hostname)
+        }
         let transaction = transactions[position: position]
         transaction.add(observed.frame)
         // The client's copy of its identifier, shared rather than copied again.
-        if message.hasOption(.clientIdentifier) { transaction.clientID = client.clientID }
+        if message.hasOption(.clientIdentifier) { transaction.clientID = clients[position: clientPosition].clientID }
         if message.relayAddress != .any { transaction.relayAddress = message.relayAddress }
         if message.isBroadcast { transaction.broadcastAsked = true }
         if let list = message.optionData(.parameterRequestList) { transaction.requestedParameters = OptionCodeSet(list) }
@@ -364,18 +375,18 @@ public struct DHCPAnalyzer {
 
         switch type {
         case .discover:
-            if let declined = client.lastDecline, observed.time.timeInterval - declined < 10 {
+            if let declined = clients[position: clientPosition].lastDecline, observed.time.timeInterval - declined < 10 {
                 report(.declineRestartTooSoon, .warning, rfc: "2131 3.1", client: observed.client, xid: observed.xid,
                                frames: [observed.frame],
                                FixedPoint.format(observed.time.timeInterval - declined) + " s after DECLINE; RFC 2131 asks for at least 10 s",
                        &events)
             }
         case .request:
-            checkTimers(observed, &client, &events)
+            checkTimers(observed, clientAt: clientPosition, &events)
         case .decline:
-            client.lastDecline = observed.time.timeInterval
+            clients[position: clientPosition].lastDecline = observed.time.timeInterval
             // RFC 2131 Table 5: a DECLINE names the address in option 50; without it, the one the client holds.
-            let address = message.requestedAddress ?? client.address
+            let address = message.requestedAddress ?? clients[position: clientPosition].address
             if message.requestedAddress == nil {
                 report(.missingAddress, .warning, rfc: "2131 4.4.1", client: observed.client, ip: address,
                                xid: observed.xid, frames: [observed.frame],
@@ -386,10 +397,10 @@ public struct DHCPAnalyzer {
                            frames: [observed.frame], "client declined \(address?.description ?? "its address"): in use by another host",
                    &events)
             if let address { setLeaseState(address, observed.client, .declined) }
-            client.address = nil
+            clients[position: clientPosition].address = nil
         case .release:
             // RFC 2131 §4.4.6: a RELEASE names the address in ciaddr; without it, the one the client holds.
-            let address = message.clientAddress != .any ? message.clientAddress : client.address
+            let address = message.clientAddress != .any ? message.clientAddress : clients[position: clientPosition].address
             if message.clientAddress == .any {
                 report(.missingAddress, .warning, rfc: "2131 4.4.6", client: observed.client, ip: address,
                                xid: observed.xid, frames: [observed.frame],
@@ -397,11 +408,10 @@ public struct DHCPAnalyzer {
                        &events)
             }
             if let address { setLeaseState(address, observed.client, .released) }
-            client.address = nil
+            clients[position: clientPosition].address = nil
         default: break
         }
-        clients[position: clientPosition] = client
-        if let event = observed.clientEvent { apply(event, to: observed.client, observed, &events) }
+        if let event = observed.clientEvent { apply(event, to: observed.client, at: clientPosition, observed, &events) }
         switch type {
         case .decline: close(key, outcome: .declined, at: observed.time, &events)
         case .release: close(key, outcome: .released, at: observed.time, &events)
@@ -440,18 +450,18 @@ public struct DHCPAnalyzer {
     }
 
     /// RFC 2131 §4.4.5: RENEWING near T1, REBINDING near T2.
-    private mutating func checkTimers(_ observed: ObservedMessage, _ client: inout ClientRecord, _ events: inout [AnalysisEvent]) {
-        guard let boundAt = client.boundAt, let leaseTime = client.leaseTime else { return }
+    private mutating func checkTimers(_ observed: ObservedMessage, clientAt position: Int, _ events: inout [AnalysisEvent]) {
+        guard let boundAt = clients[position: position].boundAt, let leaseTime = clients[position: position].leaseTime else { return }
         let lease = Double(leaseTime)
         let kind = observed.requestKind
         let target: Double
         switch kind {
-        case .renewing where !client.renewChecked:
-            client.renewChecked = true
-            target = client.t1.map(Double.init) ?? DHCPLeaseTimers.renewalTime(leaseTime: lease)
-        case .rebinding where !client.rebindChecked:
-            client.rebindChecked = true
-            target = client.t2.map(Double.init) ?? DHCPLeaseTimers.rebindingTime(leaseTime: lease)
+        case .renewing where !clients[position: position].renewChecked:
+            clients[position: position].renewChecked = true
+            target = clients[position: position].t1.map(Double.init) ?? DHCPLeaseTimers.renewalTime(leaseTime: lease)
+        case .rebinding where !clients[position: position].rebindChecked:
+            clients[position: position].rebindChecked = true
+            target = clients[position: position].t2.map(Double.init) ?? DHCPLeaseTimers.rebindingTime(leaseTime: lease)
         default: return
         }
         let elapsed = observed.time.timeInterval - boundAt
@@ -691,31 +701,33 @@ public struct DHCPAnalyzer {
             server: message.serverIdentifier ?? observed.sourceIP, router: message.firstAddress(in: .routers),
             leaseTime: message.leaseTime, renewalTime: message.renewalTime, rebindingTime: message.rebindingTime,
             frame: UInt32(clamping: observed.frame.frame), file: UInt16(clamping: observed.frame.file), state: .active)
-        if let holder = leaseHolders[address], holder != observed.client,
+        let holder = leaseHolders[address]
+        if let holder, holder != observed.client,
            let other = leases[LeaseKey(ip: address, client: holder)], other.isHeld, other.end.map({ $0 > observed.time }) ?? true {
             let otherFrame = FrameReference(file: Int(other.file), frame: Int(other.frame), time: other.start)
             report(.addressConflict, .error, rfc: "2131 4.3.1", client: observed.client, ip: address, xid: observed.xid,
-                           frames: [otherFrame, observed.frame],
-                           "\(address) is bound to \(observed.client) while \(holder)'s lease on it is still active", &events)
+                   frames: [otherFrame, observed.frame],
+                   "\(address) is bound to \(observed.client) while \(holder)'s lease on it is still active", &events)
         }
-        leaseHolders[address] = observed.client
+        if holder != observed.client { leaseHolders[address] = observed.client }
         let clientPosition = clients.position(of: observed.client) { ClientRecord(observed.time) }
-        var client = clients.take(at: clientPosition, leaving: ClientRecord(observed.time))
-        let key = LeaseKey(ip: address, client: observed.client)
-        lease.hostname = client.hostname
+        lease.hostname = clients[position: clientPosition].hostname
         Self.keepHostName(of: message, in: &lease.hostname)
-        lease.clientID = transaction.clientID ?? client.clientID
-        if leases[key]?.isHeld == true { lease.state = .renewed }
-        leases[key] = lease
-        client.address = address
-        client.leaseAddress = address
-        client.boundAt = lease.isInfinite || lease.leaseTime == nil ? nil : observed.time.timeInterval
-        client.leaseTime = lease.isInfinite ? nil : lease.leaseTime.map { Float($0) }
-        client.t1 = lease.t1.map { Float($0) }
-        client.t2 = lease.t2.map { Float($0) }
-        client.renewChecked = false
-        client.rebindChecked = false
-        clients[position: clientPosition] = client
+        lease.clientID = transaction.clientID ?? clients[position: clientPosition].clientID
+        leases.store(LeaseKey(ip: address, client: observed.client)) { old in
+            if old?.isHeld == true { lease.state = .renewed }
+            return lease
+        }
+        clients.update(at: clientPosition) { client in
+            client.address = address
+            client.leaseAddress = address
+            client.boundAt = lease.isInfinite || lease.leaseTime == nil ? nil : observed.time.timeInterval
+            client.leaseTime = lease.isInfinite ? nil : lease.leaseTime.map { Float($0) }
+            client.t1 = lease.t1.map { Float($0) }
+            client.t2 = lease.t2.map { Float($0) }
+            client.renewChecked = false
+            client.rebindChecked = false
+        }
     }
 
     /// The lease's domain name, sharing the storage of the last one when equal (one server gives every lease the
@@ -746,26 +758,26 @@ public struct DHCPAnalyzer {
     // MARK: client state
 
     /// Moves the client along Figure 5 for `event`, inferring steps a capture cannot show (timers, restarts).
-    private mutating func apply(_ event: DHCPClientEvent, to key: ClientKey, _ observed: ObservedMessage,
+    /// `position`: the client's place in the table when the caller has it.
+    private mutating func apply(_ event: DHCPClientEvent, to key: ClientKey, at position: Int? = nil, _ observed: ObservedMessage,
                                 _ events: inout [AnalysisEvent], isReply: Bool = false) {
-        let position = clients.position(of: key) {
+        let position = position ?? clients.position(of: key) {
             ClientRecord(machine: DHCPClientStateMachine(state: DHCPClientStateMachine.initialState(before: event)), lastSeen: observed.time)
         }
         let state = clients[position: position].machine.state
         // The INFORM was already applied when the client sent it (or the client holds a lease and stays put).
         if isReply, event == .sendInform, state != .unknown { return }
         if state != .unknown, DHCPClientStateMachine.isIgnored(event, in: state) { return }
-        var client = clients.take(at: position, leaving: ClientRecord(observed.time))
-        defer { clients[position: position] = client }
+        // The steps are worked out first, on a copy of the machine; the record is changed in place at the end.
+        var machine = clients[position: position].machine
         var steps = [DHCPClientTransition]()
         var inRFC = true
         if state == .unknown {
             let target = DHCPClientStateMachine.stateAfter(event)
-            client.machine.force(target)
+            machine.force(target)
             steps = [DHCPClientTransition(from: .unknown, to: target, event: event, rfc: "2131 4.4")]
         } else {
-            var machine = client.machine
-            if state.holdsLease, let boundAt = client.boundAt, let lease = client.leaseTime,
+            if state.holdsLease, let boundAt = clients[position: position].boundAt, let lease = clients[position: position].leaseTime,
                observed.time.timeInterval - boundAt >= Double(lease), DHCPClientStateMachine.transition(from: state, on: event) == nil {
                 // The lease ran out before this message: Figure 5's timer arrows first.
                 for timer in [DHCPClientEvent.t1Expired, .t2Expired, .leaseExpired] {
@@ -779,19 +791,23 @@ public struct DHCPAnalyzer {
                 steps.append(DHCPClientTransition(from: machine.state, to: target, event: event, rfc: "2131 4.4"))
                 machine.force(target)
                 report(.unexpectedTransition, .info, rfc: "2131 4.4", client: key, xid: observed.xid,
-                               frames: [observed.frame], "\(event) in state \(state.rawValue) has no arrow in RFC 2131 Figure 5",
+                       frames: [observed.frame], "\(event) in state \(state.rawValue) has no arrow in RFC 2131 Figure 5",
                        &events)
             } else {
                 for step in path { machine.force(step.to) }
                 // Usually the only steps: the table's array is shared, not copied.
                 if steps.isEmpty { steps = path } else { steps.append(contentsOf: path) }
             }
-            client.machine = machine
         }
+        let moved = UInt32(steps.count { $0.from != $0.to })
+        clients.update(at: position) { client in
+            client.machine = machine
+            client.transitions += moved
+        }
+        guard options.transitionEvents, moved > 0 else { return }
+        let clientID = clients[position: position].clientID
         for step in steps where step.from != step.to {
-            client.transitions += 1
-            guard options.transitionEvents else { continue }
-            events.append(.transition(TransitionReport(client: key, clientID: client.clientID, transition: step,
+            events.append(.transition(TransitionReport(client: key, clientID: clientID, transition: step,
                                                        frame: observed.frame, inRFC: inRFC)))
         }
     }
@@ -803,12 +819,12 @@ public struct DHCPAnalyzer {
     private mutating func open(_ key: TransactionKey, kind: TransactionKind, _ observed: ObservedMessage,
                                _ events: inout [AnalysisEvent]) -> Int {
         if transactions.count >= options.maximumTransactions { evictOldest(&events) }
-        if let owner = xidOwners[key.xid], owner.client != key.client, let other = transactions.position(of: owner),
+        if let owner = xidOwners[XID(key.xid)], owner.client != key.client, let other = transactions.position(of: owner),
            !transactions[position: other].isClosed {
             report(.xidReused, .warning, rfc: "2131 4.4.1", client: key.client, xid: key.xid, frames: [observed.frame],
                            "xid \(Hex.xid(key.xid)) is in use by \(owner.client) too", &events)
         }
-        xidOwners[key.xid] = key
+        xidOwners[XID(key.xid)] = key
         noteIdentified(key)
         transactions[key] = Transaction(key: key, kind: kind, time: observed.time)
         creationOrder.append(key)
@@ -856,7 +872,7 @@ public struct DHCPAnalyzer {
         }
         forgetIdentified(key)
         if let closedAt = transaction.closedAt { recentlyClosed[LateKey(key)] = ClosedTransaction(transaction, closedAt: closedAt) }
-        if xidOwners[key.xid] == key { xidOwners[key.xid] = nil }
+        if xidOwners[XID(key.xid)] == key { xidOwners[XID(key.xid)] = nil }
         if openDORA[key.client] == key { openDORA[key.client] = nil }
     }
 
@@ -971,7 +987,7 @@ public struct DHCPAnalyzer {
                                  ip: IPv4Address? = nil, xid: UInt32? = nil,
                                  frames: @autoclosure () -> [FrameReference] = [], _ text: @autoclosure () -> String,
                                  _ events: inout [AnalysisEvent]) {
-        problemCounts[severity, default: 0] += 1
+        severityCounts[severity.rank] += 1
         guard problemEvents < options.problemEvents else {
             problemsLeftOut += 1
             return
@@ -983,14 +999,16 @@ public struct DHCPAnalyzer {
 
 
 extension DHCPAnalyzer.ClientRecord {
-    /// A client first seen at `time`, its state unknown (also what holds a record's place while it is taken out).
+    /// A client first seen at `time`, its state unknown.
     init(_ time: Timestamp) { self.init(machine: DHCPClientStateMachine(state: .unknown), lastSeen: time) }
 }
 
 extension String {
-    /// Whether the string's UTF-8 is exactly `bytes`: compared as bytes in place (a native string lends its storage),
-    /// not character by character through the UTF-8 view.
+    /// Whether the string's UTF-8 is exactly `bytes`: the lengths first, then the bytes in place (a small string,
+    /// such as most host names, has no storage to lend through `utf8`, so it is read through `withUTF8`).
     func hasUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        utf8.withContiguousStorageIfAvailable { UnsafeRawBufferPointer($0).elementsEqual(bytes) } ?? utf8.elementsEqual(bytes)
+        guard utf8.count == bytes.count else { return false }
+        var string = self
+        return string.withUTF8 { UnsafeRawBufferPointer($0).elementsEqual(bytes) }
     }
 }

@@ -64,12 +64,9 @@ struct DenseTable<Key: Hashable, Value>: Sequence {
         ChunkedArray.forEachSorted(keys, values, by: areInIncreasingOrder, body)
     }
 
-    /// Moves the entry at `position` out, leaving `placeholder` there, so that the caller changes it without copying
-    /// its storage; it goes back with `self[position:] = value`.
-    mutating func take(at position: Int, leaving placeholder: Value) -> Value {
-        var value = placeholder
-        swap(&value, &values[position])
-        return value
+    /// Changes the entry at `position` in place: one access to the storage for all the changes.
+    mutating func update<Result>(at position: Int, _ body: (inout Value) -> Result) -> Result {
+        body(&values[position])
     }
 
 

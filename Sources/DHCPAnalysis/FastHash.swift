@@ -1,13 +1,6 @@
-/// The analysis looks up a handful of tables for every message, keyed by client, transaction and lease: Swift's
-/// Hasher (SipHash-1-3, several rounds per word) took an eighth of analyse's instructions. These keys hash their two
-/// words with one seeded 128-bit multiply instead (wyhash's "mum" step). Dictionary passes its per-table random seed,
-/// so the hashes still cannot be predicted from a capture.
-@inline(__always)
-func mixedHash(_ first: UInt64, _ second: UInt64, seed: Int) -> Int {
-    let product = (first ^ UInt64(UInt(bitPattern: seed)) ^ 0xA076_1D64_78BD_642F)
-        .multipliedFullWidth(by: second ^ 0xE703_7ED1_A0B4_28DB)
-    return Int(bitPattern: UInt(truncatingIfNeeded: product.high ^ product.low))
-}
+import NetworkPrimitives
+
+// The keys of the analysis's tables hash with `mixedHash`: one multiply, not SipHash.
 
 extension ClientKey {
     public func _rawHashValue(seed: Int) -> Int { mixedHash(hashWords.0, hashWords.1, seed: seed) }
@@ -21,4 +14,8 @@ extension TransactionKey {
 
 extension DHCPAnalyzer.LateKey {
     func _rawHashValue(seed: Int) -> Int { mixedHash(UInt64(xid), hardware, seed: seed) }
+}
+
+extension DHCPAnalyzer.XID {
+    func _rawHashValue(seed: Int) -> Int { mixedHash(UInt64(value), UInt64(value) << 32 | 1, seed: seed) }
 }

@@ -39,6 +39,15 @@ struct LeaseTable {
         }
     }
 
+    /// Stores `make(the entry now kept for key)` for `key`: one lookup, the old entry replaced in place.
+    mutating func store(_ key: Key, _ make: (LeaseRecord?) -> LeaseRecord) {
+        if let position = position(of: key) {
+            values[position] = make(values[position])
+        } else {
+            self[key] = make(nil)
+        }
+    }
+
     /// Changes an entry in place, without copying it out.
     mutating func modify(_ key: Key, _ body: (inout LeaseRecord) -> Void) {
         guard let position = position(of: key) else { return }

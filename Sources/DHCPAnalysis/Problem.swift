@@ -47,6 +47,7 @@ public struct Problem: Sendable {
 
     public enum Severity: String, Sendable, Comparable, CaseIterable {
         case info, warning, error
+        /// 0, 1, 2 from info to error.
         var rank: Int { self == .info ? 0 : self == .warning ? 1 : 2 }
         public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
     }
