@@ -22,7 +22,8 @@ public struct DHCPAnalyzer {
     private var identifiedClients: [TransactionKey: ClientKey] = [:]
     private var clients = DenseTable<ClientKey, ClientRecord>()
     private var leases = LeaseTable()
-    private var leaseHolders: [IPv4Address: ClientKey] = [:]
+    /// Who holds each address: the place of its lease in `leases` (eight bytes an address, not a client key's 40).
+    private var leaseHolders: [IPv4Address: Int32] = [:]
     /// Servers in the order they first answered, and where each is: one lookup per reply.
     private var servers: [ServerRecord] = []
     private var serverPositions: [IPv4Address: Int] = [:]
@@ -61,24 +62,56 @@ public struct DHCPAnalyzer {
     struct LeaseKey { var ip: IPv4Address; var client: ClientKey }
 
     /// What the analyzer keeps per client: small, since there is one for every client ever seen.
+    /// One for every client ever seen, so kept small (88 bytes): absent numbers are stored as NaN and absent
+    /// addresses as 0.0.0.0 (never a leased address), not as optionals that each take a padded word.
     struct ClientRecord {
         var machine: DHCPClientStateMachine
         var renewChecked = false
         var rebindChecked = false
         var transitions: UInt32 = 0
-        var clientID: [UInt8]?
+        /// Option 61, kept only when it is longer than the client's key holds (`ClientKey.wholeIdentifier`).
+        var longClientID: [UInt8]?
         var hostname: String?
-        var address: IPv4Address?
-        /// The address of the client's latest lease (kept after a release, unlike `address`).
-        var leaseAddress: IPv4Address?
-        /// When the current lease was bound, seconds since 1970.
-        var boundAt: Double?
-        /// Lease time, T1 and T2 of the current lease, in seconds (T1/T2 defaulted when the server sent none).
-        var leaseTime: Float?
-        var t1: Float?
-        var t2: Float?
-        var lastDecline: Double?
+        private var storedAddress = IPv4Address.any
+        private var storedLeaseAddress = IPv4Address.any
+        private var storedLeaseTime = Float.nan, storedT1 = Float.nan, storedT2 = Float.nan
+        private var storedBoundAt = Double.nan
+        private var storedLastDecline = Double.nan
         var lastSeen: Timestamp
+
+        init(machine: DHCPClientStateMachine, lastSeen: Timestamp) { self.machine = machine; self.lastSeen = lastSeen }
+
+        var address: IPv4Address? {
+            get { storedAddress == .any ? nil : storedAddress }
+            set { storedAddress = newValue ?? .any }
+        }
+        /// The address of the client's latest lease (kept after a release, unlike `address`).
+        var leaseAddress: IPv4Address? {
+            get { storedLeaseAddress == .any ? nil : storedLeaseAddress }
+            set { storedLeaseAddress = newValue ?? .any }
+        }
+        /// When the current lease was bound, seconds since 1970.
+        var boundAt: Double? {
+            get { storedBoundAt.isNaN ? nil : storedBoundAt }
+            set { storedBoundAt = newValue ?? .nan }
+        }
+        /// Lease time, T1 and T2 of the current lease, in seconds (T1/T2 defaulted when the server sent none).
+        var leaseTime: Float? {
+            get { storedLeaseTime.isNaN ? nil : storedLeaseTime }
+            set { storedLeaseTime = newValue ?? .nan }
+        }
+        var t1: Float? {
+            get { storedT1.isNaN ? nil : storedT1 }
+            set { storedT1 = newValue ?? .nan }
+        }
+        var t2: Float? {
+            get { storedT2.isNaN ? nil : storedT2 }
+            set { storedT2 = newValue ?? .nan }
+        }
+        var lastDecline: Double? {
+            get { storedLastDecline.isNaN ? nil : storedLastDecline }
+            set { storedLastDecline = newValue ?? .nan }
+        }
     }
 
     /// A transaction id as a table key (hashed by `mixedHash`).
@@ -273,7 +306,7 @@ public struct DHCPAnalyzer {
     /// Every client in order of last activity, one at a time: the table is not copied.
     public func forEachClient(_ body: (ClientReport) -> Void) {
         clients.forEachSorted(by: { first, _, second, _ in first.lastSeen < second.lastSeen }) { key, record in
-            body(ClientReport(client: key, clientID: record.clientID, hostname: record.hostname,
+            body(ClientReport(client: key, clientID: key.wholeIdentifier ?? record.longClientID, hostname: record.hostname,
                               state: record.machine.state, address: record.address,
                               leaseState: record.leaseAddress.flatMap { leases[LeaseKey(ip: $0, client: key)]?.state },
                               transitions: Int(record.transitions), lastSeen: record.lastSeen))
@@ -346,13 +379,16 @@ public struct DHCPAnalyzer {
         // message is done.
         clients.update(at: clientPosition) { client in
             client.lastSeen = observed.time
-            Self.keep(message.optionData(.clientIdentifier), in: &client.clientID)
+            if observed.client.hasLongIdentifier { Self.keep(message.optionData(.clientIdentifier), in: &client.longClientID) }
             Self.keepHostName(of: message, in: &client.hostname)
         }
         let transaction = transactions[position: position]
         transaction.add(observed.frame)
         // The client's copy of its identifier, shared rather than copied again.
-        if message.hasOption(.clientIdentifier) { transaction.clientID = clients[position: clientPosition].clientID }
+        if message.hasOption(.clientIdentifier) {
+            transaction.sentClientID = true
+            transaction.longClientID = clients[position: clientPosition].longClientID
+        }
         if message.relayAddress != .any { transaction.relayAddress = message.relayAddress }
         if message.isBroadcast { transaction.broadcastAsked = true }
         if let list = message.optionData(.parameterRequestList) { transaction.requestedParameters = OptionCodeSet(list) }
@@ -696,28 +732,29 @@ public struct DHCPAnalyzer {
         let message = observed.message
         let address = message.yourAddress
         var lease = LeaseRecord(
-            start: observed.time, clientID: nil, hostname: nil,
+            start: observed.time, longClientID: nil, hostname: nil,
             domain: internedDomain(message), dns: internedDNS(message),
             server: message.serverIdentifier ?? observed.sourceIP, router: message.firstAddress(in: .routers),
             leaseTime: message.leaseTime, renewalTime: message.renewalTime, rebindingTime: message.rebindingTime,
             frame: UInt32(clamping: observed.frame.frame), file: UInt16(clamping: observed.frame.file), state: .active)
-        let holder = leaseHolders[address]
-        if let holder, holder != observed.client,
-           let other = leases[LeaseKey(ip: address, client: holder)], other.isHeld, other.end.map({ $0 > observed.time }) ?? true {
+        let holding = leaseHolders[address].map(Int.init)
+        let holder = holding.map { leases.key(at: $0).client }
+        if let holding, let holder, holder != observed.client, case let other = leases[position: holding],
+           other.isHeld, other.end.map({ $0 > observed.time }) ?? true {
             let otherFrame = FrameReference(file: Int(other.file), frame: Int(other.frame), time: other.start)
             report(.addressConflict, .error, rfc: "2131 4.3.1", client: observed.client, ip: address, xid: observed.xid,
                    frames: [otherFrame, observed.frame],
                    "\(address) is bound to \(observed.client) while \(holder)'s lease on it is still active", &events)
         }
-        if holder != observed.client { leaseHolders[address] = observed.client }
         let clientPosition = clients.position(of: observed.client) { ClientRecord(observed.time) }
         lease.hostname = clients[position: clientPosition].hostname
         Self.keepHostName(of: message, in: &lease.hostname)
-        lease.clientID = transaction.clientID ?? clients[position: clientPosition].clientID
-        leases.store(LeaseKey(ip: address, client: observed.client)) { old in
+        lease.longClientID = transaction.longClientID ?? clients[position: clientPosition].longClientID
+        let position = leases.store(LeaseKey(ip: address, client: observed.client)) { old in
             if old?.isHeld == true { lease.state = .renewed }
             return lease
         }
+        if holder != observed.client { leaseHolders[address] = Int32(position) }
         clients.update(at: clientPosition) { client in
             client.address = address
             client.leaseAddress = address
@@ -752,7 +789,9 @@ public struct DHCPAnalyzer {
         let key = LeaseKey(ip: address, client: client)
         guard leases[key] != nil else { return }
         leases.modify(key) { $0.state = state }
-        if state != .nak, leaseHolders[address] == client { leaseHolders[address] = nil }
+        if state != .nak, let holding = leaseHolders[address], leases.key(at: Int(holding)).client == client {
+            leaseHolders[address] = nil
+        }
     }
 
     // MARK: client state
@@ -805,7 +844,7 @@ public struct DHCPAnalyzer {
             client.transitions += moved
         }
         guard options.transitionEvents, moved > 0 else { return }
-        let clientID = clients[position: position].clientID
+        let clientID = key.wholeIdentifier ?? clients[position: position].longClientID
         for step in steps where step.from != step.to {
             events.append(.transition(TransitionReport(client: key, clientID: clientID, transition: step,
                                                        frame: observed.frame, inRFC: inRFC)))

@@ -5,7 +5,8 @@ import DHCPProtocol
 /// `LeaseReport` is built from it on demand.
 struct LeaseRecord {
     var start: Timestamp
-    var clientID: [UInt8]?
+    /// Option 61 when longer than the client's key holds (else the key gives it).
+    var longClientID: [UInt8]?
     var hostname: String?
     var domain: String?
     var dns: [IPv4Address]
@@ -36,7 +37,7 @@ struct LeaseRecord {
     var isHeld: Bool { state == .active || state == .renewed }
 
     func report(ip: IPv4Address, client: ClientKey) -> LeaseReport {
-        LeaseReport(ip: ip, client: client, clientID: clientID, hostname: hostname, server: server, start: start, end: end,
+        LeaseReport(ip: ip, client: client, clientID: client.wholeIdentifier ?? longClientID, hostname: hostname, server: server, start: start, end: end,
                     leaseTime: leaseTime, t1: t1, t2: t2, router: router, dns: dns, domain: domain, state: state,
                     frame: FrameReference(file: Int(file), frame: Int(frame), time: start))
     }

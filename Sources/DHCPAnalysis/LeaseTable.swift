@@ -39,14 +39,21 @@ struct LeaseTable {
         }
     }
 
-    /// Stores `make(the entry now kept for key)` for `key`: one lookup, the old entry replaced in place.
-    mutating func store(_ key: Key, _ make: (LeaseRecord?) -> LeaseRecord) {
+    /// Stores `make(the entry now kept for key)` for `key`: one lookup, the old entry replaced in place. Returns
+    /// where the entry lies (entries never move).
+    @discardableResult
+    mutating func store(_ key: Key, _ make: (LeaseRecord?) -> LeaseRecord) -> Int {
         if let position = position(of: key) {
             values[position] = make(values[position])
-        } else {
-            self[key] = make(nil)
+            return position
         }
+        self[key] = make(nil)
+        return values.count - 1
     }
+
+    /// The key and the entry at `position`.
+    func key(at position: Int) -> Key { keys[position] }
+    subscript(position position: Int) -> LeaseRecord { values[position] }
 
     /// Changes an entry in place, without copying it out.
     mutating func modify(_ key: Key, _ body: (inout LeaseRecord) -> Void) {

@@ -163,6 +163,17 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
         return digest ^ digest >> 32
     }
 
+    /// The client identifier, when it names the client and is kept whole (at most 16 bytes); nil otherwise.
+    var wholeIdentifier: [UInt8]? {
+        guard identifierLength != 0, identifierLength <= 16 else { return nil }
+        return (0..<Int(identifierLength)).map { index in
+            UInt8(truncatingIfNeeded: (index < 8 ? identifierHigh : identifierLow) >> (56 - 8 * UInt64(index % 8)))
+        }
+    }
+
+    /// Whether the client is named by an identifier longer than a key keeps (`wholeIdentifier` is nil).
+    var hasLongIdentifier: Bool { identifierLength > 16 }
+
     /// Whether a client identifier names this client.
     public var isIdentifiedByClientIdentifier: Bool { identifierLength != 0 }
 

@@ -21,7 +21,9 @@ final class Transaction {
     @exclusivity(unchecked) var frames: [FrameReference] = []
     @exclusivity(unchecked) var servers = SmallList<IPv4Address>()
     @exclusivity(unchecked) var offers = SmallList<(server: IPv4Address, address: IPv4Address)>()
-    @exclusivity(unchecked) var clientID: [UInt8]?
+    /// Whether a client message sent option 61 (the key gives it), and the option when longer than a key holds.
+    @exclusivity(unchecked) var sentClientID = false
+    @exclusivity(unchecked) var longClientID: [UInt8]?
     @exclusivity(unchecked) var outcome: TransactionOutcome?
     @exclusivity(unchecked) var closedAt: Timestamp?
     /// Other keys under which this transaction is also found (a REQUEST with a new xid answering our OFFER).
@@ -97,7 +99,7 @@ final class Transaction {
         let requestAck: Double? = outcome == .ack || outcome == .nak
             ? firstRequest.map { end.seconds(since: $0) * 1000 } : nil
         return TransactionReport(
-            xid: key.xid, client: key.client, clientID: clientID, kind: kind, servers: Array(servers), messages: frames,
+            xid: key.xid, client: key.client, clientID: sentClientID ? key.client.wholeIdentifier ?? longClientID : nil, kind: kind, servers: Array(servers), messages: frames,
             outcome: outcome ?? timeoutOutcome, address: address, discoverOfferMilliseconds: discoverOffer,
             requestAckMilliseconds: requestAck, totalMilliseconds: end.seconds(since: firstTime) * 1000,
             relayed: relayAddress != .any)

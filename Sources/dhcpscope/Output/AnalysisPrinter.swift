@@ -21,9 +21,11 @@ final class AnalysisPrinter {
     /// The input names frames refer to: files (analyse) or the interface (sniff).
     let names: [String]
     let style: Style
-    /// The first `reportedProblems` problems, for the text report, and how many more there were.
-    private(set) var problems: [Problem] = []
-    private(set) var problemsLeftOut = 0
+    /// The text report's lines for the first `reportedProblems` problems (each with its newline, written as they
+    /// come: a tenth of the memory of the problems themselves), how many, and how many more there were.
+    private var problemLines: [UInt8] = []
+    private var problemsListed = 0
+    private var problemsLeftOut = 0
     static let reportedProblems = 10_000
     private(set) var transitions: [TransitionReport] = []
 
@@ -54,7 +56,13 @@ final class AnalysisPrinter {
                 if style.keepTransitions { transitions.append(transition) }
                 if !style.json, style.textSteps { output.write(line: AnalysisText.transition(transition)) }
             case .problem(let problem):
-                if problems.count < Self.reportedProblems { problems.append(problem) } else { problemsLeftOut += 1 }
+                if !style.json, problemsListed < Self.reportedProblems {
+                    problemLines.append(contentsOf: AnalysisText.problem(problem).utf8)
+                    problemLines.append(UInt8(ascii: "\n"))
+                    problemsListed += 1
+                } else if !style.json {
+                    problemsLeftOut += 1
+                }
                 if !style.json, style.textProblems { output.write(line: "PROBLEM " + AnalysisText.problem(problem)) }
             }
         }
@@ -119,8 +127,9 @@ final class AnalysisPrinter {
             for server in servers { line(AnalysisJSON.server(server)) }
             line(summary.json())
         } else {
-            AnalysisText.report(summary: summary, servers: servers, analyzer: analyzer, problems: problems,
-                                problemsLeftOut: problemsLeftOut + analyzer.problemsLeftOut, to: output)
+            AnalysisText.report(summary: summary, servers: servers, analyzer: analyzer, problemLines: problemLines,
+                                problemsListed: problemsListed, problemsLeftOut: problemsLeftOut + analyzer.problemsLeftOut,
+                                to: output)
         }
     }
 

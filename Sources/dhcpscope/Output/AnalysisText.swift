@@ -5,7 +5,7 @@ import DHCPCore
 enum AnalysisText {
     /// Written line by line: with a hundred thousand clients the report is never held whole.
     static func report(summary: AnalysisSummary, servers: [ServerReport], analyzer: DHCPAnalyzer,
-                       problems: [Problem], problemsLeftOut: Int,
+                       problemLines: [UInt8], problemsListed: Int, problemsLeftOut: Int,
                        to output: OutputStream) {
         let lines = Lines(output: output)
         let outcomes = summary.transactionsByOutcome.sorted(by: { $0.key < $1.key }).map { "\($0.value) \($0.key)" }
@@ -43,12 +43,12 @@ enum AnalysisText {
                 }
             }
         }
-        if !problems.isEmpty {
+        if problemsListed > 0 {
             lines.append("")
             lines.append("PROBLEMS")
-            for problem in problems { lines.append(self.problem(problem)) }
+            output.write(bytes: problemLines)
             if problemsLeftOut > 0 {
-                lines.append("… and \(problemsLeftOut) more not listed: the report lists the first \(problems.count); --json gives every one")
+                lines.append("… and \(problemsLeftOut) more not listed: the report lists the first \(problemsListed); --json gives every one")
             }
         }
     }
