@@ -601,6 +601,17 @@ struct DiagnosticTests {
         #expect(problem.text.hasSuffix(": 15"))
     }
 
+    @Test("The missing codes are listed once each, in ascending order, whatever the order asked in")
+    func parametersNotSuppliedListsEachCodeOnceInOrder() throws {
+        var s = Scenario()
+        let asked = [Opt.parameters([121, 15, 6, 15, 1])]
+        s.request(alice, xid: 0x1011, at: 0, address: Net.address(100), options: asked)
+        s.ack(alice, xid: 0x1011, at: 0.01, yiaddr: Net.address(100), options: [Opt.subnet, Opt.router, Opt.dns])
+        s.finish()
+        let problem = try #require(expectOne(s, .parametersNotSupplied, .info, rfc: "2131 4.3.1"))
+        #expect(problem.text == "asked for options the ACK lacks: 15, 121")
+    }
+
     @Test func parametersNotSuppliedSilent() {
         let s = Self.parametersNotSupplied(fault: false)
         #expect(codes(s) == [])

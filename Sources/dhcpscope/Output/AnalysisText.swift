@@ -35,11 +35,19 @@ enum AnalysisText {
             lines.append("CLIENTS")
             let widths = [17, 20, 11, 15, 8, 11]
             lines.append(columns(["mac", "hostname", "state", "address", "lease", "transitions"], widths))
+            // Written as bytes cell by cell: a report lists every client.
             analyzer.forEachClient { client in
                 output.writeLine { line in
-                    appendColumns([client.client.description, client.hostname ?? "-", client.state.rawValue,
-                                   client.address?.description ?? "-", client.leaseState?.rawValue ?? "-",
-                                   String(client.transitions)], widths, to: &line)
+                    let start = line.count
+                    appendCell(widths[0], to: &line, first: true) { client.client.appendDescription(to: &$0) }
+                    appendCell(widths[1], to: &line) { $0.append(contentsOf: (client.hostname ?? "-").utf8) }
+                    appendCell(widths[2], to: &line) { $0.append(contentsOf: client.state.rawValue.utf8) }
+                    appendCell(widths[3], to: &line) { out in
+                        if let address = client.address { address.appendDottedQuad(to: &out) } else { out.append(UInt8(ascii: "-")) }
+                    }
+                    appendCell(widths[4], to: &line) { $0.append(contentsOf: (client.leaseState?.rawValue ?? "-").utf8) }
+                    appendCell(widths[5], to: &line) { $0.append(contentsOf: String(client.transitions).utf8) }
+                    trimTrailingSpaces(&line, from: start)
                 }
             }
         }
@@ -92,17 +100,27 @@ enum AnalysisText {
     }
 
     /// Each cell padded to its column's width (a cell past the last width to its length and one space), separated
-    /// by a space, trailing spaces cut; written as bytes (a report lists every client).
+    /// by a space, trailing spaces cut.
     private static func appendColumns(_ cells: [String], _ widths: [Int], to out: inout [UInt8]) {
-        let space = UInt8(ascii: " ")
         let start = out.count
         for (index, cell) in cells.enumerated() {
-            if index > 0 { out.append(space) }
-            out.append(contentsOf: cell.utf8)
-            let length = cell.utf8.allSatisfy { $0 < 0x80 } ? cell.utf8.count : cell.count
-            let width = index < widths.count ? widths[index] : length + 1
-            if length < width { out.append(contentsOf: repeatElement(space, count: width - length)) }
+            appendCell(index < widths.count ? widths[index] : nil, to: &out, first: index == 0) { $0.append(contentsOf: cell.utf8) }
         }
-        while out.count > start, out.last == space { out.removeLast() }
+        trimTrailingSpaces(&out, from: start)
+    }
+
+    /// One cell: a space unless `first`, what `write` appends, and spaces up to `width` characters (nil: one space).
+    private static func appendCell(_ width: Int?, to out: inout [UInt8], first: Bool = false, _ write: (inout [UInt8]) -> Void) {
+        let space = UInt8(ascii: " ")
+        if !first { out.append(space) }
+        let start = out.count
+        write(&out)
+        let length = out[start...].allSatisfy { $0 < 0x80 } ? out.count - start : String(decoding: out[start...], as: UTF8.self).count
+        let width = width ?? length + 1
+        if length < width { out.append(contentsOf: repeatElement(space, count: width - length)) }
+    }
+
+    private static func trimTrailingSpaces(_ out: inout [UInt8], from start: Int) {
+        while out.count > start, out.last == UInt8(ascii: " ") { out.removeLast() }
     }
 }
