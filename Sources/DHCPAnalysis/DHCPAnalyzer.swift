@@ -72,46 +72,19 @@ public struct DHCPAnalyzer {
         /// Option 61, kept only when it is longer than the client's key holds (`ClientKey.wholeIdentifier`).
         var longClientID: [UInt8]?
         var hostname: String?
-        private var storedAddress = IPv4Address.any
-        private var storedLeaseAddress = IPv4Address.any
-        private var storedLeaseTime = Float.nan, storedT1 = Float.nan, storedT2 = Float.nan
-        private var storedBoundAt = Double.nan
-        private var storedLastDecline = Double.nan
+        @AnyIsAbsent var address: IPv4Address?
+        /// The address of the client's latest lease (kept after a release, unlike `address`).
+        @AnyIsAbsent var leaseAddress: IPv4Address?
+        /// Lease time, T1 and T2 of the current lease, in seconds (T1/T2 defaulted when the server sent none).
+        @NaNIsAbsent var leaseTime: Float?
+        @NaNIsAbsent var t1: Float?
+        @NaNIsAbsent var t2: Float?
+        /// When the current lease was bound, seconds since 1970.
+        @NaNIsAbsent var boundAt: Double?
+        @NaNIsAbsent var lastDecline: Double?
         var lastSeen: Timestamp
 
         init(machine: DHCPClientStateMachine, lastSeen: Timestamp) { self.machine = machine; self.lastSeen = lastSeen }
-
-        var address: IPv4Address? {
-            get { storedAddress == .any ? nil : storedAddress }
-            set { storedAddress = newValue ?? .any }
-        }
-        /// The address of the client's latest lease (kept after a release, unlike `address`).
-        var leaseAddress: IPv4Address? {
-            get { storedLeaseAddress == .any ? nil : storedLeaseAddress }
-            set { storedLeaseAddress = newValue ?? .any }
-        }
-        /// When the current lease was bound, seconds since 1970.
-        var boundAt: Double? {
-            get { storedBoundAt.isNaN ? nil : storedBoundAt }
-            set { storedBoundAt = newValue ?? .nan }
-        }
-        /// Lease time, T1 and T2 of the current lease, in seconds (T1/T2 defaulted when the server sent none).
-        var leaseTime: Float? {
-            get { storedLeaseTime.isNaN ? nil : storedLeaseTime }
-            set { storedLeaseTime = newValue ?? .nan }
-        }
-        var t1: Float? {
-            get { storedT1.isNaN ? nil : storedT1 }
-            set { storedT1 = newValue ?? .nan }
-        }
-        var t2: Float? {
-            get { storedT2.isNaN ? nil : storedT2 }
-            set { storedT2 = newValue ?? .nan }
-        }
-        var lastDecline: Double? {
-            get { storedLastDecline.isNaN ? nil : storedLastDecline }
-            set { storedLastDecline = newValue ?? .nan }
-        }
     }
 
     /// A transaction id as a table key (hashed by `mixedHash`).
@@ -1049,5 +1022,27 @@ extension String {
         guard utf8.count == bytes.count else { return false }
         var string = self
         return string.withUTF8 { UnsafeRawBufferPointer($0).elementsEqual(bytes) }
+    }
+}
+
+/// An optional number stored in the number's own size, NaN standing for nil.
+@propertyWrapper
+struct NaNIsAbsent<Value: BinaryFloatingPoint> {
+    private var stored = Value.nan
+    init(wrappedValue: Value?) { self.wrappedValue = wrappedValue }
+    var wrappedValue: Value? {
+        get { stored.isNaN ? nil : stored }
+        set { stored = newValue ?? .nan }
+    }
+}
+
+/// An optional address stored in four bytes, 0.0.0.0 standing for nil (it is never a leased address).
+@propertyWrapper
+struct AnyIsAbsent {
+    private var stored = IPv4Address.any
+    init(wrappedValue: IPv4Address?) { self.wrappedValue = wrappedValue }
+    var wrappedValue: IPv4Address? {
+        get { stored == .any ? nil : stored }
+        set { stored = newValue ?? .any }
     }
 }
