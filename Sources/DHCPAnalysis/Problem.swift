@@ -86,8 +86,25 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
     private let identifierLow: UInt64
 
     public init(htype: UInt8, address: some Collection<UInt8>, identifier: (some Collection<UInt8>)? = [UInt8]?.none) {
+        self = Array(address.prefix(16)).withUnsafeBytes { address in
+            guard let identifier else { return ClientKey(htype: htype, raw: address, identifier: nil) }
+            return Array(identifier).withUnsafeBytes { ClientKey(htype: htype, raw: address, identifier: $0) }
+        }
+    }
+
+    /// The key of the client a message speaks of: `DHCPClientKey`'s rule, read from the message.
+    public init(_ message: some DHCPMessageFields) {
+        let htype = message.htype
+        self = message.withHardwareAddress { address in
+            DHCPClientKey.identifierData(of: message) { ClientKey(htype: htype, raw: address, identifier: $0) }
+                ?? ClientKey(htype: htype, raw: address, identifier: nil)
+        }
+    }
+
+    /// From the bytes in place: the hardware address (its first 16 bytes) and option 61's data.
+    private init(htype: UInt8, raw address: UnsafeRawBufferPointer, identifier: UnsafeRawBufferPointer?) {
         self.htype = htype
-        (length, high, low) = Self.pack(address.prefix(16))
+        (length, high, low) = Self.pack(UnsafeRawBufferPointer(rebasing: address.prefix(16)))
         if let identifier, !identifier.isEmpty {
             identifierLength = UInt8(clamping: identifier.count)
             if identifier.count <= 16 {
@@ -100,28 +117,20 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The key of the client a message speaks of: `DHCPClientKey`'s rule, read from the message.
-    public init(_ message: some DHCPMessageFields) {
-        let htype = message.htype
-        self = message.withHardwareAddress { address in
-            DHCPClientKey.identifierData(of: message) { ClientKey(htype: htype, address: address, identifier: $0) }
-                ?? ClientKey(htype: htype, address: address)
+    /// Up to 16 bytes, big-endian into two words (whole words loaded at once: this runs for every message).
+    private static func pack(_ bytes: UnsafeRawBufferPointer) -> (UInt8, UInt64, UInt64) {
+        let count = min(bytes.count, 16)
+        func word(from start: Int) -> UInt64 {
+            if count - start >= 8 { return UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self)) }
+            var word: UInt64 = 0
+            for index in start..<max(start, count) { word |= UInt64(bytes[index]) << (56 - 8 * UInt64(index - start)) }
+            return word
         }
-    }
-
-    private static func pack(_ bytes: some Collection<UInt8>) -> (UInt8, UInt64, UInt64) {
-        var high: UInt64 = 0, low: UInt64 = 0
-        var count: UInt8 = 0
-        for byte in bytes {
-            if count < 8 { high |= UInt64(byte) << (56 - 8 * UInt64(count)) }
-            else { low |= UInt64(byte) << (56 - 8 * UInt64(count - 8)) }
-            count += 1
-        }
-        return (count, high, low)
+        return (UInt8(count), word(from: 0), word(from: 8))
     }
 
     /// FNV-1a 64 twice, from two offsets: 128 bits of an identifier too long to keep whole.
-    private static func digest(_ bytes: some Collection<UInt8>) -> (UInt64, UInt64) {
+    private static func digest(_ bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
         var first: UInt64 = 0xCBF2_9CE4_8422_2325, second: UInt64 = 0x6C62_272E_07BB_0142
         for byte in bytes {
             first = (first ^ UInt64(byte)) &* 0x0000_0100_0000_01B3

@@ -8,6 +8,7 @@ struct SmallList<Element>: Sequence {
     init() {}
 
     var isEmpty: Bool { first == nil }
+    var hasMoreThanOne: Bool { second != nil }
 
     mutating func append(_ element: Element) {
         if first == nil { first = element } else if second == nil { second = element } else { rest.append(element) }
