@@ -45,17 +45,12 @@ struct DenseTable<Key: Hashable, Value>: Sequence {
 
     /// Where the entry of `key` lies, added as `make()` when there is none: one lookup either way.
     mutating func position(of key: Key, orAdding make: () -> Value) -> Int {
-        let next = Int32(values.count)
-        // One hash lookup: the slot is found, or made holding `next`, in a single access.
-        let position = Self.claim(&index[key, default: next])
-        if position == next {
-            keys.append(key)
-            values.append(make())
-        }
-        return Int(position)
+        if let position = index[key] { return Int(position) }
+        index[key] = Int32(values.count)
+        keys.append(key)
+        values.append(make())
+        return values.count - 1
     }
-
-    private static func claim(_ slot: inout Int32) -> Int32 { slot }
 
     /// The entry at `position`, read and changed in place.
     subscript(position position: Int) -> Value {

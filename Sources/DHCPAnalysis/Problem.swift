@@ -120,13 +120,15 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
     /// Up to 16 bytes, big-endian into two words (whole words loaded at once: this runs for every message).
     private static func pack(_ bytes: UnsafeRawBufferPointer) -> (UInt8, UInt64, UInt64) {
         let count = min(bytes.count, 16)
-        func word(from start: Int) -> UInt64 {
-            if count - start >= 8 { return UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self)) }
+        guard let base = bytes.baseAddress, count > 0 else { return (0, 0, 0) }
+        /// `length` (1...8) bytes from `start`, the first in the top byte.
+        @inline(__always) func word(_ start: Int, _ length: Int) -> UInt64 {
+            if length == 8 { return UInt64(bigEndian: (base + start).loadUnaligned(as: UInt64.self)) }
             var word: UInt64 = 0
-            for index in start..<max(start, count) { word |= UInt64(bytes[index]) << (56 - 8 * UInt64(index - start)) }
-            return word
+            for index in 0..<length { word = word << 8 | UInt64((base + start + index).load(as: UInt8.self)) }
+            return word << (8 * UInt64(8 - length))
         }
-        return (UInt8(count), word(from: 0), word(from: 8))
+        return count > 8 ? (UInt8(count), word(0, 8), word(8, count - 8)) : (UInt8(count), word(0, count), 0)
     }
 
     /// FNV-1a 64 twice, from two offsets: 128 bits of an identifier too long to keep whole.
