@@ -10,7 +10,8 @@ public struct DHCPAnalyzer {
     public let options: AnalysisOptions
 
     /// Dense: a Dictionary of these 320-byte values kept up to 2.6 empty buckets per transaction, twice that while growing.
-    private var transactions = DenseTable<TransactionKey, Transaction>()
+    /// References: a dictionary of them is as small as a dense table and drops an entry in one step.
+    private var transactions: [TransactionKey: Transaction] = [:]
     private var aliases: [TransactionKey: TransactionKey] = [:]
     private var creationOrder: [TransactionKey] = []
     private var creationHead = 0
@@ -318,32 +319,32 @@ public struct DHCPAnalyzer {
         let message = observed.message
         var key = TransactionKey(xid: observed.xid, client: observed.client)
         if !aliases.isEmpty, let canonical = aliases[key] { key = canonical }
-        var found = transactions.position(of: key)
-        if let position = found {
-            if isRelayLeg(observed, of: transactions[position: position]) {
-                transactions[position: position].add(observed.frame)
-                if message.relayAddress != .any { transactions[position: position].relayAddress = message.relayAddress }
+        var found = transactions[key]
+        if let transaction = found {
+            if isRelayLeg(observed, of: transaction) {
+                transaction.add(observed.frame)
+                if message.relayAddress != .any { transaction.relayAddress = message.relayAddress }
                 return
             }
-            if transactions[position: position].isClosed {
+            if transaction.isClosed {
                 remove(key)
                 found = nil
             }
         }
-        let position: Int
+        let transaction: Transaction
         if let found {
-            position = found
+            transaction = found
         } else if type == .request, observed.requestKind == .selecting, let open = openDORA[observed.client], open != key,
-                  let dora = transactions.position(of: open), !transactions[position: dora].isClosed,
-                  transactions[position: dora].offers.contains(where: { $0.server == message.serverIdentifier }) {
+                  let dora = transactions[open], !dora.isClosed,
+                  dora.offers.contains(where: { $0.server == message.serverIdentifier }) {
             // RFC 2131 §4.4.1 wants the same xid, but some clients pick a new one for the REQUEST.
             aliases[key] = open
             noteIdentified(key)
-            transactions[position: dora].aliases.append(key)
+            dora.aliases.append(key)
             key = open
-            position = dora
+            transaction = dora
         } else {
-            position = open(key, kind: observed.transactionKind, observed, &events)
+            transaction = open(key, kind: observed.transactionKind, observed, &events)
         }
         let clientPosition = clients.position(of: observed.client) {
             ClientRecord(machine: DHCPClientStateMachine(state: observed.clientEvent.map(DHCPClientStateMachine.initialState(before:)) ?? .unknown),
@@ -356,7 +357,6 @@ public struct DHCPAnalyzer {
             if observed.client.hasLongIdentifier { Self.keep(message.optionData(.clientIdentifier), in: &client.longClientID) }
             Self.keepHostName(of: message, in: &client.hostname)
         }
-        let transaction = transactions[position: position]
         transaction.add(observed.frame)
         // The client's copy of its identifier, shared rather than copied again.
         if message.hasOption(.clientIdentifier) {
@@ -490,18 +490,17 @@ public struct DHCPAnalyzer {
         let message = observed.message
         var key = TransactionKey(xid: observed.xid, client: observed.client)
         if !aliases.isEmpty, let canonical = aliases[key] { key = canonical }
-        let position: Int
-        if let found = transactions.position(of: key) {
-            position = found
+        let transaction: Transaction
+        if let found = transactions[key] {
+            transaction = found
         } else {
             if !recentlyClosed.isEmpty, let closed = recentlyClosed[LateKey(key)],
                observed.time.timeInterval - closed.closedAt <= options.transactionTimeout {
                 lateReply(observed, type, LateKey(key), closed, &events)
                 return
             }
-            position = open(key, kind: observed.transactionKind, observed, &events)
+            transaction = open(key, kind: observed.transactionKind, observed, &events)
         }
-        let transaction = transactions[position: position]
         transaction.add(observed.frame)
         let serverID = observed.serverID
         // The relay's leg of a reply already counted: the same reply, relayed (giaddr set), seen between another
@@ -827,30 +826,29 @@ public struct DHCPAnalyzer {
 
     // MARK: transactions
 
-    /// Opens the transaction `key`; returns its position in the table.
+    /// Opens the transaction `key`.
     @discardableResult
     private mutating func open(_ key: TransactionKey, kind: TransactionKind, _ observed: ObservedMessage,
-                               _ events: inout [AnalysisEvent]) -> Int {
+                               _ events: inout [AnalysisEvent]) -> Transaction {
         if transactions.count >= options.maximumTransactions { evictOldest(&events) }
-        if let owner = xidOwners[XID(key.xid)], owner.client != key.client, let other = transactions.position(of: owner),
-           !transactions[position: other].isClosed {
+        if let owner = xidOwners[XID(key.xid)], owner.client != key.client, let other = transactions[owner], !other.isClosed {
             report(.xidReused, .warning, rfc: "2131 4.4.1", client: key.client, xid: key.xid, frames: [observed.frame],
                            "xid \(Hex.xid(key.xid)) is in use by \(owner.client) too", &events)
         }
         xidOwners[XID(key.xid)] = key
         noteIdentified(key)
-        let position = transactions.position(of: key) { Transaction(key: key, kind: kind, time: observed.time) }
+        let transaction = Transaction(key: key, kind: kind, time: observed.time)
+        transactions[key] = transaction
         creationOrder.append(key)
         transactionCount += 1
-        return position
+        return transaction
     }
 
     private mutating func close(_ key: TransactionKey, outcome: TransactionOutcome, at time: Timestamp,
                                 _ events: inout [AnalysisEvent]) {
-        guard let position = transactions.position(of: key), !transactions[position: position].isClosed else { return }
-        transactions[position: position].outcome = outcome
-        transactions[position: position].closedAt = time
-        let transaction = transactions[position: position]
+        guard let transaction = transactions[key], !transaction.isClosed else { return }
+        transaction.outcome = outcome
+        transaction.closedAt = time
         closedQueue.append((key, time))
         openDORA.removeValue(forKey: key.client, ifItIs: key)
         outcomeCounts[outcome.index] += 1
@@ -979,10 +977,9 @@ public struct DHCPAnalyzer {
         }
     }
 
-    /// Whether the transaction `key` is still the one that closed at `at` (read in place: no copy of its arrays).
+    /// Whether the transaction `key` is still the one that closed at `at`.
     private func isClosed(_ key: TransactionKey, at: Timestamp) -> Bool {
-        guard let position = transactions.position(of: key) else { return false }
-        return transactions[position: position].closedAt == at
+        transactions[key]?.closedAt == at
     }
 
     private mutating func compactCreationOrder() {

@@ -1,49 +1,15 @@
-/// A map whose values live in one contiguous array, found through a small index: for the per-client and per-lease
-/// tables, which hold one entry for everything ever seen. A Dictionary of large values keeps up to 2.6 empty buckets
-/// per entry at its load factor, and twice that while it grows; here only the four-byte index pays that. An entry
-/// leaves by trading places with the last one (`removeValue`), or in a batch (`removeSmallest`), which compacts the
-/// arrays and rebuilds the index: the order of the entries is not kept.
-struct DenseTable<Key: Hashable, Value>: Sequence {
+/// A map whose values live in one contiguous store, found through a small index: for the per-client table, which
+/// holds one entry for everything ever seen. A Dictionary of large values keeps up to 2.6 empty buckets per entry at
+/// its load factor, and twice that while it grows; here only the four-byte index pays that. Entries leave in a batch
+/// (`removeSmallest`), which compacts the store and rebuilds the index: the order of the entries is not kept.
+struct DenseTable<Key: Hashable, Value> {
     private var index: [Key: Int32] = [:]
     private var keys = ChunkedArray<Key>()
     private var values = ChunkedArray<Value>()
 
     var count: Int { values.count }
 
-    subscript(key: Key) -> Value? {
-        get { index[key].map { values[Int($0)] } }
-        set {
-            guard let newValue else { return }
-            if let position = index[key] {
-                values[Int(position)] = newValue
-            } else {
-                index[key] = Int32(values.count)
-                keys.append(key)
-                values.append(newValue)
-            }
-        }
-    }
-
-    /// Removes the entry of `key`, moving the last entry into its place; returns its value.
-    @discardableResult
-    mutating func removeValue(forKey key: Key) -> Value? {
-        guard let position = index.removeValue(forKey: key).map(Int.init) else { return nil }
-        let last = values.count - 1
-        if position != last {
-            keys.swapAt(position, last)
-            values.swapAt(position, last)
-            index[keys[position]] = Int32(position)
-        }
-        keys.removeLast()
-        return values.removeLast()
-    }
-
-    mutating func removeAll() { self = DenseTable() }
-
-    /// Where the entry of `key` lies: valid until an entry is removed.
-    func position(of key: Key) -> Int? { index[key].map(Int.init) }
-
-    /// Where the entry of `key` lies, added as `make()` when there is none: one lookup either way.
+    /// Where the entry of `key` lies, added as `make()` when there is none. Valid until entries are removed.
     mutating func position(of key: Key, orAdding make: () -> Value) -> Int {
         if let position = index[key] { return Int(position) }
         index[key] = Int32(values.count)
@@ -58,31 +24,16 @@ struct DenseTable<Key: Hashable, Value>: Sequence {
         _modify { yield &values[position] }
     }
 
-    /// Every entry in the order of `areInIncreasingOrder`, one at a time: only positions are sorted (four bytes an
-    /// entry), the entries are not copied.
-    func forEachSorted(by areInIncreasingOrder: (Value, Key, Value, Key) -> Bool, _ body: (Key, Value) -> Void) {
-        ChunkedArray.forEachSorted(keys, values, by: areInIncreasingOrder, body)
-    }
-
     /// Changes the entry at `position` in place: one access to the storage for all the changes.
     mutating func update<Result>(at position: Int, _ body: (inout Value) -> Result) -> Result {
         body(&values[position])
     }
 
-
-    struct Iterator: IteratorProtocol {
-        fileprivate let keys: ChunkedArray<Key>
-        fileprivate let values: ChunkedArray<Value>
-        fileprivate var position = 0
-
-        mutating func next() -> (key: Key, value: Value)? {
-            guard position < values.count else { return nil }
-            defer { position += 1 }
-            return (keys[position], values[position])
-        }
+    /// Every entry in the order of `areInIncreasingOrder`, one at a time: only positions are sorted (four bytes an
+    /// entry), the entries are not copied.
+    func forEachSorted(by areInIncreasingOrder: (Value, Key, Value, Key) -> Bool, _ body: (Key, Value) -> Void) {
+        ChunkedArray.forEachSorted(keys, values, by: areInIncreasingOrder, body)
     }
-
-    func makeIterator() -> Iterator { Iterator(keys: keys, values: values) }
 
     /// Removes the `count` entries that come first in the order of `areInIncreasingOrder`, in one pass.
     mutating func removeSmallest(_ count: Int, by areInIncreasingOrder: (Value, Value) -> Bool) {
@@ -106,5 +57,4 @@ struct DenseTable<Key: Hashable, Value>: Sequence {
         index.removeAll(keepingCapacity: true)
         for position in keys.indices { index[keys[position]] = Int32(position) }
     }
-
 }
