@@ -35,18 +35,27 @@ enum AnalysisText {
             lines.append("CLIENTS")
             let widths = [17, 20, 11, 15, 8, 11]
             lines.append(columns(["mac", "hostname", "state", "address", "lease", "transitions"], widths))
-            // Written as bytes cell by cell: a report lists every client.
+            // Written as bytes cell by cell, without a closure per cell: a report lists every client.
             analyzer.forEachClient { client in
                 output.writeLine { line in
                     let start = line.count
-                    appendCell(widths[0], to: &line, first: true) { client.client.appendDescription(to: &$0) }
-                    appendCell(widths[1], to: &line) { $0.append(contentsOf: (client.hostname ?? "-").utf8) }
-                    appendCell(widths[2], to: &line) { $0.append(contentsOf: client.state.rawValue.utf8) }
-                    appendCell(widths[3], to: &line) { out in
-                        if let address = client.address { address.appendDottedQuad(to: &out) } else { out.append(UInt8(ascii: "-")) }
+                    var cell = start
+                    func next(_ width: Int) {
+                        pad(&line, from: cell, to: width)
+                        line.append(UInt8(ascii: " "))
+                        cell = line.count
                     }
-                    appendCell(widths[4], to: &line) { $0.append(contentsOf: (client.leaseState?.rawValue ?? "-").utf8) }
-                    appendCell(widths[5], to: &line) { $0.append(contentsOf: String(client.transitions).utf8) }
+                    client.client.appendDescription(to: &line)
+                    next(widths[0])
+                    line.append(contentsOf: (client.hostname ?? "-").utf8)
+                    next(widths[1])
+                    line.append(contentsOf: client.state.rawValue.utf8)
+                    next(widths[2])
+                    if let address = client.address { address.appendDottedQuad(to: &line) } else { line.append(UInt8(ascii: "-")) }
+                    next(widths[3])
+                    line.append(contentsOf: (client.leaseState?.rawValue ?? "-").utf8)
+                    next(widths[4])
+                    line.append(contentsOf: String(client.transitions).utf8)
                     trimTrailingSpaces(&line, from: start)
                 }
             }
@@ -109,15 +118,23 @@ enum AnalysisText {
         trimTrailingSpaces(&out, from: start)
     }
 
-    /// One cell: a space unless `first`, what `write` appends, and spaces up to `width` characters (nil: one space).
+    /// One cell: a space unless `first`, what `write` appends, and its padding.
     private static func appendCell(_ width: Int?, to out: inout [UInt8], first: Bool = false, _ write: (inout [UInt8]) -> Void) {
-        let space = UInt8(ascii: " ")
-        if !first { out.append(space) }
+        if !first { out.append(UInt8(ascii: " ")) }
         let start = out.count
         write(&out)
-        let length = out[start...].allSatisfy { $0 < 0x80 } ? out.count - start : String(decoding: out[start...], as: UTF8.self).count
-        let width = width ?? length + 1
-        if length < width { out.append(contentsOf: repeatElement(space, count: width - length)) }
+        pad(&out, from: start, to: width)
+    }
+
+    /// Spaces after the cell that began at `start`, up to `width` characters (nil: one space).
+    private static func pad(_ out: inout [UInt8], from start: Int, to width: Int?) {
+        var ascii = true
+        for index in start..<out.count where out[index] >= 0x80 {
+            ascii = false
+            break
+        }
+        let length = ascii ? out.count - start : String(decoding: out[start...], as: UTF8.self).count
+        for _ in length..<max(length, width ?? length + 1) { out.append(UInt8(ascii: " ")) }
     }
 
     private static func trimTrailingSpaces(_ out: inout [UInt8], from start: Int) {
