@@ -723,10 +723,8 @@ public struct DHCPAnalyzer {
         lease.hostname = clients[position: clientPosition].hostname
         Self.keepHostName(of: message, in: &lease.hostname)
         lease.longClientID = transaction.longClientID ?? clients[position: clientPosition].longClientID
-        let position = leases.store(LeaseKey(ip: address, client: observed.client)) { old in
-            if old?.isHeld == true { lease.state = .renewed }
-            return lease
-        }
+        let (position, renewed) = leases.store(LeaseKey(ip: address, client: observed.client), lease)
+        if renewed { leases.modify(at: position) { $0.state = .renewed } }
         if holder != observed.client { leaseHolders[address] = Int32(position) }
         clients.update(at: clientPosition) { client in
             client.address = address

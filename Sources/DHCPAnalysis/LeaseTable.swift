@@ -39,17 +39,20 @@ struct LeaseTable {
         }
     }
 
-    /// Stores `make(the entry now kept for key)` for `key`: one lookup, the old entry replaced in place. Returns
-    /// where the entry lies (entries never move).
-    @discardableResult
-    mutating func store(_ key: Key, _ make: (LeaseRecord?) -> LeaseRecord) -> Int {
-        if let position = position(of: key) {
-            values[position] = make(values[position])
-            return position
+    /// Stores `record` for `key`: one lookup, an old entry replaced in place. Returns where the entry lies (entries
+    /// never move) and whether the entry it replaced was held.
+    mutating func store(_ key: Key, _ record: LeaseRecord) -> (position: Int, replacedHeld: Bool) {
+        guard let position = position(of: key) else {
+            self[key] = record
+            return (values.count - 1, false)
         }
-        self[key] = make(nil)
-        return values.count - 1
+        let replacedHeld = values[position].isHeld
+        values[position] = record
+        return (position, replacedHeld)
     }
+
+    /// Changes the entry at `position` in place.
+    mutating func modify(at position: Int, _ body: (inout LeaseRecord) -> Void) { body(&values[position]) }
 
     /// The key and the entry at `position`.
     func key(at position: Int) -> Key { keys[position] }

@@ -222,8 +222,7 @@ extension DHCPMessageFields {
 
     /// The first address of `addressList(code)`, without building the list.
     public func firstAddress(in code: DHCPOptionCode) -> IPv4Address? {
-        withOptionData(code) { Self.isAddressList($0) ? IPv4Address(rawValue: $0.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }) : nil }
-            ?? nil
+        withOptionData(code) { Self.isAddressList($0) ? IPv4Address($0, at: 0) : nil } ?? nil
     }
 
     private static func isAddressList(_ data: UnsafeRawBufferPointer) -> Bool { data.count >= 4 && data.count % 4 == 0 }
