@@ -57,7 +57,7 @@ final class AnalysisPrinter {
                 if !style.json, style.textSteps { output.write(line: AnalysisText.transition(transition)) }
             case .problem(let problem):
                 if !style.json, problemsListed < Self.reportedProblems {
-                    problemLines.append(contentsOf: AnalysisText.problem(problem).utf8)
+                    AnalysisText.appendProblem(problem, to: &problemLines)
                     problemLines.append(UInt8(ascii: "\n"))
                     problemsListed += 1
                 } else if !style.json {

@@ -79,12 +79,35 @@ enum AnalysisText {
     /// "WARNING nak (RFC 2131 4.3.2) 06:00:00:00:00:01 xid 0x3d1d frames 7: …": the report's line for a problem,
     /// and sniff's after "PROBLEM ".
     static func problem(_ problem: Problem) -> String {
-        var line = "\(problem.severity.rawValue.uppercased()) \(problem.code)"
-        if let rfc = problem.rfc { line += " (RFC \(rfc))" }
-        if let client = problem.client { line += " \(client)" }
-        if let xid = problem.xid { line += " xid \(Hex.xid(xid))" }
-        if !problem.frames.isEmpty { line += " frames " + problem.frames.prefix(8).map { String($0.frame) }.joined(separator: ",") }
-        return line + ": " + problem.text
+        var line = [UInt8]()
+        appendProblem(problem, to: &line)
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// `problem(_:)` appended as UTF-8 (the report keeps 10,000 of these lines).
+    static func appendProblem(_ problem: Problem, to out: inout [UInt8]) {
+        out.append(contentsOf: problem.severity.rawValue.uppercased().utf8)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: problem.code.rawValue.utf8)
+        if let rfc = problem.rfc {
+            out.append(contentsOf: " (RFC ".utf8)
+            out.append(contentsOf: rfc.utf8)
+            out.append(UInt8(ascii: ")"))
+        }
+        if let client = problem.client {
+            out.append(UInt8(ascii: " "))
+            client.appendDescription(to: &out)
+        }
+        if let xid = problem.xid {
+            out.append(contentsOf: " xid ".utf8)
+            Hex.appendXID(xid, to: &out)
+        }
+        for (index, frame) in problem.frames.prefix(8).enumerated() {
+            out.append(contentsOf: (index == 0 ? " frames " : ",").utf8)
+            out.append(contentsOf: String(frame.frame).utf8)
+        }
+        out.append(contentsOf: ": ".utf8)
+        out.append(contentsOf: problem.text.utf8)
     }
 
     static func transaction(_ report: TransactionReport) -> String {
