@@ -153,7 +153,8 @@ public struct DHCPAnalyzer {
 
     /// One DHCP message seen at `frame`, its events appended to `events` (a buffer the caller empties and reuses).
     /// Frames must come in time order.
-    public mutating func observe(_ record: DHCPRecord, link: LinkInfo, frame: FrameReference, into events: inout [AnalysisEvent]) {
+    public mutating func observe(_ record: DHCPRecord, link: LinkInfo, frame: FrameReference,
+                                 into events: inout [AnalysisEvent]) {
         messageCount += 1
         advance(to: frame.time, &events)
         guard let message = record.view else {
@@ -304,7 +305,9 @@ public struct DHCPAnalyzer {
 
     /// Replaces `stored` with `data` when sent and different: the bytes are copied only when they change.
     private static func keep(_ data: UnsafeRawBufferPointer?, in stored: inout [UInt8]?) {
-        guard let data, stored.map({ stored in !stored.withUnsafeBytes { $0.count == data.count && $0.hasSameBytes(as: data) } }) ?? true else { return }
+        guard let data,
+              stored.map({ stored in !stored.withUnsafeBytes { $0.count == data.count && $0.hasSameBytes(as: data) } }) ?? true
+        else { return }
         stored = Array(data)
     }
 
@@ -354,7 +357,9 @@ public struct DHCPAnalyzer {
         // message is done.
         clients.update(at: clientPosition) { client in
             client.lastSeen = observed.time
-            if observed.client.hasLongIdentifier { Self.keep(message.optionData(.clientIdentifier), in: &client.longClientID) }
+            if observed.client.hasLongIdentifier {
+                Self.keep(message.optionData(.clientIdentifier), in: &client.longClientID)
+            }
             Self.keepHostName(of: message, in: &client.hostname)
         }
         transaction.add(observed.frame)

@@ -99,7 +99,8 @@ final class Transaction {
         let requestAck: Double? = outcome == .ack || outcome == .nak
             ? firstRequest.map { end.seconds(since: $0) * 1000 } : nil
         return TransactionReport(
-            xid: key.xid, client: key.client, clientID: sentClientID ? key.client.wholeIdentifier ?? longClientID : nil, kind: kind, servers: Array(servers), messages: frames,
+            xid: key.xid, client: key.client, clientID: sentClientID ? key.client.wholeIdentifier ?? longClientID : nil,
+            kind: kind, servers: Array(servers), messages: frames,
             outcome: outcome ?? timeoutOutcome, address: address, discoverOfferMilliseconds: discoverOffer,
             requestAckMilliseconds: requestAck, totalMilliseconds: end.seconds(since: firstTime) * 1000,
             relayed: relayAddress != .any)

@@ -22,7 +22,7 @@ final class AnalysisPrinter {
     let names: [String]
     let style: Style
     /// The text report's lines for the first `reportedProblems` problems (each with its newline, written as they
-    /// come: a tenth of the memory of the problems themselves), how many, and how many more there were.
+    /// come: a third of the memory the problems themselves took), how many, and how many more there were.
     private var problemLines: [UInt8] = []
     private var problemsListed = 0
     private var problemsLeftOut = 0
