@@ -66,7 +66,7 @@ struct Decode: ParsableCommand {
         let scratch = ByteBuffer()
         feed.run(report: report) { index, packet, decoded in
             progress.tick(frame: packet.frameNumber) { (feed.summary.frames, feed.summary.messages) }
-            guard case .dhcp(let record) = decoded.content, !countOnly, messageFilter.matches(record.view) else { return true }
+            guard !countOnly, case .dhcp(let record) = decoded.content, messageFilter.matches(record.view) else { return true }
             if let parallel {
                 parallel.add(file: index, frame: packet.frameNumber, time: packet.timestamp, link: decoded.link, record: record)
             } else {
