@@ -22,6 +22,9 @@ let package = Package(
         .target(name: "NetworkPrimitives"),
         // The DHCPv4 message: header, options, the option table, parse and serialize. Pure.
         .target(name: "DHCPCore", dependencies: ["NetworkPrimitives"]),
+        // The DHCPv6 message (RFC 8415): client/server and relay headers, options in wire order with their nesting,
+        // parse and serialize. Pure; beside DHCPCore, sharing only NetworkPrimitives.
+        .target(name: "DHCPv6Core", dependencies: ["NetworkPrimitives"]),
         // Link layers, IPv4 and UDP: parse (and later build). Pure.
         .target(name: "Framing", dependencies: ["NetworkPrimitives"]),
         // libpcap: capture files, stdin, BPF filters. The only target that touches libpcap.
@@ -66,6 +69,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DHCPCoreTests", dependencies: ["DHCPCore"]),
+        .testTarget(name: "DHCPv6CoreTests", dependencies: ["DHCPv6Core", "NetworkPrimitives"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "CLibpcap", "NetworkPrimitives"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing"]),
         .testTarget(name: "DHCPProtocolTests", dependencies: ["DHCPProtocol", "DHCPCore"]),

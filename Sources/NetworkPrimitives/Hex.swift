@@ -39,6 +39,18 @@ public enum Hex {
         for shift in stride(from: 28, through: 0, by: -4) { out.append(digit(UInt8(truncatingIfNeeded: value >> UInt32(shift)) & 0xF)) }
     }
 
+    /// A 16-bit group in lowercase hex without leading zeros ("db8", "0"), as IPv6 text writes it.
+    public static func appendGroup(_ value: UInt16, to out: inout [UInt8]) {
+        var started = false
+        for shift in stride(from: 12, through: 0, by: -4) {
+            let nibble = UInt8(truncatingIfNeeded: value >> UInt16(shift)) & 0xF
+            if nibble != 0 || started || shift == 0 {
+                out.append(digit(nibble))
+                started = true
+            }
+        }
+    }
+
     /// "0a1bff".
     public static func compact(_ bytes: some Collection<UInt8>) -> String {
         var out = [UInt8]()
