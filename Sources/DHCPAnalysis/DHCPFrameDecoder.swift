@@ -100,7 +100,8 @@ public struct DHCPFrameDecoder {
                                                                                 reassembled: true)))
                 }
             }
-        case .ipv6UDP(let source, let destination):
+        case .ipv6UDP(_, let udp, _):
+            let source = udp.sourcePort, destination = udp.destinationPort
             let dhcpv6: ClosedRange<UInt16> = 546...547
             return DecodedFrame(link: frame.link, content: dhcpv6.contains(source) || dhcpv6.contains(destination) ? .dhcpv6 : .other)
         case .other:

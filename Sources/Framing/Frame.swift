@@ -55,6 +55,15 @@ public struct IPv4Info: Hashable, Sendable, BitwiseCopyable {
     public var isFragment: Bool { moreFragments || fragmentOffset != 0 }
 }
 
+/// The IPv6 header of a frame (RFC 8200), and where its upper-layer header starts after any extension headers.
+public struct IPv6Info: Hashable, Sendable, BitwiseCopyable {
+    public var source: IPv6Address
+    public var destination: IPv6Address
+    public var hopLimit: UInt8
+    /// The last next-header value: the upper-layer protocol (17 for UDP).
+    public var nextHeader: UInt8
+}
+
 /// A UDP datagram found in a frame: ports and where its payload sits in the frame's bytes.
 public struct UDPInfo: Hashable, Sendable {
     public var sourcePort: UInt16
@@ -142,8 +151,8 @@ public enum FramePayload: Hashable, Sendable {
     case udp(IPv4Info, UDPInfo, lengthError: FramingError?)
     /// One fragment of an IPv4 datagram; reassemble with `IPv4Reassembler`.
     case ipv4Fragment(IPv4Info, payload: Range<Int>)
-    /// UDP over IPv6 (counted for DHCPv6, ports 546/547).
-    case ipv6UDP(sourcePort: UInt16, destinationPort: UInt16)
+    /// A UDP datagram over IPv6, whole in this frame. `lengthError` notes a UDP length field that lied.
+    case ipv6UDP(IPv6Info, UDPInfo, lengthError: FramingError?)
     /// Something else: another protocol, ARP, ICMP …
     case other
     /// A header that cannot be read.

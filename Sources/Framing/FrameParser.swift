@@ -91,6 +91,13 @@ public enum FrameParser {
         guard range.count >= 8 else {
             return .malformed(FramingError(.udpHeaderShort, offset: range.lowerBound))
         }
+        let (udp, lengthError) = udpHeader(bytes, range)
+        return .udp(ip, udp, lengthError: lengthError)
+    }
+
+    /// The UDP header at the start of `range` (at least 8 bytes): ports, and the payload its length field gives
+    /// when that length fits, else the rest of the range with the error noted. The same rule for IPv4 and IPv6.
+    static func udpHeader(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> (UDPInfo, FramingError?) {
         let start = range.lowerBound
         func u16(_ at: Int) -> UInt16 { UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) }
         let length = Int(u16(start + 4))
@@ -103,8 +110,7 @@ public enum FrameParser {
         } else {
             payloadEnd = start + length
         }
-        let udp = UDPInfo(sourcePort: u16(start), destinationPort: u16(start + 2), payload: (start + 8)..<payloadEnd)
-        return .udp(ip, udp, lengthError: lengthError)
+        return (UDPInfo(sourcePort: u16(start), destinationPort: u16(start + 2), payload: (start + 8)..<payloadEnd), lengthError)
     }
 
     /// IPv6 with a UDP next header, possibly after hop-by-hop, routing or destination options headers.
@@ -118,9 +124,13 @@ public enum FrameParser {
             offset += (Int(bytes[offset + 1]) + 1) * 8
             hops += 1
         }
-        guard next == 17, bytes.count >= offset + 8 else { return .other }
-        let source = UInt16(bytes[offset]) << 8 | UInt16(bytes[offset + 1])
-        let destination = UInt16(bytes[offset + 2]) << 8 | UInt16(bytes[offset + 3])
-        return .ipv6UDP(sourcePort: source, destinationPort: destination)
+        // The payload length bounds the datagram (Ethernet pads short frames); never past the bytes present.
+        let payloadLength = Int(bytes[start + 4]) << 8 | Int(bytes[start + 5])
+        let end = min(bytes.count, start + 40 + payloadLength)
+        guard next == 17, end >= offset + 8 else { return .other }
+        let info = IPv6Info(source: IPv6Address(bytes, at: start + 8), destination: IPv6Address(bytes, at: start + 24),
+                            hopLimit: bytes[start + 7], nextHeader: next)
+        let (udp, lengthError) = udpHeader(bytes, offset..<end)
+        return .ipv6UDP(info, udp, lengthError: lengthError)
     }
 }

@@ -83,7 +83,7 @@ struct FrameParserTests {
     func null(_ bigEndian: Bool) {
         _ = expectDHCP(nullHeader(family: 2, bigEndian: bigEndian, payload: datagram), .null)
         let v6 = nullHeader(family: 30, bigEndian: bigEndian, payload: ipv6(payload: udp(source: 546, destination: 547)))
-        #expect(parse(v6, .null).payload == .ipv6UDP(sourcePort: 546, destinationPort: 547))
+        #expect(v6Ports(parse(v6, .null).payload) == [546, 547])
         #expect(parse(nullHeader(family: 7, bigEndian: bigEndian, payload: datagram), .null).payload == .other)
     }
 
@@ -91,7 +91,7 @@ struct FrameParserTests {
     func loop() {
         _ = expectDHCP(nullHeader(family: 2, bigEndian: true, payload: datagram), .loop)
         let v6 = nullHeader(family: 24, bigEndian: true, payload: ipv6(payload: udp(source: 547, destination: 546)))
-        #expect(parse(v6, .loop).payload == .ipv6UDP(sourcePort: 547, destinationPort: 546))
+        #expect(v6Ports(parse(v6, .loop).payload) == [547, 546])
     }
 
     @Test("Raw (101, 12, 14, 228) IPv4", arguments: [LinkType.raw, .rawDLT12, .rawDLT14, .ipv4])
@@ -102,18 +102,40 @@ struct FrameParserTests {
     @Test("Raw (101) IPv6 with UDP 546 → 547")
     func rawIPv6() {
         let packet = ipv6(payload: udp(source: 546, destination: 547))
-        #expect(parse(packet, .raw).payload == .ipv6UDP(sourcePort: 546, destinationPort: 547))
+        #expect(v6Ports(parse(packet, .raw).payload) == [546, 547])
     }
 
     @Test("IPv6 UDP over Ethernet, also after a hop-by-hop header")
     func ethernetIPv6() {
         let plain = ethernet(etherType: 0x86DD, payload: ipv6(payload: udp(source: 546, destination: 547)))
-        #expect(parse(plain).payload == .ipv6UDP(sourcePort: 546, destinationPort: 547))
+        #expect(v6Ports(parse(plain).payload) == [546, 547])
         let hopByHop: [UInt8] = [17, 0, 5, 2, 0, 0, 1, 0] // next header UDP, router alert
         let extended = ethernet(etherType: 0x86DD, payload: ipv6(nextHeader: 0, payload: hopByHop + udp(source: 547, destination: 546)))
-        #expect(parse(extended).payload == .ipv6UDP(sourcePort: 547, destinationPort: 546))
+        #expect(v6Ports(parse(extended).payload) == [547, 546])
         #expect(parse(ethernet(etherType: 0x86DD, payload: ipv6(nextHeader: 58, payload: [128, 0, 0, 0]))).payload == .other)
         #expect(parse(ethernet(etherType: 0x86DD, payload: Array(ipv6(payload: []).prefix(30)))).payload == .other)
+    }
+
+    @Test("IPv6: addresses, hop limit, the UDP payload, Ethernet padding left out, a UDP length that lies")
+    func ipv6Datagram() throws {
+        let dhcp: [UInt8] = [1, 0xab, 0xcd, 0xef, 0, 8, 0, 2, 0, 0]
+        let frame = ethernet(etherType: 0x86DD, payload: ipv6(payload: udp(source: 546, destination: 547, payload: dhcp)))
+            + [UInt8](repeating: 0, count: 6) // padding after the datagram
+        guard case let .ipv6UDP(ip, datagram, lengthError) = parse(frame).payload else {
+            Issue.record("not IPv6 UDP: \(parse(frame).payload)")
+            return
+        }
+        #expect(ip.source.description == "fe80::1" && ip.destination.description == "ff02::1:2")
+        #expect(ip.hopLimit == 64 && ip.nextHeader == 17)
+        #expect(Array(frame[datagram.payload]) == dhcp)
+        #expect(lengthError == nil)
+        let lying = ethernet(etherType: 0x86DD, payload: ipv6(payload: udp(source: 546, destination: 547, payload: dhcp, length: 60)))
+        guard case let .ipv6UDP(_, lyingUDP, lyingError) = parse(lying).payload else {
+            Issue.record("not IPv6 UDP")
+            return
+        }
+        #expect(Array(lying[lyingUDP.payload]) == dhcp)
+        #expect(lyingError == FramingError(.udpLengthPastData(60, present: 8 + dhcp.count), offset: 14 + 40 + 4))
     }
 
     @Test("IPv4 with options (IHL 6)")
@@ -252,4 +274,10 @@ struct FrameParserTests {
             if case .ipv4Fragment(_, let range) = frame.payload { #expect(range.upperBound <= bytes.count) }
         }
     }
+}
+
+/// The ports of an IPv6 UDP datagram; nil for anything else.
+func v6Ports(_ payload: FramePayload) -> [UInt16]? {
+    guard case let .ipv6UDP(_, udp, _) = payload else { return nil }
+    return [udp.sourcePort, udp.destinationPort]
 }
