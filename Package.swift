@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "DHCPAnalysisTests", dependencies: ["DHCPAnalysis", "DHCPCore", "Framing"]),
         .testTarget(
             name: "ConformanceTests",
-            dependencies: ["DHCPCore", "Framing", "Capture", "DHCPAnalysis", "DHCPProtocol"],
+            dependencies: ["DHCPCore", "DHCPv6Core", "Framing", "Capture", "DHCPAnalysis", "DHCPProtocol"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CLITests", dependencies: ["dhcpscope"], resources: [.copy("Fixtures"), .copy("Snapshots")]),

@@ -11,6 +11,8 @@ struct ReferenceFrame {
     var hasDHCPv6: Bool
     /// `udp.payload` when tshark gives it (hex).
     var udpPayload: [UInt8]?
+    /// The `dhcpv6` layer (`-T json` only).
+    var dhcpv6: OrderedJSON? = nil
 }
 
 enum TsharkReference {
@@ -41,7 +43,7 @@ enum TsharkReference {
             let payload = layers["udp"]?["udp.payload"]?.string.flatMap { Hex.parse($0) }
             frames[number] = ReferenceFrame(
                 number: number, protocols: frame["frame.protocols"]?.string ?? "",
-                dhcp: layers["dhcp"], hasDHCPv6: layers["dhcpv6"] != nil, udpPayload: payload)
+                dhcp: layers["dhcp"], hasDHCPv6: layers["dhcpv6"] != nil, udpPayload: payload, dhcpv6: layers["dhcpv6"])
         }
         return frames
     }
@@ -60,7 +62,7 @@ enum TsharkReference {
             let payload = layers["udp"]?["udp_udp_payload"]?.strings.first.flatMap { Hex.parse($0) }
             frames[number] = ReferenceFrame(
                 number: number, protocols: frame["frame_frame_protocols"]?.strings.first ?? "",
-                dhcp: layers["dhcp"], hasDHCPv6: layers["dhcpv6"] != nil, udpPayload: payload)
+                dhcp: layers["dhcp"], hasDHCPv6: layers["dhcpv6"] != nil, udpPayload: payload, dhcpv6: layers["dhcpv6"])
         }
         return frames
     }
