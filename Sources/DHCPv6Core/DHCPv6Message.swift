@@ -1,7 +1,8 @@
 import NetworkPrimitives
 
-/// A DHCPv6 option in wire order: its code and its data as sent. Options that hold options (`DHCPv6OptionLayout`)
-/// are read further with `suboptions(at:)`; the relay message (9) with `relayedMessage(at:)`.
+/// A DHCPv6 option in wire order: its code and its data as sent. Options that hold options (their shape in
+/// `DHCPv6OptionTable` has an `optionsOffset`) are read further with `suboptions(at:)`; the relay message (9) with
+/// `relayedMessage(at:)`.
 public struct DHCPv6Option: Hashable, Sendable {
     public var code: UInt16
     public var data: [UInt8]
@@ -11,7 +12,7 @@ public struct DHCPv6Option: Hashable, Sendable {
     /// The options inside this one, after its fixed fields; nil when its code holds none. `offset` is where the
     /// option's data starts in the message, for the offsets of what is malformed.
     public func suboptions(at offset: Int = 0) throws(DHCPv6ParseError) -> [DHCPv6Option]? {
-        guard let header = DHCPv6OptionLayout.fixedLength(of: code) else { return nil }
+        guard let header = DHCPv6OptionTable.definition(code)?.shape.optionsOffset else { return nil }
         guard data.count >= header else {
             throw DHCPv6ParseError(.optionFieldsShort(code: code, needed: header, present: data.count), offset: offset)
         }
@@ -22,7 +23,7 @@ public struct DHCPv6Option: Hashable, Sendable {
 
     /// The message inside a relay message option (9); nil for any other code.
     public func relayedMessage(at offset: Int = 0) throws(DHCPv6ParseError) -> DHCPv6Message? {
-        guard code == DHCPv6OptionLayout.relayMessage else { return nil }
+        guard DHCPv6OptionTable.definition(code)?.shape == .message else { return nil }
         return try DHCPv6Message(parsing: data, base: offset)
     }
 
@@ -37,22 +38,6 @@ public struct DHCPv6Option: Hashable, Sendable {
         bytes.append(UInt8(code >> 8)); bytes.append(UInt8(truncatingIfNeeded: code))
         bytes.append(UInt8(truncatingIfNeeded: data.count >> 8)); bytes.append(UInt8(truncatingIfNeeded: data.count))
         bytes.append(contentsOf: data)
-    }
-}
-
-/// Which options hold options, and how long their fixed part is: the one place that says so (RFC 8415 §21).
-public enum DHCPv6OptionLayout {
-    public static let relayMessage: UInt16 = 9
-
-    /// The fixed fields before the options inside `code`, in bytes; nil when the option holds no options.
-    public static func fixedLength(of code: UInt16) -> Int? {
-        switch code {
-        case 3, 25: 12   // IA_NA, IA_PD: IAID, T1, T2
-        case 4: 4        // IA_TA: IAID
-        case 5: 24       // IAADDR: address, preferred and valid lifetimes
-        case 26: 25      // IAPREFIX: preferred and valid lifetimes, prefix length, prefix
-        default: nil
-        }
     }
 }
 
@@ -174,7 +159,8 @@ public struct DHCPv6Message: Hashable, Sendable {
     /// first is this message. Stops at the first relay message whose option 9 is missing or unreadable.
     public var relayChain: [DHCPv6Message] {
         var chain = [self]
-        while let last = chain.last, last.type.isRelay, let inner = last.option(DHCPv6OptionLayout.relayMessage),
+        while let last = chain.last, last.type.isRelay,
+              let inner = last.options.first(where: { DHCPv6OptionTable.definition($0.code)?.shape == .message }),
               let message = try? inner.relayedMessage() {
             chain.append(message)
         }

@@ -89,6 +89,14 @@ struct DHCPv6ConformanceTests {
         }
         for (option, reference) in zip(ours, theirs) {
             let here = "\(path).option\(option.code)"
+            let leaves = typedLeaves(option)
+            for field in Set(leaves.map(\.field)) {
+                let oursValues = leaves.filter { $0.field == field }.map(\.value)
+                let theirValues = reference.all(field).compactMap(\.string)
+                if oursValues != theirValues {
+                    differences.append((here + "." + field, "ours \(oursValues), tshark \(theirValues)"))
+                }
+            }
             do {
                 if let inner = try option.suboptions() {
                     compareOptions(inner, reference, path: here, into: &differences)
@@ -103,5 +111,71 @@ struct DHCPv6ConformanceTests {
                 differences.append((here + ".malformed", error.description))
             }
         }
+    }
+
+    /// What tshark shows of an option's typed value, field by field, as DHCPv6Core reads it.
+    static func typedLeaves(_ option: DHCPv6Option) -> [(field: String, value: String)] {
+        guard let value = DHCPv6OptionValue(option) else { return [] }
+        func hex8(_ value: UInt32) -> String { String(format: "%08x", value) }
+        switch value {
+        case .duid(let duid):
+            var leaves = [("dhcpv6.duid.bytes", Hex.colonSeparated(option.data)), ("dhcpv6.duid.type", String(duid.type))]
+            switch duid.type {
+            case 1:
+                leaves += [("dhcpv6.duidllt.hwtype", String(duid.hardwareType ?? 0)),
+                           ("dhcpv6.duidllt.time", duidTime(duid.time ?? 0)),
+                           ("dhcpv6.duidllt.link_layer_addr", Hex.colonSeparated(duid.linkLayerAddress ?? []))]
+            case 2:
+                leaves += [("dhcpv6.duiden.enterprise", String(duid.enterprise ?? 0)),
+                           ("dhcpv6.duiden.identifier", Hex.colonSeparated(duid.identifier ?? []))]
+            case 3:
+                leaves += [("dhcpv6.duidll.hwtype", String(duid.hardwareType ?? 0)),
+                           ("dhcpv6.duidll.link_layer_addr", Hex.colonSeparated(duid.linkLayerAddress ?? []))]
+            case 4:
+                leaves += [("dhcpv6.duiduuid.bytes", Hex.colonSeparated(duid.uuid ?? []))]
+            default: break
+            }
+            return leaves
+        case let .identityAssociation(iaid, t1, t2):
+            return [("dhcpv6.iaid", hex8(iaid)), ("dhcpv6.iaid.t1", String(t1)), ("dhcpv6.iaid.t2", String(t2))]
+        case let .temporaryAssociation(iaid):
+            return [("dhcpv6.iata", hex8(iaid))]
+        case let .address(address, preferred, valid):
+            return [("dhcpv6.iaaddr.ip", address.description), ("dhcpv6.iaaddr.pref_lifetime", String(preferred)),
+                    ("dhcpv6.iaaddr.valid_lifetime", String(valid))]
+        case let .prefix(prefix, length, preferred, valid):
+            return [("dhcpv6.iaprefix.pref_addr", prefix.description), ("dhcpv6.iaprefix.pref_len", String(length)),
+                    ("dhcpv6.iaprefix.pref_lifetime", String(preferred)), ("dhcpv6.iaprefix.valid_lifetime", String(valid))]
+        case let .optionCodes(codes) where option.code == 6:
+            return codes.map { ("dhcpv6.requested_option_code", String($0)) }
+        case let .number(number) where option.code == 7:
+            return [("dhcpv6.option_preference", String(number))]
+        case let .elapsedTime(hundredths):
+            // tshark shows milliseconds.
+            return [("dhcpv6.elapsed_time", String(Int(hundredths) * 10))]
+        case let .addresses(addresses) where option.code == 23:
+            return addresses.map { ("dhcpv6.dns_server", $0.description) }
+        case let .status(code, message):
+            return [("dhcpv6.status_code", String(code)), ("dhcpv6.status_msg", message)]
+        case let .enterprise(number, _) where option.code == 16:
+            return [("dhcpv6.vendorclass.enterprise", String(number))]
+        case let .enterprise(number, _) where option.code == 17:
+            return [("dhcpv6.vendoropts.enterprise", String(number))]
+        case let .text(text) where option.code == 112:
+            return [("dhcpv6.mudurl", text)]
+        default:
+            return []
+        }
+    }
+
+    /// A DUID-LLT time as tshark writes it: "Feb 26, 2016 02:38:03.000000000 UTC" (seconds since 2000).
+    static func duidTime(_ seconds: UInt32) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second],
+                                            from: Date(timeIntervalSince1970: 946_684_800 + Double(seconds)))
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return String(format: "%@ %2d, %04d %02d:%02d:%02d.000000000 UTC", months[(parts.month ?? 1) - 1], parts.day ?? 0,
+                      parts.year ?? 0, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
     }
 }

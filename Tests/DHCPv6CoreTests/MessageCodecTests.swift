@@ -120,7 +120,7 @@ struct MessageCodecTests {
             switch random.next() % 3 {
             case 0:
                 let code: UInt16 = [3, 4, 5, 25, 26][Int(random.next() % 5)]
-                let fixed = DHCPv6OptionLayout.fixedLength(of: code) ?? 0
+                let fixed = DHCPv6OptionTable.definition(code)?.shape.optionsOffset ?? 0
                 options.append(DHCPv6Option(code, fields: bytes(fixed),
                                             options: [DHCPv6Option(13, bytes(Int(random.next() % 8)))]))
             default:
