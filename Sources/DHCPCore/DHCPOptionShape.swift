@@ -113,7 +113,7 @@ public enum DHCPOptionShape: Sendable, Hashable {
             try RelayAgentInformation.decode(data, into: &sink)
         case .domainList:
             sink.beginList()
-            try DomainName.forEachName(data) { sink.text(bytes: $0) }
+            try DHCPValueError.wrapping { () throws(DomainNameError) in try DomainName.forEachName(data) { sink.text(bytes: $0) } }
             sink.endList()
         case .classlessRoutes:
             try Self.decodeClasslessRoutes(data, into: &sink)
@@ -156,7 +156,7 @@ public enum DHCPOptionShape: Sendable, Hashable {
                 sink.beginRecord()
                 sink.field("names")
                 sink.beginList()
-                try DomainName.forEachName(rest) { sink.text(bytes: $0) }
+                try DHCPValueError.wrapping { () throws(DomainNameError) in try DomainName.forEachName(rest) { sink.text(bytes: $0) } }
                 sink.endList()
                 sink.endRecord()
             case 1:
@@ -414,7 +414,7 @@ public enum DHCPOptionShape: Sendable, Hashable {
         let flags = data[0]
         let rest = Array(data[3...])
         // E bit: canonical wire format (RFC 4702 §2.1); a partial name ends without the root label. Otherwise text.
-        let name = flags & 0x04 != 0 ? try DomainName.decodeOne(rest, allowPartial: true) : rest
+        let name = flags & 0x04 != 0 ? try DHCPValueError.wrapping { () throws(DomainNameError) in try DomainName.decodeOne(rest, allowPartial: true) } : rest
         sink.beginRecord()
         sink.field("flags"); sink.unsigned(UInt64(flags))
         sink.field("rcode1"); sink.unsigned(UInt64(data[1]))
@@ -574,12 +574,7 @@ public enum DHCPOptionShape: Sendable, Hashable {
     }
 
     /// Option text: UTF-8 when valid, otherwise each byte as its Latin-1 character.
-    public static func text(_ bytes: some Collection<UInt8>) -> String {
-        // ASCII, the usual case, is valid as it stands: no validation through the generic decoder.
-        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
-        if let valid = String(validating: bytes, as: UTF8.self) { return valid }
-        return String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
-    }
+    public static func text(_ bytes: some Collection<UInt8>) -> String { WireText.decode(bytes) }
 
     static func expectLength(_ data: [UInt8], _ length: Int) throws(DHCPValueError) {
         guard data.count == length else { throw DHCPValueError("length \(data.count), expected \(length)") }

@@ -41,4 +41,9 @@ public struct DHCPValueError: Error, Hashable, Sendable, CustomStringConvertible
     public var reason: String
     public init(_ reason: String) { self.reason = reason }
     public var description: String { reason }
+
+    /// `body`'s result, a DNS name fault becoming a value fault with the same reason.
+    static func wrapping<Result>(_ body: () throws(DomainNameError) -> Result) throws(DHCPValueError) -> Result {
+        do { return try body() } catch { throw DHCPValueError(error.reason) }
+    }
 }
