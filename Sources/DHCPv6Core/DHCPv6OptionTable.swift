@@ -27,6 +27,10 @@ public enum DHCPv6OptionShape: Sendable, Equatable {
     case enterprise
     /// Text (UTF-8): URLs, and the like.
     case text
+    /// DNS names in wire format (RFC 8415 §10): one name; a list of them.
+    case domainName, domainList
+    /// Client FQDN (RFC 4704): flags, then a name that may be partial.
+    case fqdn
     /// A whole DHCPv6 message (relay message 9).
     case message
     /// Bytes shown as they are (interface-id, remote-id, and options not read yet).
@@ -76,24 +80,24 @@ public enum DHCPv6OptionTable {
         entry(18, "interface-id", "8415", .opaque),
         entry(19, "reconf-msg", "8415", .uint8),
         entry(20, "reconf-accept", "8415", .empty),
-        entry(21, "sip-server-d", "3319", .opaque),
+        entry(21, "sip-server-d", "3319", .domainList),
         entry(22, "sip-server-a", "3319", .ipv6List),
         entry(23, "dns-servers", "3646", .ipv6List),
-        entry(24, "domain-list", "3646", .opaque),
+        entry(24, "domain-list", "3646", .domainList),
         entry(25, "ia-pd", "8415", .identityAssociation),
         entry(26, "iaprefix", "8415", .prefix),
         entry(27, "nis-servers", "3898", .ipv6List),
         entry(28, "nisp-servers", "3898", .ipv6List),
-        entry(29, "nis-domain-name", "3898", .opaque),
-        entry(30, "nisp-domain-name", "3898", .opaque),
+        entry(29, "nis-domain-name", "3898", .domainList),
+        entry(30, "nisp-domain-name", "3898", .domainList),
         entry(31, "sntp-servers", "4075", .ipv6List),
         entry(32, "information-refresh-time", "8415", .uint32),
-        entry(33, "bcmcs-server-d", "4280", .opaque),
+        entry(33, "bcmcs-server-d", "4280", .domainList),
         entry(34, "bcmcs-server-a", "4280", .ipv6List),
         entry(36, "geoconf-civic", "4776", .opaque),
         entry(37, "remote-id", "4649", .opaque),
         entry(38, "subscriber-id", "4580", .opaque),
-        entry(39, "client-fqdn", "4704", .opaque),
+        entry(39, "client-fqdn", "4704", .fqdn),
         entry(40, "pana-agent", "5192", .ipv6List),
         entry(41, "new-posix-timezone", "4833", .text),
         entry(42, "new-tzdb-timezone", "4833", .text),
@@ -108,8 +112,8 @@ public enum DHCPv6OptionTable {
         entry(60, "bootfile-param", "5970", .opaque),
         entry(61, "client-arch-type", "5970", .opaque),
         entry(62, "nii", "5970", .opaque),
-        entry(64, "aftr-name", "6334", .opaque),
-        entry(65, "erp-local-domain-name", "6440", .opaque),
+        entry(64, "aftr-name", "6334", .domainName),
+        entry(65, "erp-local-domain-name", "6440", .domainName),
         entry(66, "rsoo", "6422", .opaque),
         entry(67, "pd-exclude", "6603", .opaque),
         entry(79, "client-linklayer-addr", "6939", .opaque),

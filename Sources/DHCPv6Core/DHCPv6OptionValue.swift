@@ -76,6 +76,10 @@ public enum DHCPv6OptionValue: Hashable, Sendable {
     case empty
     case enterprise(number: UInt32, data: [UInt8])
     case text(String)
+    /// DNS names, without the root's trailing dot.
+    case names([String])
+    /// Client FQDN: its flags (S, O, N) and its name (partial when it does not end at the root).
+    case fqdn(flags: UInt8, name: String)
     /// The option's bytes, for shapes not read further (and relay messages, read with `relayedMessage`).
     case bytes([UInt8])
 
@@ -126,6 +130,17 @@ public enum DHCPv6OptionValue: Hashable, Sendable {
             guard data.count >= 4 else { return nil }
             self = .enterprise(number: word(0), data: Array(data[4...]))
         case .text: self = .text(String(decoding: data, as: UTF8.self))
+        case .domainList:
+            var names = [String]()
+            do { try DomainName.forEachName(data) { names.append(String(decoding: $0, as: UTF8.self)) } } catch { return nil }
+            self = .names(names)
+        case .domainName:
+            guard let name = try? DomainName.decodeOne(data, allowPartial: false) else { return nil }
+            self = .names([String(decoding: name, as: UTF8.self)])
+        case .fqdn:
+            guard let flags = data.first, let name = try? DomainName.decodeOne(Array(data.dropFirst()), allowPartial: true)
+            else { return nil }
+            self = .fqdn(flags: flags, name: String(decoding: name, as: UTF8.self))
         case .message, .opaque: self = .bytes(data)
         }
     }

@@ -66,6 +66,17 @@ struct OptionTableTests {
         #expect(DHCPv6OptionValue(option) == nil)
     }
 
+    @Test("DNS names: a search list, one name, a partial client FQDN, and names that do not decode")
+    func names() {
+        let list: [UInt8] = [7] + Array("example".utf8) + [3] + Array("com".utf8) + [0] + [3] + Array("lab".utf8) + [0]
+        #expect(DHCPv6OptionValue(DHCPv6Option(24, list)) == .names(["example.com", "lab"]))
+        #expect(DHCPv6OptionValue(DHCPv6Option(64, [4] + Array("aftr".utf8) + [0])) == .names(["aftr"]))
+        #expect(DHCPv6OptionValue(DHCPv6Option(39, [1, 4] + Array("host".utf8))) == .fqdn(flags: 1, name: "host"))
+        #expect(DHCPv6OptionValue(DHCPv6Option(24, [9, 1, 2])) == nil)
+        #expect(DHCPv6OptionValue(DHCPv6Option(64, [1, 0x61, 0, 0])) == nil)
+        #expect(DHCPv6OptionValue(DHCPv6Option(39, [])) == nil)
+    }
+
     @Test("Status code names, RFC 8415 §21.13 and the registry")
     func statusNames() {
         #expect(DHCPv6OptionValue.statusName(2) == "NoAddrsAvail")
