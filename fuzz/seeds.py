@@ -5,7 +5,8 @@
 
 Writes OUT_DIR/FuzzFrame (a link-type selector byte, then the frame after a 16-bit length, as FuzzFrame reads it),
 OUT_DIR/FuzzMessage (each DHCP payload: the 236 bytes before the magic cookie and all that follows) and
-OUT_DIR/FuzzOptions (mode 0: each option's code and data; modes 1 and 2: each message's options field).
+OUT_DIR/FuzzOptions (mode 0: each option's code and data; modes 1 and 2: each message's options field) and
+OUT_DIR/FuzzDHCPv6 (each DHCPv6 message: the UDP payload of IPv6 over Ethernet to or from ports 546 and 547).
 Reads pcap (micro- and nanosecond, either byte order), pcapng (EPB, SPB) and their gzip-compressed forms.
 Standard library only."""
 import gzip
@@ -78,11 +79,16 @@ def options(area):
 
 def main():
     out, paths = sys.argv[1], sys.argv[2:]
-    seeds = {"FuzzFrame": set(), "FuzzMessage": set(), "FuzzOptions": set()}
+    seeds = {"FuzzFrame": set(), "FuzzMessage": set(), "FuzzOptions": set(), "FuzzDHCPv6": set()}
     for path in paths:
         for linktype, frame in frames(path):
             if linktype in SELECTOR and len(frame) <= 0xFFFF:
                 seeds["FuzzFrame"].add(bytes([SELECTOR[linktype]]) + struct.pack(">H", len(frame)) + frame)
+            # IPv6 (no extension header) over Ethernet, UDP to or from 546/547: the DHCPv6 message.
+            if linktype == 1 and frame[12:14] == b"\x86\xdd" and len(frame) >= 62 and frame[20] == 17:
+                ports = struct.unpack(">HH", frame[54:58])
+                if 546 in ports or 547 in ports:
+                    seeds["FuzzDHCPv6"].add(frame[62:])
             cookie = frame.find(COOKIE, 236)
             if cookie < 0:
                 continue

@@ -1,0 +1,1 @@
+../../../Tests/DHCPv6CoreTests/DHCPv6Properties.swift
