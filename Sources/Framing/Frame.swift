@@ -64,6 +64,16 @@ public struct IPv6Info: Hashable, Sendable, BitwiseCopyable {
     public var nextHeader: UInt8
 }
 
+/// An IPv6 Fragment header (RFC 8200 §4.5) and the header it follows; `ip.nextHeader` is the fragment header's
+/// next header (what the reassembled payload starts with).
+public struct IPv6FragmentInfo: Hashable, Sendable, BitwiseCopyable {
+    public var ip: IPv6Info
+    public var identification: UInt32
+    /// Fragment offset in bytes.
+    public var fragmentOffset: Int
+    public var moreFragments: Bool
+}
+
 /// A UDP datagram found in a frame: ports and where its payload sits in the frame's bytes.
 public struct UDPInfo: Hashable, Sendable {
     public var sourcePort: UInt16
@@ -104,8 +114,8 @@ public struct FramingError: Error, Hashable, Sendable, CustomStringConvertible, 
         case udpLengthUnderHeader(Int)
         case udpLengthPastData(Int, present: Int)
         case fragmentsPastMaximum
-        case fragmentPastLast(identification: UInt16)
-        case fragmentOverlap(identification: UInt16)
+        case fragmentPastLast(identification: UInt32)
+        case fragmentOverlap(identification: UInt32)
     }
 
     public var detail: Detail
@@ -137,8 +147,8 @@ public struct FramingError: Error, Hashable, Sendable, CustomStringConvertible, 
         case .udpLengthPastData(let length, let present): "UDP length \(length) but only \(present) bytes present"
         case .fragmentsPastMaximum: "fragments reach past 65,535 bytes"
         case .fragmentPastLast(let id):
-            "a fragment of IPv4 datagram id 0x\(String(id, radix: 16)) lies past its last fragment"
-        case .fragmentOverlap(let id): "overlapping fragments of IPv4 datagram id 0x\(String(id, radix: 16))"
+            "a fragment of datagram id 0x\(String(id, radix: 16)) lies past its last fragment"
+        case .fragmentOverlap(let id): "overlapping fragments of datagram id 0x\(String(id, radix: 16))"
         }
     }
 
@@ -151,6 +161,8 @@ public enum FramePayload: Hashable, Sendable {
     case udp(IPv4Info, UDPInfo, lengthError: FramingError?)
     /// One fragment of an IPv4 datagram; reassemble with `IPv4Reassembler`.
     case ipv4Fragment(IPv4Info, payload: Range<Int>)
+    /// One fragment of an IPv6 datagram; reassemble with `IPv6Reassembler`.
+    case ipv6Fragment(IPv6FragmentInfo, payload: Range<Int>)
     /// A UDP datagram over IPv6, whole in this frame. `lengthError` notes a UDP length field that lied.
     case ipv6UDP(IPv6Info, UDPInfo, lengthError: FramingError?)
     /// Something else: another protocol, ARP, ICMP …

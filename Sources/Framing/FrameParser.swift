@@ -113,24 +113,52 @@ public enum FrameParser {
         return (UDPInfo(sourcePort: u16(start), destinationPort: u16(start + 2), payload: (start + 8)..<payloadEnd), lengthError)
     }
 
-    /// IPv6 with a UDP next header, possibly after hop-by-hop, routing or destination options headers.
+    /// IPv6 (RFC 8200) with a UDP next header, possibly after hop-by-hop, routing or destination options headers; a
+    /// Fragment header makes it a fragment to reassemble. Anything else after the header chain (ICMPv6 errors that
+    /// quote a DHCPv6 message among them) is not UDP.
     static func parseIPv6(_ bytes: UnsafeRawBufferPointer, at start: Int) -> FramePayload {
-        guard bytes.count >= start + 40 else { return .other }
-        var next = bytes[start + 6]
-        var offset = start + 40
-        var hops = 0
-        while [0, 43, 60].contains(next), hops < 8, bytes.count >= offset + 8 {
+        guard bytes.count >= start + 40, bytes[start] >> 4 == 6 else { return .other }
+        // The payload length bounds the datagram (Ethernet pads short frames); never past the bytes present.
+        let payloadLength = Int(bytes[start + 4]) << 8 | Int(bytes[start + 5])
+        let end = min(bytes.count, start + 40 + payloadLength)
+        let (next, offset) = skipExtensionHeaders(bytes, next: bytes[start + 6], from: start + 40, to: end)
+        var info = IPv6Info(source: IPv6Address(bytes, at: start + 8), destination: IPv6Address(bytes, at: start + 24),
+                            hopLimit: bytes[start + 7], nextHeader: next)
+        if next == 44, end >= offset + 8 {
+            let field = Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+            info.nextHeader = bytes[offset]
+            let fragment = IPv6FragmentInfo(
+                ip: info, identification: UInt32(bytes[offset + 4]) << 24 | UInt32(bytes[offset + 5]) << 16
+                    | UInt32(bytes[offset + 6]) << 8 | UInt32(bytes[offset + 7]),
+                fragmentOffset: field & ~7, moreFragments: field & 1 != 0)
+            return .ipv6Fragment(fragment, payload: (offset + 8)..<end)
+        }
+        guard offset <= end else { return .other }
+        return parseIPv6Upper(bytes, offset..<end, ip: info)
+    }
+
+    /// What follows the IPv6 header chain in `range`: UDP when `ip.nextHeader` says so. Also reads a reassembled
+    /// datagram, whose payload may begin with more extension headers (RFC 8200 §4.5: those after the fragment
+    /// header).
+    public static func parseIPv6Upper(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, ip: IPv6Info) -> FramePayload {
+        var info = ip
+        let (next, offset) = skipExtensionHeaders(bytes, next: ip.nextHeader, from: range.lowerBound, to: range.upperBound)
+        info.nextHeader = next
+        guard next == 17, range.upperBound >= offset + 8 else { return .other }
+        let (udp, lengthError) = udpHeader(bytes, offset..<range.upperBound)
+        return .ipv6UDP(info, udp, lengthError: lengthError)
+    }
+
+    /// Hop-by-hop (0), routing (43) and destination options (60) headers, at most eight: the next header after them
+    /// and where it starts.
+    private static func skipExtensionHeaders(_ bytes: UnsafeRawBufferPointer, next first: UInt8, from start: Int, to end: Int)
+        -> (UInt8, Int) {
+        var next = first, offset = start, hops = 0
+        while next == 0 || next == 43 || next == 60, hops < 8, end >= offset + 8 {
             next = bytes[offset]
             offset += (Int(bytes[offset + 1]) + 1) * 8
             hops += 1
         }
-        // The payload length bounds the datagram (Ethernet pads short frames); never past the bytes present.
-        let payloadLength = Int(bytes[start + 4]) << 8 | Int(bytes[start + 5])
-        let end = min(bytes.count, start + 40 + payloadLength)
-        guard next == 17, end >= offset + 8 else { return .other }
-        let info = IPv6Info(source: IPv6Address(bytes, at: start + 8), destination: IPv6Address(bytes, at: start + 24),
-                            hopLimit: bytes[start + 7], nextHeader: next)
-        let (udp, lengthError) = udpHeader(bytes, offset..<end)
-        return .ipv6UDP(info, udp, lengthError: lengthError)
+        return (next, offset)
     }
 }

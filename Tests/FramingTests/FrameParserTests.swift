@@ -116,6 +116,47 @@ struct FrameParserTests {
         #expect(parse(ethernet(etherType: 0x86DD, payload: Array(ipv6(payload: []).prefix(30)))).payload == .other)
     }
 
+    @Test("An ICMPv6 error quoting a DHCPv6 message is not a message")
+    func icmpv6Quote() {
+        let quoted = ipv6(payload: udp(source: 546, destination: 547, payload: [1, 0, 0, 1]))
+        let unreachable: [UInt8] = [1, 4, 0, 0, 0, 0, 0, 0] + quoted // destination unreachable, port unreachable
+        #expect(parse(ethernet(etherType: 0x86DD, payload: ipv6(nextHeader: 58, payload: unreachable))).payload == .other)
+    }
+
+    @Test("IPv6 fragments (RFC 8200 §4.5): each is a fragment; reassembled, the UDP datagram after a destination options header")
+    func ipv6Fragments() throws {
+        let dhcp = [UInt8](repeating: 0x5a, count: 40)
+        // What follows the fragment header: a destination options header, then UDP.
+        let fragmentable: [UInt8] = [17, 0, 1, 4, 0, 0, 0, 0] + udp(source: 547, destination: 546, payload: dhcp)
+        let cut = 24 // a multiple of eight
+        func fragment(_ offset: Int, more: Bool, _ bytes: ArraySlice<UInt8>) -> [UInt8] {
+            let field = UInt16(offset) | (more ? 1 : 0)
+            return ethernet(etherType: 0x86DD, payload: ipv6(nextHeader: 44, payload: [60, 0] + be16(field) + [0xde, 0xad, 0xbe, 0xef] + bytes))
+        }
+        var reassembler = IPv6Reassembler()
+        var outcome: IPv6Reassembler.Outcome?
+        for frame in [fragment(cut, more: false, fragmentable[cut...]), fragment(0, more: true, fragmentable[..<cut])] {
+            let parsed = frame.withUnsafeBytes { FrameParser.parse($0, linkType: .ethernet) }
+            guard case let .ipv6Fragment(info, range) = parsed.payload else {
+                Issue.record("not a fragment: \(parsed.payload)")
+                return
+            }
+            #expect(info.identification == 0xdeadbeef && info.ip.nextHeader == 60)
+            outcome = frame.withUnsafeBytes { reassembler.add(info, payload: UnsafeRawBufferPointer(rebasing: $0[range]), time: 0) }
+        }
+        guard case .complete(let datagram)? = outcome else {
+            Issue.record("not reassembled: \(String(describing: outcome))")
+            return
+        }
+        #expect(datagram.payload == fragmentable)
+        let upper = datagram.payload.withUnsafeBytes { FrameParser.parseIPv6Upper($0, 0..<$0.count, ip: datagram.ip.ip) }
+        guard case let .ipv6UDP(_, udpInfo, nil) = upper else {
+            Issue.record("no UDP after reassembly: \(upper)")
+            return
+        }
+        #expect(udpInfo.sourcePort == 547 && Array(datagram.payload[udpInfo.payload]) == dhcp)
+    }
+
     @Test("IPv6: addresses, hop limit, the UDP payload, Ethernet padding left out, a UDP length that lies")
     func ipv6Datagram() throws {
         let dhcp: [UInt8] = [1, 0xab, 0xcd, 0xef, 0, 8, 0, 2, 0, 0]

@@ -1,14 +1,47 @@
 import NetworkPrimitives
 
-/// Reassembles fragmented IPv4 datagrams (RFC 791 §3.2) with bounded memory: at most `maximumPending`
-/// datagrams in progress, each at most 65,535 bytes, dropped after `timeout` seconds.
-public struct IPv4Reassembler: Sendable {
-    struct Key: Hashable, Sendable {
+/// The header of one fragment, as a reassembler needs it: which datagram it belongs to and where it goes.
+public protocol FragmentHeader: Sendable {
+    associatedtype Key: Hashable & Sendable
+    /// The fields that name the datagram (RFC 791 §3.2: addresses, protocol, identification; RFC 8200 §4.5:
+    /// addresses and identification).
+    var reassemblyKey: Key { get }
+    var fragmentOffset: Int { get }
+    var moreFragments: Bool { get set }
+    /// The identification field, for what is said about a failed datagram.
+    var datagramIdentification: UInt32 { get }
+}
+
+extension IPv4Info: FragmentHeader {
+    public struct Key: Hashable, Sendable {
         var source: IPv4Address, destination: IPv4Address, identification: UInt16, protocolNumber: UInt8
     }
+    public var reassemblyKey: Key {
+        Key(source: source, destination: destination, identification: identification, protocolNumber: protocolNumber)
+    }
+    public var datagramIdentification: UInt32 { UInt32(identification) }
+}
+
+extension IPv6FragmentInfo: FragmentHeader {
+    public struct Key: Hashable, Sendable {
+        var source: IPv6Address, destination: IPv6Address, identification: UInt32
+    }
+    public var reassemblyKey: Key { Key(source: ip.source, destination: ip.destination, identification: identification) }
+    public var datagramIdentification: UInt32 { identification }
+}
+
+/// IPv4 fragments (RFC 791 §3.2).
+public typealias IPv4Reassembler = FragmentReassembler<IPv4Info>
+/// IPv6 fragments (RFC 8200 §4.5).
+public typealias IPv6Reassembler = FragmentReassembler<IPv6FragmentInfo>
+
+/// Reassembles fragmented datagrams with bounded memory: at most `maximumPending` datagrams in progress, each at
+/// most 65,535 bytes, dropped after `timeout` seconds. One rule for both families; `Header` says how a fragment
+/// names its datagram.
+public struct FragmentReassembler<Header: FragmentHeader>: Sendable {
     struct Pending: Sendable {
         var firstSeen: Double
-        var first: IPv4Info?
+        var first: Header?
         /// Sorted by offset, never overlapping, never empty: a new piece is checked against its two neighbours
         /// only, so a datagram sent as 8,000 eight-byte fragments costs O(n log n), not O(n²).
         var pieces: [(offset: Int, bytes: [UInt8])] = []
@@ -19,7 +52,7 @@ public struct IPv4Reassembler: Sendable {
 
     public let maximumPending: Int
     public let timeout: Double
-    private var pending: [Key: Pending] = [:]
+    private var pending: [Header.Key: Pending] = [:]
 
     public init(maximumPending: Int = 256, timeout: Double = 30) {
         self.maximumPending = maximumPending
@@ -28,7 +61,7 @@ public struct IPv4Reassembler: Sendable {
 
     /// A whole datagram: the first fragment's header and the reassembled IP payload.
     public struct Datagram: Sendable {
-        public var ip: IPv4Info
+        public var ip: Header
         public var payload: [UInt8]
     }
 
@@ -39,9 +72,8 @@ public struct IPv4Reassembler: Sendable {
     }
 
     /// Adds one fragment seen at `time`.
-    public mutating func add(_ ip: IPv4Info, payload: UnsafeRawBufferPointer, time: Double) -> Outcome {
-        let key = Key(source: ip.source, destination: ip.destination, identification: ip.identification,
-                      protocolNumber: ip.protocolNumber)
+    public mutating func add(_ ip: Header, payload: UnsafeRawBufferPointer, time: Double) -> Outcome {
+        let key = ip.reassemblyKey
         if pending[key] == nil, pending.count >= maximumPending {
             evictOldest()
         }
@@ -73,7 +105,7 @@ public struct IPv4Reassembler: Sendable {
         }
         // A piece past the last fragment's end would make the byte count lie about the gaps (and index out of range).
         if let total = entry.totalLength, let last = entry.pieces.last, last.offset + last.bytes.count > total {
-            return .failed(FramingError(.fragmentPastLast(identification: ip.identification), offset: 0))
+            return .failed(FramingError(.fragmentPastLast(identification: ip.datagramIdentification), offset: 0))
         }
         if let total = entry.totalLength, let first = entry.first,
            entry.received == total {
@@ -96,8 +128,8 @@ public struct IPv4Reassembler: Sendable {
 
     public var pendingCount: Int { pending.count }
 
-    private func overlap(_ ip: IPv4Info) -> FramingError {
-        FramingError(.fragmentOverlap(identification: ip.identification), offset: 0)
+    private func overlap(_ ip: Header) -> FramingError {
+        FramingError(.fragmentOverlap(identification: ip.datagramIdentification), offset: 0)
     }
 
     private mutating func evictOldest() {
