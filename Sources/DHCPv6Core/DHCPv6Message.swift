@@ -55,6 +55,16 @@ public struct DHCPv6ParseError: Error, Hashable, Sendable, CustomStringConvertib
 
     public init(_ reason: Reason, offset: Int) { self.reason = reason; self.offset = offset }
 
+    /// The diagnostic's code in output (kebab case, as DHCPv4's).
+    public var code: String {
+        switch reason {
+        case .messageShort: "message-short"
+        case .optionHeaderShort: "option-header-short"
+        case .optionLengthPastEnd: "option-length-past-end"
+        case .optionFieldsShort: "option-fields-short"
+        }
+    }
+
     public var description: String {
         switch reason {
         case let .messageShort(needed, present):
@@ -104,7 +114,8 @@ public struct DHCPv6Message: Hashable, Sendable {
         }.get()
     }
 
-    init(_ bytes: UnsafeRawBufferPointer, base: Int) throws(DHCPv6ParseError) {
+    /// Reads `bytes` in place (they are copied into the options as they are read).
+    public init(_ bytes: UnsafeRawBufferPointer, base: Int = 0) throws(DHCPv6ParseError) {
         guard let first = bytes.first else { throw DHCPv6ParseError(.messageShort(needed: 4, present: 0), offset: base) }
         type = DHCPv6MessageType(rawValue: first)
         let headerLength = type.isRelay ? 34 : 4
@@ -123,6 +134,14 @@ public struct DHCPv6Message: Hashable, Sendable {
     static func parseOptions(_ bytes: UnsafeRawBufferPointer, from start: Int, base: Int) throws(DHCPv6ParseError)
         -> [DHCPv6Option] {
         var options = [DHCPv6Option]()
+        try forEachOption(bytes, from: start, base: base) { code, data in options.append(DHCPv6Option(code, Array(bytes[data]))) }
+        return options
+    }
+
+    /// Walks the options from `start` to the end of `bytes` (RFC 8415 §21.1: code, length, data), giving each code
+    /// and where its data lies; the first that does not fit stops the walk. The one reading of option framing.
+    static func forEachOption(_ bytes: UnsafeRawBufferPointer, from start: Int, base: Int,
+                              _ body: (UInt16, Range<Int>) throws(DHCPv6ParseError) -> Void) throws(DHCPv6ParseError) {
         var offset = start
         while offset < bytes.count {
             guard bytes.count - offset >= 4 else {
@@ -134,10 +153,40 @@ public struct DHCPv6Message: Hashable, Sendable {
                 throw DHCPv6ParseError(.optionLengthPastEnd(code: code, length: length, present: bytes.count - offset - 4),
                                        offset: base + offset)
             }
-            options.append(DHCPv6Option(code, Array(bytes[(offset + 4)..<(offset + 4 + length)])))
+            try body(code, (offset + 4)..<(offset + 4 + length))
             offset += 4 + length
         }
-        return options
+    }
+
+    /// Checks a whole message without building it: the header, every option, the options inside options and the
+    /// messages inside relay messages, to any depth. Returns its type; throws what `init(parsing:)` or reading the
+    /// nested options would throw first.
+    @discardableResult
+    public static func validate(_ bytes: UnsafeRawBufferPointer, base: Int = 0) throws(DHCPv6ParseError) -> DHCPv6MessageType {
+        guard let first = bytes.first else { throw DHCPv6ParseError(.messageShort(needed: 4, present: 0), offset: base) }
+        let type = DHCPv6MessageType(rawValue: first)
+        let headerLength = type.isRelay ? 34 : 4
+        guard bytes.count >= headerLength else {
+            throw DHCPv6ParseError(.messageShort(needed: headerLength, present: bytes.count), offset: base)
+        }
+        try validateOptions(bytes, from: headerLength, base: base)
+        return type
+    }
+
+    private static func validateOptions(_ bytes: UnsafeRawBufferPointer, from start: Int, base: Int) throws(DHCPv6ParseError) {
+        try forEachOption(bytes, from: start, base: base) { code, data throws(DHCPv6ParseError) in
+            guard let shape = DHCPv6OptionTable.definition(code)?.shape else { return }
+            let inner = UnsafeRawBufferPointer(rebasing: bytes[data])
+            if let header = shape.optionsOffset {
+                guard inner.count >= header else {
+                    throw DHCPv6ParseError(.optionFieldsShort(code: code, needed: header, present: inner.count),
+                                           offset: base + data.lowerBound)
+                }
+                try validateOptions(inner, from: header, base: base + data.lowerBound)
+            } else if shape == .message {
+                try validate(inner, base: base + data.lowerBound)
+            }
+        }
     }
 
     /// The message on the wire.

@@ -29,6 +29,12 @@ public struct DHCPv6MessageType: RawRepresentable, Hashable, Sendable, CustomStr
         34: "STATE", 35: "CONTACT", 36: "ADDR-REG-INFORM", 37: "ADDR-REG-REPLY",
     ]
 
+    /// The type of a registry name (any case: "solicit", "RELAY-FORW").
+    public static func named(_ name: String) -> Self? {
+        let upper = name.uppercased()
+        return names.first { $0.value == upper }.map { Self(rawValue: $0.key) }
+    }
+
     /// The registry name, or the number for an unassigned type.
     public var description: String { Self.names[rawValue] ?? String(rawValue) }
 

@@ -23,8 +23,22 @@ public enum DHCPv6OptionShape: Sendable, Equatable {
     case statusCode
     /// No data: its presence says it all.
     case empty
-    /// Enterprise number, then data (vendor class 16, vendor options 17).
-    case enterprise
+    /// Vendor class (16): enterprise number, then opaque items each with a 16-bit length.
+    case vendorClass
+    /// Vendor options (17): enterprise number, then the vendor's options (16-bit code and length, as DHCPv6's).
+    case vendorOptions
+    /// Opaque items each with a 16-bit length (user class 15); text items so framed (boot file parameters 60).
+    case opaqueList, textList
+    /// A list of 16-bit numbers (client architecture types, 61).
+    case uint16List
+    /// NTP server (RFC 5908): suboptions naming servers by address, multicast address or FQDN.
+    case ntpServer
+    /// Client link-layer address (RFC 6939): hardware type, then the address.
+    case linkLayerAddress
+    /// PD exclude (RFC 6603): a prefix length, then the bits of the excluded prefix's subnet ID.
+    case pdExclude
+    /// Authentication (RFC 8415 §21.11): protocol, algorithm, RDM, replay detection, then the information.
+    case authentication
     /// Text (UTF-8): URLs, and the like.
     case text
     /// DNS names in wire format (RFC 8415 §10): one name; a list of them.
@@ -70,13 +84,13 @@ public enum DHCPv6OptionTable {
         entry(7, "preference", "8415", .uint8),
         entry(8, "elapsed-time", "8415", .elapsedTime),
         entry(9, "relay-msg", "8415", .message),
-        entry(11, "auth", "8415", .opaque),
+        entry(11, "auth", "8415", .authentication),
         entry(12, "unicast", "8415", .ipv6),
         entry(13, "status-code", "8415", .statusCode),
         entry(14, "rapid-commit", "8415", .empty),
-        entry(15, "user-class", "8415", .opaque),
-        entry(16, "vendor-class", "8415", .enterprise),
-        entry(17, "vendor-opts", "8415", .enterprise),
+        entry(15, "user-class", "8415", .opaqueList),
+        entry(16, "vendor-class", "8415", .vendorClass),
+        entry(17, "vendor-opts", "8415", .vendorOptions),
         entry(18, "interface-id", "8415", .opaque),
         entry(19, "reconf-msg", "8415", .uint8),
         entry(20, "reconf-accept", "8415", .empty),
@@ -107,16 +121,16 @@ public enum DHCPv6OptionTable {
         entry(46, "clt-time", "5007", .uint32),
         entry(47, "lq-relay-data", "5007", .opaque),
         entry(48, "lq-client-link", "5007", .ipv6List),
-        entry(56, "ntp-server", "5908", .opaque),
+        entry(56, "ntp-server", "5908", .ntpServer),
         entry(59, "bootfile-url", "5970", .text),
-        entry(60, "bootfile-param", "5970", .opaque),
-        entry(61, "client-arch-type", "5970", .opaque),
+        entry(60, "bootfile-param", "5970", .textList),
+        entry(61, "client-arch-type", "5970", .uint16List),
         entry(62, "nii", "5970", .opaque),
         entry(64, "aftr-name", "6334", .domainName),
         entry(65, "erp-local-domain-name", "6440", .domainName),
         entry(66, "rsoo", "6422", .opaque),
-        entry(67, "pd-exclude", "6603", .opaque),
-        entry(79, "client-linklayer-addr", "6939", .opaque),
+        entry(67, "pd-exclude", "6603", .pdExclude),
+        entry(79, "client-linklayer-addr", "6939", .linkLayerAddress),
         entry(80, "link-address", "6977", .ipv6),
         entry(82, "sol-max-rt", "8415", .uint32),
         entry(83, "inf-max-rt", "8415", .uint32),

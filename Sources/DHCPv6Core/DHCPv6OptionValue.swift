@@ -74,7 +74,24 @@ public enum DHCPv6OptionValue: Hashable, Sendable {
     case addresses([IPv6Address])
     case status(code: UInt16, message: String)
     case empty
-    case enterprise(number: UInt32, data: [UInt8])
+    /// Vendor class: the enterprise and its opaque items.
+    case vendorClass(enterprise: UInt32, items: [[UInt8]])
+    /// Vendor options: the enterprise and its options (codes the vendor defines, not the table).
+    case vendorOptions(enterprise: UInt32, options: [DHCPv6Option])
+    /// Opaque items (user class).
+    case opaqueList([[UInt8]])
+    /// Text items (boot file parameters).
+    case textList([String])
+    /// 16-bit numbers (client architecture types).
+    case numbers([UInt16])
+    /// NTP servers, each by address, multicast address or FQDN.
+    case ntpServers([DHCPv6NTPServer])
+    /// A client's link-layer address and its hardware type (RFC 826 numbers: 1 is Ethernet).
+    case linkLayerAddress(hardwareType: UInt16, address: [UInt8])
+    /// The excluded prefix's length and the bits of its subnet ID (RFC 6603 §4.2), left-aligned.
+    case pdExclude(length: UInt8, subnetID: [UInt8])
+    /// Authentication (RFC 8415 §21.11).
+    case authentication(protocol: UInt8, algorithm: UInt8, rdm: UInt8, replayDetection: UInt64, information: [UInt8])
     case text(String)
     /// DNS names, without the root's trailing dot.
     case names([String])
@@ -126,9 +143,40 @@ public enum DHCPv6OptionValue: Hashable, Sendable {
         case .empty:
             guard data.isEmpty else { return nil }
             self = .empty
-        case .enterprise:
+        case .vendorClass:
+            guard data.count >= 4, let items = Self.lengthPrefixed(data[4...]) else { return nil }
+            self = .vendorClass(enterprise: word(0), items: items)
+        case .vendorOptions:
             guard data.count >= 4 else { return nil }
-            self = .enterprise(number: word(0), data: Array(data[4...]))
+            let options = data.withUnsafeBytes { bytes in
+                try? DHCPv6Message.parseOptions(bytes, from: 4, base: 0)
+            }
+            guard let options else { return nil }
+            self = .vendorOptions(enterprise: word(0), options: options)
+        case .opaqueList:
+            guard let items = Self.lengthPrefixed(data[...]) else { return nil }
+            self = .opaqueList(items)
+        case .textList:
+            guard let items = Self.lengthPrefixed(data[...]) else { return nil }
+            self = .textList(items.map { String(decoding: $0, as: UTF8.self) })
+        case .uint16List:
+            guard data.count % 2 == 0, !data.isEmpty else { return nil }
+            self = .numbers(stride(from: 0, to: data.count, by: 2).map(half))
+        case .ntpServer:
+            let options = data.withUnsafeBytes { bytes in try? DHCPv6Message.parseOptions(bytes, from: 0, base: 0) }
+            guard let options else { return nil }
+            self = .ntpServers(options.map(DHCPv6NTPServer.init))
+        case .linkLayerAddress:
+            guard data.count >= 2 else { return nil }
+            self = .linkLayerAddress(hardwareType: half(0), address: Array(data[2...]))
+        case .pdExclude:
+            guard let length = data.first, length > 0, length <= 128 else { return nil }
+            self = .pdExclude(length: length, subnetID: Array(data[1...]))
+        case .authentication:
+            guard data.count >= 11 else { return nil }
+            let replay = data[3..<11].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            self = .authentication(protocol: data[0], algorithm: data[1], rdm: data[2], replayDetection: replay,
+                                   information: Array(data[11...]))
         case .text: self = .text(String(decoding: data, as: UTF8.self))
         case .domainList:
             var names = [String]()
@@ -145,6 +193,29 @@ public enum DHCPv6OptionValue: Hashable, Sendable {
         }
     }
 
+    /// Items each preceded by a 16-bit length (RFC 8415 §21.15, §21.16; RFC 5970 §3.2); nil when one runs past the end.
+    static func lengthPrefixed(_ data: ArraySlice<UInt8>) -> [[UInt8]]? {
+        var items = [[UInt8]](), at = data.startIndex
+        while at < data.endIndex {
+            guard data.endIndex - at >= 2 else { return nil }
+            let length = Int(data[at]) << 8 | Int(data[at + 1])
+            guard data.endIndex - at - 2 >= length else { return nil }
+            items.append(Array(data[(at + 2)..<(at + 2 + length)]))
+            at += 2 + length
+        }
+        return items
+    }
+
+    /// The MAC a client identifier or link-layer address option gives (an Ethernet address), if any.
+    public var mac: MACAddress? {
+        switch self {
+        case .duid(let duid): duid.mac
+        case let .linkLayerAddress(hardwareType, address) where hardwareType == 1 && address.count == 6:
+            MACAddress(bytes: address)
+        default: nil
+        }
+    }
+
     /// RFC 8415 §21.13's status code names (and the leasequery and other registry entries), for text and JSON.
     public static func statusName(_ code: UInt16) -> String {
         let names = [
@@ -155,5 +226,29 @@ public enum DHCPv6OptionValue: Hashable, Sendable {
             "ServerShuttingDown", "DNSUpdateNotSupported", "ExcessiveTimeSkew",
         ]
         return Int(code) < names.count ? names[Int(code)] : String(code)
+    }
+}
+
+/// One server of an NTP server option (RFC 5908 §4): by unicast address (suboption 1), multicast address (2) or FQDN
+/// (3); another suboption keeps its bytes.
+public enum DHCPv6NTPServer: Hashable, Sendable {
+    case address(IPv6Address)
+    case multicast(IPv6Address)
+    case fqdn(String)
+    case other(DHCPv6Option)
+
+    init(_ option: DHCPv6Option) {
+        let data = option.data
+        switch option.code {
+        case 1 where data.count == 16: self = .address(data.withUnsafeBytes { IPv6Address($0, at: 0) })
+        case 2 where data.count == 16: self = .multicast(data.withUnsafeBytes { IPv6Address($0, at: 0) })
+        case 3:
+            if let name = try? DomainName.decodeOne(data, allowPartial: false) {
+                self = .fqdn(String(decoding: name, as: UTF8.self))
+            } else {
+                self = .other(option)
+            }
+        default: self = .other(option)
+        }
     }
 }

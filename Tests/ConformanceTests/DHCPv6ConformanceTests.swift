@@ -167,10 +167,28 @@ struct DHCPv6ConformanceTests {
             return addresses.map { ("dhcpv6.dns_server", $0.description) }
         case let .status(code, message):
             return [("dhcpv6.status_code", String(code)), ("dhcpv6.status_msg", message)]
-        case let .enterprise(number, _) where option.code == 16:
+        case let .vendorClass(number, items):
             return [("dhcpv6.vendorclass.enterprise", String(number))]
-        case let .enterprise(number, _) where option.code == 17:
-            return [("dhcpv6.vendoropts.enterprise", String(number))]
+                + items.map { ("dhcpv6.vendorclass.data", String(decoding: $0, as: UTF8.self)) }
+        case let .vendorOptions(number, options):
+            // tshark reads enterprise 4491's (CableLabs') options its own way; the others as code, length, data.
+            return [("dhcpv6.vendoropts.enterprise", String(number))] + (number == 4491 ? [] : options.flatMap {
+                [("dhcpv6.vendoropts.enterprise.option_code", String($0.code)),
+                 ("dhcpv6.vendoropts.enterprise.option_length", String($0.data.count)),
+                 ("dhcpv6.vendoropts.enterprise.option_data", Hex.colonSeparated($0.data))]
+            })
+        case let .opaqueList(items) where option.code == 15:
+            return items.flatMap { [("dhcpv6.userclass.length", String($0.count)),
+                                    ("dhcpv6.userclass.opaque_data", Hex.colonSeparated($0))] }
+        case let .ntpServers(servers):
+            return servers.compactMap { server in
+                switch server {
+                case .address(let address): ("dhcpv6.ntpserver.addr", address.description)
+                case .multicast(let address): ("dhcpv6.ntpserver.mc_addr", address.description)
+                case .fqdn(let name): ("dhcpv6.ntpserver.fqdn", name + ".")
+                case .other: nil
+                }
+            }
         case let .text(text) where option.code == 112:
             return [("dhcpv6.mudurl", text)]
         case let .names(names) where option.code == 24:

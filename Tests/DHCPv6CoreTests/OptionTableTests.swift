@@ -38,7 +38,19 @@ struct OptionTableTests {
         (DHCPv6Option(8, [0x01, 0x2c]), .elapsedTime(300)),
         (DHCPv6Option(13, [0, 2] + Array("none".utf8)), .status(code: 2, message: "none")),
         (DHCPv6Option(14, []), .empty),
-        (DHCPv6Option(16, [0, 0, 0x75, 0x71, 9]), .enterprise(number: 30065, data: [9])),
+        (DHCPv6Option(16, [0, 0, 0x75, 0x71, 0, 2, 0x61, 0x62, 0, 0]), .vendorClass(enterprise: 30065, items: [[0x61, 0x62], []])),
+        (DHCPv6Option(17, [0, 0, 0x75, 0x71, 0, 1, 0, 1, 9]),
+         .vendorOptions(enterprise: 30065, options: [DHCPv6Option(1, [9])])),
+        (DHCPv6Option(15, [0, 1, 0x41, 0, 2, 0x42, 0x43]), .opaqueList([[0x41], [0x42, 0x43]])),
+        (DHCPv6Option(60, [0, 1, 0x41]), .textList(["A"])),
+        (DHCPv6Option(61, [0, 7, 0, 16]), .numbers([7, 16])),
+        (DHCPv6Option(79, [0, 1, 2, 0, 0, 0, 0, 9]),
+         .linkLayerAddress(hardwareType: 1, address: [2, 0, 0, 0, 0, 9])),
+        (DHCPv6Option(67, [64, 0x80]), .pdExclude(length: 64, subnetID: [0x80])),
+        (DHCPv6Option(11, [3, 1, 0] + [0, 0, 0, 0, 0, 0, 1, 2] + [0xAA]),
+         .authentication(protocol: 3, algorithm: 1, rdm: 0, replayDetection: 0x102, information: [0xAA])),
+        (DHCPv6Option(56, [0, 3, 0, 5, 3, 0x6e, 0x74, 0x70, 0, 0, 9, 0, 1, 7]),
+         .ntpServers([.fqdn("ntp"), .other(DHCPv6Option(9, [7]))])),
         (DHCPv6Option(3, [0, 0, 0, 7, 0, 0, 0, 100, 0, 0, 0, 160]), .identityAssociation(iaid: 7, t1: 100, t2: 160)),
         (DHCPv6Option(4, [0, 0, 0, 7]), .temporaryAssociation(iaid: 7)),
     ])
@@ -61,6 +73,10 @@ struct OptionTableTests {
         DHCPv6Option(6, [0, 23, 0]), DHCPv6Option(7, [1, 2]), DHCPv6Option(8, [1]), DHCPv6Option(13, [0]),
         DHCPv6Option(14, [0]), DHCPv6Option(23, [UInt8](repeating: 0, count: 17)), DHCPv6Option(3, [0, 0, 0, 1]),
         DHCPv6Option(26, [UInt8](repeating: 0, count: 24)), DHCPv6Option(1, [0, 1, 0]),
+        DHCPv6Option(16, [0, 0, 1]), DHCPv6Option(16, [0, 0, 0, 1, 0, 3, 0x61]), DHCPv6Option(15, [0]),
+        DHCPv6Option(17, [0, 0, 0, 1, 0, 1, 0, 9]), DHCPv6Option(61, [0]), DHCPv6Option(61, []),
+        DHCPv6Option(79, [1]), DHCPv6Option(67, [0]), DHCPv6Option(67, [129]), DHCPv6Option(11, [3, 1, 0, 0]),
+        DHCPv6Option(56, [0, 1, 0, 16, 0]),
     ])
     func misfits(option: DHCPv6Option) {
         #expect(DHCPv6OptionValue(option) == nil)
