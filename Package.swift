@@ -56,14 +56,14 @@ let package = Package(
         ]),
         // Frames to DHCP records, transactions, client state, leases, findings. Pure, streaming.
         .target(name: "DHCPAnalysis", dependencies: [
-            "DHCPCore", "DHCPProtocol", "Framing", "NetworkPrimitives",
+            "DHCPCore", "DHCPv6Core", "DHCPProtocol", "Framing", "NetworkPrimitives",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         // The CLI: argument parsing and rendering only.
         .executableTarget(
             name: "dhcpscope",
             dependencies: [
-                "DHCPCore", "DHCPProtocol", "DHCPNetwork", "Framing", "Capture", "DHCPAnalysis", "NetworkPrimitives",
+                "DHCPCore", "DHCPv6Core", "DHCPProtocol", "DHCPNetwork", "Framing", "Capture", "DHCPAnalysis", "NetworkPrimitives",
                 "DHCPLeaseDatabase", "DHCPClients", "DHCPPerf", "ServerProbe", "DHCPRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

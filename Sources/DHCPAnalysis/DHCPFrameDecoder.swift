@@ -1,4 +1,5 @@
 import DHCPCore
+import DHCPv6Core
 import Framing
 
 /// A DHCPv4 message found in a frame, with the network details around it. The message is read in place: valid
@@ -38,12 +39,37 @@ public struct DHCPRecord: BitwiseCopyable {
     }
 }
 
+/// A DHCPv6 message found in a frame (UDP 546/547 over IPv6), with the network details around it. Its payload is
+/// borrowed like a DHCPv4 record's view: valid until its decoder decodes the next frame.
+public struct DHCPv6Record: BitwiseCopyable {
+    public var ip: IPv6Info
+    public var sourcePort: UInt16
+    public var destinationPort: UInt16
+    /// The UDP payload.
+    public var payload: UnsafeRawBufferPointer
+    /// A framing problem that did not stop decoding (a UDP length that lied).
+    public var framingWarning: FramingError?
+    /// True when the datagram was reassembled from IPv6 fragments.
+    public var reassembled: Bool
+
+    public init(ip: IPv6Info, sourcePort: UInt16, destinationPort: UInt16, payload: UnsafeRawBufferPointer,
+                framingWarning: FramingError?, reassembled: Bool) {
+        self.ip = ip; self.sourcePort = sourcePort; self.destinationPort = destinationPort; self.payload = payload
+        self.framingWarning = framingWarning; self.reassembled = reassembled
+    }
+
+    /// The message read from the payload (an owned value), or why it cannot be read.
+    public func parse() -> Result<DHCPv6Message, DHCPv6ParseError> {
+        Result { () throws(DHCPv6ParseError) in try DHCPv6Message(payload) }
+    }
+}
+
 /// One captured frame, decoded as far as DHCP needs.
 public struct DecodedFrame: BitwiseCopyable {
     public enum Content: BitwiseCopyable {
         case dhcp(DHCPRecord)
-        /// DHCPv6 (UDP 546/547): counted, not decoded yet.
-        case dhcpv6
+        /// DHCPv6 (UDP 546/547 over IPv6).
+        case dhcpv6(DHCPv6Record)
         /// A fragment held until the rest of its datagram arrives.
         case fragment
         /// Not DHCP at all.
@@ -55,12 +81,15 @@ public struct DecodedFrame: BitwiseCopyable {
     public var content: Content
 }
 
-/// Turns captured frames into DHCP records: link layer, IPv4 (reassembling fragments), UDP, DHCP.
+/// Turns captured frames into DHCP records: link layer, IPv4 and IPv6 (reassembling fragments), UDP, DHCP and DHCPv6.
 /// Pure apart from the bounded fragment table it keeps and the storage its message reader reuses.
 public struct DHCPFrameDecoder {
     public let ports: Set<UInt16>
     private var reassembler = IPv4Reassembler()
+    private var reassembler6 = IPv6Reassembler()
     private let reader = DHCPMessageReader()
+    /// A reassembled DHCPv6 datagram, kept until the next one (the record borrows it).
+    private let reassembled6 = HeldBytes()
 
     /// `ports` as a bit per port number: looked up for every UDP frame.
     private let portBits: [UInt64]
@@ -100,10 +129,31 @@ public struct DHCPFrameDecoder {
                                                                                 reassembled: true)))
                 }
             }
-        case .ipv6UDP(_, let udp, _):
-            let source = udp.sourcePort, destination = udp.destinationPort
-            let dhcpv6: ClosedRange<UInt16> = 546...547
-            return DecodedFrame(link: frame.link, content: dhcpv6.contains(source) || dhcpv6.contains(destination) ? .dhcpv6 : .other)
+        case .ipv6UDP(let ip, let udp, let lengthError):
+            guard Self.isDHCPv6(udp) else { return DecodedFrame(link: frame.link, content: .other) }
+            return DecodedFrame(link: frame.link, content: .dhcpv6(DHCPv6Record(
+                ip: ip, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort,
+                payload: UnsafeRawBufferPointer(rebasing: bytes[udp.payload]), framingWarning: lengthError, reassembled: false)))
+        case .ipv6Fragment(let fragment, let range):
+            _ = reassembler6.expire(now: time.timeInterval)
+            switch reassembler6.add(fragment, payload: UnsafeRawBufferPointer(rebasing: bytes[range]), time: time.timeInterval) {
+            case .incomplete:
+                return DecodedFrame(link: frame.link, content: .fragment)
+            case .failed(let error):
+                return DecodedFrame(link: frame.link, content: .malformed(error))
+            case .complete(let datagram):
+                // The datagram is gone when this returns: the record borrows the decoder's copy.
+                let whole = reassembled6.hold(datagram.payload)
+                guard case .ipv6UDP(let ip, let udp, let lengthError) = FrameParser.parseIPv6Upper(whole, 0..<whole.count,
+                                                                                                  ip: datagram.ip.ip),
+                      Self.isDHCPv6(udp) else {
+                    return DecodedFrame(link: frame.link, content: .other)
+                }
+                return DecodedFrame(link: frame.link, content: .dhcpv6(DHCPv6Record(
+                    ip: ip, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort,
+                    payload: UnsafeRawBufferPointer(rebasing: whole[udp.payload]), framingWarning: lengthError,
+                    reassembled: true)))
+            }
         case .other:
             return DecodedFrame(link: frame.link, content: .other)
         case .malformed(let error):
@@ -112,7 +162,12 @@ public struct DHCPFrameDecoder {
     }
 
     /// Fragments still waiting for the rest of their datagram.
-    public var pendingFragments: Int { reassembler.pendingCount }
+    public var pendingFragments: Int { reassembler.pendingCount + reassembler6.pendingCount }
+
+    /// DHCPv6's ports (RFC 8415 §7.2): 546 clients, 547 servers and relays.
+    private static func isDHCPv6(_ udp: UDPInfo) -> Bool {
+        (546...547).contains(udp.sourcePort) || (546...547).contains(udp.destinationPort)
+    }
 
     private func isDHCP(_ source: UInt16, _ destination: UInt16) -> Bool {
         portBits[Int(source) >> 6] & (1 << UInt64(source & 63)) != 0
@@ -124,4 +179,22 @@ public struct DHCPFrameDecoder {
         DHCPRecord(read, ip: ip, sourcePort: udp.sourcePort, destinationPort: udp.destinationPort, framingWarning: warning,
                    reassembled: reassembled)
     }
+}
+
+/// Bytes kept by their owner until it holds the next ones, lent as a buffer that stays valid until then.
+final class HeldBytes {
+    private var storage = UnsafeMutableRawPointer.allocate(byteCount: 0, alignment: 8)
+    private var capacity = 0
+
+    func hold(_ bytes: [UInt8]) -> UnsafeRawBufferPointer {
+        if bytes.count > capacity {
+            storage.deallocate()
+            capacity = max(bytes.count, 2 * capacity)
+            storage = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        }
+        bytes.withUnsafeBytes { if let base = $0.baseAddress { storage.copyMemory(from: base, byteCount: $0.count) } }
+        return UnsafeRawBufferPointer(start: storage, count: bytes.count)
+    }
+
+    deinit { storage.deallocate() }
 }

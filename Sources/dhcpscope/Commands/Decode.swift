@@ -8,13 +8,14 @@ import Glibc
 
 struct Decode: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Decode every DHCPv4 message in capture files.",
+        abstract: "Decode every DHCPv4 and DHCPv6 message in capture files.",
         discussion: """
             Reads pcap and pcapng files (any link type libpcap reads that dhcpscope knows: Ethernet with \
-            802.1Q/802.1ad tags, Linux cooked SLL and SLL2, raw IPv4, BSD null and loop), merges several files \
-            by timestamp, reassembles fragmented IPv4, and prints one line per DHCP message; -v prints every \
-            field and option; --json prints one `message` event per DHCP message and a final `summary`.
-            DHCPv6 (UDP 546/547) is counted but not decoded yet.
+            802.1Q/802.1ad tags, Linux cooked SLL and SLL2, raw IP, BSD null and loop), merges several files \
+            by timestamp, reassembles fragmented IPv4 and IPv6, and prints one line per DHCP message (DHCPv4 on \
+            UDP 67/68, DHCPv6 on UDP 546/547, relayed messages through every relay level); -v prints every \
+            field and option, nested as on the wire; --json prints one `message` event per DHCP message (`dhcp` \
+            for DHCPv4, `dhcp6` and `family` "v6" for DHCPv6) and a final `summary`.
 
             Exit status: 0 every message decoded cleanly; 1 some message was malformed or a file was damaged \
             part-way (everything before the damage is decoded); 2 no input could be read; 64 usage error.
@@ -25,7 +26,7 @@ struct Decode: ParsableCommand {
     @OptionGroup var filters: MessageFilterOptions
 
     @Option(help: ArgumentHelp(
-        "Only these message types: DISCOVER, OFFER, REQUEST, ACK, NAK, RELEASE, DECLINE, INFORM, LEASEQUERY …, BOOTREQUEST, BOOTREPLY (comma-separated, any case).",
+        "Only these message types: DISCOVER, OFFER, REQUEST, ACK, NAK, RELEASE, DECLINE, INFORM, LEASEQUERY …, BOOTREQUEST, BOOTREPLY; DHCPv6: SOLICIT, ADVERTISE, REQUEST, RENEW, REBIND, REPLY, INFORMATION-REQUEST, RELAY-FORW … (comma-separated, any case).",
         valueName: "type,…"))
     var type: [String] = []
     @OptionGroup var output: OutputOptions
@@ -66,13 +67,28 @@ struct Decode: ParsableCommand {
         let scratch = ByteBuffer()
         feed.run(report: report) { index, packet, decoded in
             progress.tick(frame: packet.frameNumber) { (feed.summary.frames, feed.summary.messages) }
-            guard !countOnly, case .dhcp(let record) = decoded.content, messageFilter.matches(record.view) else { return true }
-            if let parallel {
-                parallel.add(file: index, frame: packet.frameNumber, time: packet.timestamp, link: decoded.link, record: record)
-            } else {
-                let context = MessageContext(file: feed.names[index], frame: packet.frameNumber, time: packet.timestamp,
-                                             link: decoded.link, record: record)
-                stdout.writeLine { format.render(context, into: &$0, scratch: scratch) }
+            guard !countOnly else { return true }
+            switch decoded.content {
+            case .dhcp(let record):
+                guard messageFilter.matches(record.view) else { return true }
+                if let parallel {
+                    parallel.add(file: index, frame: packet.frameNumber, time: packet.timestamp, link: decoded.link, record: record)
+                } else {
+                    let context = MessageContext(file: feed.names[index], frame: packet.frameNumber, time: packet.timestamp,
+                                                 link: decoded.link, record: record)
+                    stdout.writeLine { format.render(context, into: &$0, scratch: scratch) }
+                }
+            case .dhcpv6(let record):
+                guard messageFilter.isEmpty || messageFilter.matches(try? record.parse().get()) else { return true }
+                if let parallel {
+                    parallel.add(file: index, frame: packet.frameNumber, time: packet.timestamp, link: decoded.link, record: record)
+                } else {
+                    let context = DHCPv6MessageContext(file: feed.names[index], frame: packet.frameNumber,
+                                                       time: packet.timestamp, link: decoded.link, record: record)
+                    stdout.writeLine { format.render(context, into: &$0, scratch: scratch) }
+                }
+            default:
+                return true
             }
             shown += 1
             return shown < limit
@@ -107,12 +123,16 @@ struct Decode: ParsableCommand {
                 json.beginObject("types")
                 for (name, count) in summary.messagesByType.sorted(by: { $0.key < $1.key }) { json.key(text: name); json.number(count) }
                 json.endObject()
+                json.beginObject("types_v6")
+                for (name, count) in summary.messagesByTypeV6.sorted(by: { $0.key < $1.key }) { json.key(text: name); json.number(count) }
+                json.endObject()
             })
         } else if countOnly || Diagnostics.standardErrorIsTerminal {
-            let types = summary.messagesByType.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            let types = (summary.messagesByType.sorted(by: { $0.key < $1.key }) + summary.messagesByTypeV6.sorted(by: { $0.key < $1.key }).map { ("v6 " + $0.key, $0.value) })
+                .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             let line = "\(summary.messages) DHCP message\(summary.messages == 1 ? "" : "s") in \(summary.frames) frame\(summary.frames == 1 ? "" : "s") from \(summary.files) file\(summary.files == 1 ? "" : "s")"
                 + (types.isEmpty ? "" : " (\(types))")
-                + "; \(summary.malformed) malformed, \(summary.dhcpv6) DHCPv6 not decoded, \(summary.captureErrors) capture errors"
+                + "; \(summary.dhcpv6) DHCPv6, \(summary.malformed) malformed, \(summary.captureErrors) capture errors"
             if countOnly { stdout.write(line: line) } else { stdout.flush(); Diagnostics.error(line) }
         }
         stdout.flush()

@@ -1,6 +1,8 @@
 import ArgumentParser
 import DHCPAnalysis
 import DHCPCore
+import DHCPv6Core
+import NetworkPrimitives
 
 /// -c, --xid, --mac: which messages (clients, transactions) to look at.
 struct MessageFilterOptions: ParsableArguments {
@@ -10,8 +12,11 @@ struct MessageFilterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only these transaction IDs (hex 0x… or decimal; comma-separated).", valueName: "xid,…"))
     var xid: [String] = []
 
-    @Option(help: ArgumentHelp("Only messages whose chaddr is one of these MACs (comma-separated).", valueName: "mac,…"))
+    @Option(help: ArgumentHelp("Only messages whose chaddr is one of these MACs (comma-separated); DHCPv6: the MAC of the client DUID (LL, LLT) or of option 79.", valueName: "mac,…"))
     var mac: [String] = []
+
+    @Option(help: ArgumentHelp("Only DHCPv6 messages whose client DUID (option 1) is one of these (hex, colons optional; comma-separated).", valueName: "duid,…"))
+    var duid: [String] = []
 
     func validate() throws {
         if let count, count < 1 { throw ValidationError("-c must be at least 1") }
@@ -24,20 +29,26 @@ struct MessageFilterOptions: ParsableArguments {
         for item in xid.flatMap({ $0.split(separator: ",") }) {
             let text = item.lowercased()
             let value = text.hasPrefix("0x") ? UInt32(text.dropFirst(2), radix: 16) : UInt32(text)
-            guard let value else { throw ValidationError("--xid: '\(item)' is not a 32-bit transaction ID") }
+            guard let value else { throw ValidationError("--xid: '\(item)' is not a transaction ID (32 bits; DHCPv6: 24)") }
             filter.xids.insert(value)
         }
         for item in mac.flatMap({ $0.split(separator: ",") }) {
             guard let address = MACAddress(item) else { throw ValidationError("--mac: '\(item)' is not a MAC address") }
             filter.macs.insert(address)
         }
+        for item in duid.flatMap({ $0.split(separator: ",") }) {
+            guard let bytes = Hex.parse(item), bytes.count >= 2 else { throw ValidationError("--duid: '\(item)' is not a DUID in hex") }
+            filter.duids.insert(bytes)
+        }
         for item in types.flatMap({ $0.split(separator: ",") }) {
             let upper = item.uppercased()
             if upper == "BOOTREQUEST" || upper == "BOOTREPLY" { filter.types.insert(upper); continue }
-            guard let messageType = DHCPMessageType(name: String(item)) else {
-                throw ValidationError("--type: '\(item)' is not a DHCP message type")
+            let v6 = DHCPv6MessageType.named(upper)
+            if let messageType = DHCPMessageType(name: String(item)) { filter.types.insert(messageType.description) }
+            if let v6 { filter.types.insert(v6.description) }
+            guard DHCPMessageType(name: String(item)) != nil || v6 != nil else {
+                throw ValidationError("--type: '\(item)' is not a DHCP or DHCPv6 message type")
             }
-            filter.types.insert(messageType.description)
         }
         return filter
     }

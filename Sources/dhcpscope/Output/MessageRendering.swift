@@ -339,6 +339,16 @@ enum MessageFormat: Sendable {
         case .text: context.appendTextLine(to: &out)
         }
     }
+
+    func render(_ context: DHCPv6MessageContext, into out: inout [UInt8], scratch: ByteBuffer) {
+        switch self {
+        case .json:
+            var line = context.jsonLine(in: scratch)
+            line.finish { out.append(contentsOf: $0) }
+        case .verbose: out.append(contentsOf: context.verboseText().utf8)
+        case .text: context.appendTextLine(to: &out)
+        }
+    }
 }
 
 /// decode's messages rendered on the other cores: the capture is read and framed on the calling thread, each DHCP
@@ -348,11 +358,16 @@ enum MessageFormat: Sendable {
 final class ParallelMessageWriter {
     /// A message of a batch: where it was seen, and where its payload ends in the batch's bytes.
     struct Item: Sendable {
+        /// The network header of each family.
+        enum Network: Sendable {
+            case v4(IPv4Info)
+            case v6(IPv6Info)
+        }
         var file: Int
         var frame: Int
         var time: Timestamp
         var link: LinkInfo
-        var ip: IPv4Info
+        var network: Network
         var sourcePort: UInt16
         var destinationPort: UInt16
         var framingWarning: FramingError?
@@ -378,10 +393,23 @@ final class ParallelMessageWriter {
 
     func add(file: Int, frame: Int, time: Timestamp, link: LinkInfo, record: DHCPRecord) {
         batch.payloads.append(contentsOf: record.payload)
-        batch.items.append(Item(file: file, frame: frame, time: time, link: link, ip: record.ip,
+        batch.items.append(Item(file: file, frame: frame, time: time, link: link, network: .v4(record.ip),
                                 sourcePort: record.sourcePort, destinationPort: record.destinationPort,
                                 framingWarning: record.framingWarning, reassembled: record.reassembled,
                                 end: batch.payloads.count))
+        submitWhenFull()
+    }
+
+    func add(file: Int, frame: Int, time: Timestamp, link: LinkInfo, record: DHCPv6Record) {
+        batch.payloads.append(contentsOf: record.payload)
+        batch.items.append(Item(file: file, frame: frame, time: time, link: link, network: .v6(record.ip),
+                                sourcePort: record.sourcePort, destinationPort: record.destinationPort,
+                                framingWarning: record.framingWarning, reassembled: record.reassembled,
+                                end: batch.payloads.count))
+        submitWhenFull()
+    }
+
+    private func submitWhenFull() {
         if batch.items.count >= Self.batchSize {
             workers.submit(batch)
             batch = Batch()
@@ -404,12 +432,22 @@ final class ParallelMessageWriter {
         batch.payloads.withUnsafeBytes { payloads in
             var start = 0
             for item in batch.items {
-                let read = reader.read(UnsafeRawBufferPointer(rebasing: payloads[start..<item.end]))
+                let payload = UnsafeRawBufferPointer(rebasing: payloads[start..<item.end])
                 start = item.end
-                let record = DHCPRecord(read, ip: item.ip, sourcePort: item.sourcePort, destinationPort: item.destinationPort,
-                                        framingWarning: item.framingWarning, reassembled: item.reassembled)
-                format.render(MessageContext(file: names[item.file], frame: item.frame, time: item.time, link: item.link,
-                                             record: record), into: &out, scratch: scratch)
+                switch item.network {
+                case .v4(let ip):
+                    let record = DHCPRecord(reader.read(payload), ip: ip, sourcePort: item.sourcePort,
+                                            destinationPort: item.destinationPort, framingWarning: item.framingWarning,
+                                            reassembled: item.reassembled)
+                    format.render(MessageContext(file: names[item.file], frame: item.frame, time: item.time, link: item.link,
+                                                 record: record), into: &out, scratch: scratch)
+                case .v6(let ip):
+                    let record = DHCPv6Record(ip: ip, sourcePort: item.sourcePort, destinationPort: item.destinationPort,
+                                              payload: payload, framingWarning: item.framingWarning,
+                                              reassembled: item.reassembled)
+                    format.render(DHCPv6MessageContext(file: names[item.file], frame: item.frame, time: item.time,
+                                                       link: item.link, record: record), into: &out, scratch: scratch)
+                }
                 out.append(10)
             }
         }
