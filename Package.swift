@@ -25,6 +25,8 @@ let package = Package(
         // The DHCPv6 message (RFC 8415): client/server and relay headers, options in wire order with their nesting,
         // parse and serialize. Pure; beside DHCPCore, sharing only NetworkPrimitives.
         .target(name: "DHCPv6Core", dependencies: ["NetworkPrimitives"]),
+        // RFC 8415's rules and the DHCPv6 client machine, shared by analysis and the DHCPv6 roles. Pure.
+        .target(name: "DHCPv6Protocol", dependencies: ["DHCPv6Core"]),
         // Link layers, IPv4 and UDP: parse (and later build). Pure.
         .target(name: "Framing", dependencies: ["NetworkPrimitives"]),
         // libpcap: capture files, stdin, BPF filters. The only target that touches libpcap.
@@ -56,20 +58,20 @@ let package = Package(
         ]),
         // Frames to DHCP records, transactions, client state, leases, findings. Pure, streaming.
         .target(name: "DHCPAnalysis", dependencies: [
-            "DHCPCore", "DHCPv6Core", "DHCPProtocol", "Framing", "NetworkPrimitives",
+            "DHCPCore", "DHCPv6Core", "DHCPProtocol", "DHCPv6Protocol", "Framing", "NetworkPrimitives",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         // The CLI: argument parsing and rendering only.
         .executableTarget(
             name: "dhcpscope",
             dependencies: [
-                "DHCPCore", "DHCPv6Core", "DHCPProtocol", "DHCPNetwork", "Framing", "Capture", "DHCPAnalysis", "NetworkPrimitives",
+                "DHCPCore", "DHCPv6Core", "DHCPProtocol", "DHCPv6Protocol", "DHCPNetwork", "Framing", "Capture", "DHCPAnalysis", "NetworkPrimitives",
                 "DHCPLeaseDatabase", "DHCPClients", "DHCPPerf", "ServerProbe", "DHCPRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "DHCPCoreTests", dependencies: ["DHCPCore"]),
-        .testTarget(name: "DHCPv6CoreTests", dependencies: ["DHCPv6Core", "NetworkPrimitives"]),
+        .testTarget(name: "DHCPv6CoreTests", dependencies: ["DHCPv6Core", "DHCPv6Protocol", "NetworkPrimitives"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "CLibpcap", "NetworkPrimitives"]),
         .testTarget(name: "FramingTests", dependencies: ["Framing"]),
         .testTarget(name: "DHCPProtocolTests", dependencies: ["DHCPProtocol", "DHCPCore"]),
@@ -82,7 +84,7 @@ let package = Package(
         .testTarget(name: "DHCPPerfTests", dependencies: [
             "DHCPPerf", "DHCPClients", "ServerProbe", "DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing",
         ]),
-        .testTarget(name: "DHCPAnalysisTests", dependencies: ["DHCPAnalysis", "DHCPCore", "Framing"]),
+        .testTarget(name: "DHCPAnalysisTests", dependencies: ["DHCPAnalysis", "DHCPCore", "DHCPv6Core", "DHCPv6Protocol", "Framing"]),
         .testTarget(
             name: "ConformanceTests",
             dependencies: ["DHCPCore", "DHCPv6Core", "Framing", "Capture", "DHCPAnalysis", "DHCPProtocol"],
