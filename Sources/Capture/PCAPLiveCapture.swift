@@ -206,7 +206,7 @@ public final class PCAPLiveCapture: @unchecked Sendable {
 
     /// The filter sniff installs: UDP on the DHCP ports and `ports` besides, narrowed by `expression`.
     public static func dhcpFilter(ports: some Sequence<UInt16>, narrowedBy expression: String? = nil) -> String {
-        let list = Set(ports).union([67, 68]).sorted().map { "port \($0)" }.joined(separator: " or ")
+        let list = Set(ports).union([67, 68, 546, 547]).sorted().map { "port \($0)" }.joined(separator: " or ")
         let base = "udp and (\(list))"
         guard let expression, !expression.allSatisfy({ $0 == " " }) else { return base }
         return "(\(base)) and (\(expression))"

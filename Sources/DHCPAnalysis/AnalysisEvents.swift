@@ -109,9 +109,11 @@ public struct ClientReport: Sendable {
     public var lastSeen: Timestamp
 }
 
-/// What the analyzer says as it goes.
+/// What the analyzers say as they go (DHCPv4's and DHCPv6's).
 public enum AnalysisEvent: Sendable {
     case transaction(TransactionReport)
     case transition(TransitionReport)
     case problem(Problem)
+    case transaction6(DHCPv6TransactionReport)
+    case transition6(DHCPv6TransitionReport)
 }

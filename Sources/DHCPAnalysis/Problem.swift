@@ -1,5 +1,7 @@
 import DHCPCore
 import DHCPProtocol
+import DHCPv6Protocol
+import NetworkPrimitives
 
 /// Where a message was seen: which input file, which frame in it, when.
 public struct FrameReference: Hashable, Sendable {
@@ -43,6 +45,16 @@ public struct Problem: Sendable {
         public static let transactionCap = Self(rawValue: "transaction-cap")
         public static let clientCap = Self(rawValue: "client-cap")
         public static let captureFile = Self(rawValue: "capture-file")
+        // DHCPv6 (RFC 8415); the codes above that mean the same serve both families.
+        public static let solicitUnanswered = Self(rawValue: "solicit-unanswered")
+        public static let advertiseNotRequested = Self(rawValue: "advertise-not-requested")
+        public static let clientIDMismatch = Self(rawValue: "client-id-mismatch")
+        public static let elapsedTimeNotGrowing = Self(rawValue: "elapsed-time-not-growing")
+        public static let rapidCommitMissing = Self(rawValue: "rapid-commit-missing")
+        public static let badLifetimes = Self(rawValue: "bad-lifetimes")
+        /// A status code a server sent (kebab case: no-addrs-avail, no-binding, not-on-link, use-multicast,
+        /// no-prefix-avail, unspec-fail).
+        public static func status(_ code: UInt16) -> Self { Self(rawValue: DHCPv6Status.kebabName(code)) }
     }
 
     public enum Severity: String, Sendable, Comparable, CaseIterable {
@@ -61,11 +73,20 @@ public struct Problem: Sendable {
     public var xid: UInt32?
     public var frames: [FrameReference]
     public var text: String
+    /// A DHCPv6 problem's subject: its client (DUID and MAC) and address; nil for DHCPv4.
+    public var v6: V6Subject?
+
+    /// Who and what a DHCPv6 problem is about.
+    public struct V6Subject: Sendable {
+        public var client: DHCPv6ClientName?
+        public var address: IPv6Address?
+        public init(client: DHCPv6ClientName?, address: IPv6Address? = nil) { self.client = client; self.address = address }
+    }
 
     public init(_ code: Code, _ severity: Severity, rfc: String?, client: ClientKey? = nil, ip: IPv4Address? = nil,
-                xid: UInt32? = nil, frames: [FrameReference] = [], _ text: String) {
+                xid: UInt32? = nil, frames: [FrameReference] = [], v6: V6Subject? = nil, _ text: String) {
         self.code = code; self.severity = severity; self.rfc = rfc; self.client = client; self.ip = ip
-        self.xid = xid; self.frames = frames; self.text = text
+        self.xid = xid; self.frames = frames; self.v6 = v6; self.text = text
     }
 }
 
@@ -218,8 +239,21 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
 public struct ServerExpectation: Sendable {
     public var addresses: Set<IPv4Address>
     public var macs: Set<MACAddress>
+    /// DHCPv6 servers: by DUID (option 2) or source address.
+    public var duids: Set<[UInt8]> = []
+    public var addresses6: Set<IPv6Address> = []
 
     public init(addresses: Set<IPv4Address> = [], macs: Set<MACAddress> = []) { self.addresses = addresses; self.macs = macs }
+
+    /// A DHCPv6 server is expected when its DUID, source address or MAC is listed. DHCPv6 servers are judged only
+    /// when a DUID, an IPv6 address or a MAC is listed: IPv4 addresses alone say nothing of them.
+    public func isExpected(duid: [UInt8]?, sourceIP: IPv6Address, sourceMAC: MACAddress?) -> Bool {
+        if duids.isEmpty, addresses6.isEmpty, macs.isEmpty { return true }
+        if let duid, duids.contains(duid) { return true }
+        if addresses6.contains(sourceIP) { return true }
+        if let sourceMAC, macs.contains(sourceMAC) { return true }
+        return false
+    }
 
     public var isEmpty: Bool { addresses.isEmpty && macs.isEmpty }
 

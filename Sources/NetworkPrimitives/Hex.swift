@@ -34,6 +34,12 @@ public enum Hex {
     }
 
     /// Appends `xid(value)` as UTF-8, for output built byte by byte.
+    /// A DHCPv6 transaction id (24 bits): "0x%06x".
+    public static func xid6(_ value: UInt32) -> String {
+        let digits = String(value, radix: 16)
+        return "0x" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+    }
+
     public static func appendXID(_ value: UInt32, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "0")); out.append(UInt8(ascii: "x"))
         for shift in stride(from: 28, through: 0, by: -4) { out.append(digit(UInt8(truncatingIfNeeded: value >> UInt32(shift)) & 0xF)) }

@@ -309,10 +309,11 @@ struct AnalyseCommandTests {
     @Test func leasesAsCSV() throws {
         let result = try CLI.run(["analyse", "--leases", "csv", "two-servers.pcap"])
         #expect(result.status == 0)
-        #expect(result.lines.first == "ip,mac,client_id,hostname,server,start,end,lease_time,t1,t2,router,dns,domain,state")
+        #expect(result.lines.first == "ip,mac,client_id,hostname,server,start,end,lease_time,t1,t2,router,dns,domain,state,family,iaid,ia,preferred_lifetime")
         let rows = Self.parseCSV(result.stdout)
         #expect(rows.count == 3)
-        #expect(rows.allSatisfy { $0.count == 14 })
+        #expect(rows.allSatisfy { $0.count == 18 })
+        #expect(rows.dropFirst().allSatisfy { $0[14] == "v4" })
         let first = rows[1]
         #expect(first[0] == "198.18.0.100")
         #expect(first[2] == "01:06:00:00:00:01:01")

@@ -63,7 +63,7 @@ struct SniffCommandTests {
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
-        #expect(result.stderr.hasPrefix("dhcpscope: lo: bad filter '(udp and (port 67 or port 68)) and (\(expression))'"))
+        #expect(result.stderr.hasPrefix("dhcpscope: lo: bad filter '(udp and (port 67 or port 68 or port 546 or port 547)) and (\(expression))'"))
     }
 
     /// Without root or CAP_NET_RAW: the binary run as `nobody`.
@@ -107,7 +107,7 @@ struct SniffCommandTests {
         #expect(names.last == "summary")
         let ready = try #require(events.first)
         #expect(ready["interface"] as? String == "vB")
-        #expect(ready["filter"] as? String == "udp and (port 67 or port 68)")
+        #expect(ready["filter"] as? String == "udp and (port 67 or port 68 or port 546 or port 547)")
         #expect(ready["link_type"] as? String == "EN10MB")
         let messages = events.filter { $0["event"] as? String == "message" }
         #expect(messages.count == 2)
@@ -175,7 +175,7 @@ struct SniffCommandTests {
         #expect(lines.filter { $0.hasPrefix("PROBLEM WARNING discover-unanswered") }.count == 3)
         #expect(lines.contains("3 DHCP messages in 3 frames; 3 transactions (3 no_offer); 3 clients; 0 leases; 0 servers"))
         #expect(lines.last?.hasPrefix("3 frames captured on vB; 0 dropped by the kernel, 0 by the interface; written to \(file), \(file)1") == true)
-        #expect(result.stderr == "dhcpscope: listening on vB, link-type EN10MB (Ethernet), filter: udp and (port 67 or port 68)\n")
+        #expect(result.stderr == "dhcpscope: listening on vB, link-type EN10MB (Ethernet), filter: udp and (port 67 or port 68 or port 546 or port 547)\n")
 
         let first = try CLI.run(["decode", "--json", file]).events().filter { $0["event"] as? String == "message" }
         let second = try CLI.run(["decode", "--json", file + "1"]).events().filter { $0["event"] as? String == "message" }

@@ -109,10 +109,10 @@ struct PCAPDumpWriterTests {
     }
 
     @Test func filterExpressions() throws {
-        #expect(PCAPLiveCapture.dhcpFilter(ports: []) == "udp and (port 67 or port 68)")
-        #expect(PCAPLiveCapture.dhcpFilter(ports: [1067, 67]) == "udp and (port 67 or port 68 or port 1067)")
-        #expect(PCAPLiveCapture.dhcpFilter(ports: [], narrowedBy: "vlan 20") == "(udp and (port 67 or port 68)) and (vlan 20)")
-        #expect(PCAPLiveCapture.dhcpFilter(ports: [], narrowedBy: "  ") == "udp and (port 67 or port 68)")
+        #expect(PCAPLiveCapture.dhcpFilter(ports: []) == "udp and (port 67 or port 68 or port 546 or port 547)")
+        #expect(PCAPLiveCapture.dhcpFilter(ports: [1067, 67]) == "udp and (port 67 or port 68 or port 546 or port 547 or port 1067)")
+        #expect(PCAPLiveCapture.dhcpFilter(ports: [], narrowedBy: "vlan 20") == "(udp and (port 67 or port 68 or port 546 or port 547)) and (vlan 20)")
+        #expect(PCAPLiveCapture.dhcpFilter(ports: [], narrowedBy: "  ") == "udp and (port 67 or port 68 or port 546 or port 547)")
         try PCAPLiveCapture.checkSyntax("udp and port 67")
         #expect(throws: CaptureError.self) { try PCAPLiveCapture.checkSyntax("port port") }
     }

@@ -198,7 +198,7 @@ struct AnalysisResult {
                 outcomes[transaction.outcome.rawValue, default: 0] += 1
             case .problem(let problem):
                 problems[problem.code.rawValue, default: 0] += 1
-            case .transition:
+            case .transition, .transaction6, .transition6:
                 break
             }
         }

@@ -70,6 +70,7 @@ struct Analyse: ParsableCommand {
         // The text report lists the first problems: the rest are counted, their texts never written.
         if !json { options.problemEvents = AnalysisPrinter.reportedProblems }
         var analyzer = DHCPAnalyzer(options: options)
+        var analyzer6 = DHCPv6Analyzer(options: options)
         let messageFilter = try filters.messageFilter()
         let stdout = OutputStream.standardOutput(flushEachLine: input.files.contains("-"))
         var captureProblems = 0
@@ -104,8 +105,22 @@ struct Analyse: ParsableCommand {
 
         feed.run(report: reportError) { index, packet, decoded in
             progress.tick(frame: packet.frameNumber) { (feed.summary.frames, feed.summary.messages) }
-            guard case .dhcp(let record) = decoded.content, messageFilter.matches(record.view) else { return true }
             let frame = FrameReference(file: index, frame: packet.frameNumber, time: packet.timestamp)
+            if case .dhcpv6(let record) = decoded.content {
+                guard messageFilter.isEmpty || messageFilter.matches(try? record.parse().get()) else { return true }
+                if json, verbose {
+                    events.message(DHCPv6MessageContext(file: names[index], frame: packet.frameNumber, time: packet.timestamp,
+                                                        link: decoded.link, record: record), verbose: true)
+                }
+                analyzer6.observe(record, link: decoded.link, frame: frame, into: &found)
+                if !found.isEmpty {
+                    events.emit(found)
+                    found.removeAll(keepingCapacity: true)
+                }
+                analysed += 1
+                return analysed < limit
+            }
+            guard case .dhcp(let record) = decoded.content, messageFilter.matches(record.view) else { return true }
             if json, verbose {
                 events.message(MessageContext(file: names[index], frame: packet.frameNumber, time: packet.timestamp,
                                                link: decoded.link, record: record), verbose: true)
@@ -121,6 +136,7 @@ struct Analyse: ParsableCommand {
         }
         progress.clear()
         analyzer.finish(events.emit)
+        analyzer6.finish(events.emit)
 
         let servers = analyzer.serverTable
         if let svg {
@@ -132,15 +148,15 @@ struct Analyse: ParsableCommand {
             fputs(picture, file)
             fclose(file)
         }
-        let summary = AnalysisSummary(decode: feed.summary, analyzer: analyzer,
-                                      leases: analyzer.leaseCount, servers: servers.count)
+        let summary = AnalysisSummary(decode: feed.summary, analyzer: analyzer, v6: analyzer6)
         if let leases {
             let table = analyzer.leaseTable
-            stdout.write(line: leases == .csv ? LeaseExport.csv(table) : LeaseExport.dhcpd(table), terminated: false)
+            stdout.write(line: leases == .csv ? LeaseExport.csv(table, v6: analyzer6.leaseTable) : LeaseExport.dhcpd(table),
+                         terminated: false)
         } else if ladder {
             stdout.write(line: LadderDiagram.render(steps, names: names), terminated: false)
         } else {
-            events.finish(analyzer: analyzer, summary: summary)
+            events.finish(analyzer: analyzer, v6: analyzer6, summary: summary)
         }
         stdout.flush()
         if feed.summary.messages == 0, feed.summary.frames == 0, captureProblems > 0 { throw ExitCode(2) }

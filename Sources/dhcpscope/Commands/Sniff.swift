@@ -29,7 +29,7 @@ struct Sniff: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("The interface to capture on (required; 'any' for all).", valueName: "iface"))
     var interface: String
 
-    @Option(help: ArgumentHelp("A BPF expression narrowing the capture: '(udp and (port 67 or port 68)) and (expr)'.",
+    @Option(help: ArgumentHelp("A BPF expression narrowing the capture: '(udp and (port 67 or port 68 or port 546 or port 547)) and (expr)'.",
                                valueName: "expr"))
     var filter: String?
 
@@ -75,6 +75,7 @@ struct Sniff: ParsableCommand {
         limits.apply(to: &options)
         options.expectation = try expect.expectation()
         var analyzer = DHCPAnalyzer(options: options)
+        var analyzer6 = DHCPv6Analyzer(options: options)
         let messageFilter = try filters.messageFilter()
         let ports = try CaptureInputOptions.ports(port)
         let json = output.json, verbose = output.verbose
@@ -129,6 +130,17 @@ struct Sniff: ParsableCommand {
         let limit = filters.count ?? Int.max
         var shown = 0
         let failure = feed.run(for: duration, { packet, decoded in
+            if case .dhcpv6(let record) = decoded.content {
+                guard messageFilter.isEmpty || messageFilter.matches(try? record.parse().get()) else { return !stdout.failed }
+                printer.message(DHCPv6MessageContext(file: interface, frame: packet.frameNumber, time: packet.timestamp,
+                                                     link: decoded.link, record: record), verbose: verbose)
+                var found = [AnalysisEvent]()
+                analyzer6.observe(record, link: decoded.link,
+                                  frame: FrameReference(file: 0, frame: packet.frameNumber, time: packet.timestamp), into: &found)
+                printer.emit(found)
+                shown += 1
+                return shown < limit && !stdout.failed
+            }
             guard case .dhcp(let record) = decoded.content, messageFilter.matches(record.view) else { return !stdout.failed }
             printer.message(MessageContext(file: interface, frame: packet.frameNumber, time: packet.timestamp,
                                            link: decoded.link, record: record), verbose: verbose)
@@ -138,6 +150,7 @@ struct Sniff: ParsableCommand {
             return shown < limit && !stdout.failed
         }, tick: { now in
             printer.emit(analyzer.advance(to: now))
+            printer.emit(analyzer6.advance(to: now))
             return !stdout.failed
         })
         signals.cancel()
@@ -150,12 +163,12 @@ struct Sniff: ParsableCommand {
             feed.countFailure()
         }
         analyzer.finish(printer.emit)
+        analyzer6.finish(printer.emit)
         let live = LiveCaptureCounts(interface: interface, captured: capture.framesRead,
                                      kernelDrops: statistics?.kernelDrops, interfaceDrops: statistics?.interfaceDrops)
-        let summary = AnalysisSummary(decode: feed.summary, analyzer: analyzer,
-                                      leases: analyzer.leaseCount, servers: analyzer.serverTable.count, live: live)
+        let summary = AnalysisSummary(decode: feed.summary, analyzer: analyzer, v6: analyzer6, live: live)
         if !json { stdout.write(line: "") }
-        printer.finish(analyzer: analyzer, summary: summary)
+        printer.finish(analyzer: analyzer, v6: analyzer6, summary: summary)
         if !json {
             var line = "\(live.captured) frame\(live.captured == 1 ? "" : "s") captured on \(interface)"
             if let statistics {

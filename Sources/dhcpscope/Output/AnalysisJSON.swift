@@ -1,4 +1,5 @@
 import DHCPAnalysis
+import DHCPv6Protocol
 import DHCPCore
 
 /// The events of analyse and sniff, as JSON Lines: transaction and server here; transition, problem and lease
@@ -29,9 +30,92 @@ enum AnalysisJSON {
     }
 
     static func problem(_ problem: Problem, names: [String]) -> [UInt8] {
-        Events.problem(Events.Problem(code: problem.code.rawValue, severity: problem.severity.rawValue, rfc: problem.rfc,
-                                      mac: problem.client?.description, ip: problem.ip, xid: problem.xid,
-                                      frames: problem.frames, text: problem.text), names: names)
+        var event = Events.Problem(code: problem.code.rawValue, severity: problem.severity.rawValue, rfc: problem.rfc,
+                                   mac: problem.client?.description, ip: problem.ip, xid: problem.xid,
+                                   frames: problem.frames, text: problem.text)
+        if let v6 = problem.v6 {
+            event.mac = v6.client?.mac?.description
+            event.v6 = (v6.client.map(\.duid), v6.address)
+        }
+        return Events.problem(event, names: names)
+    }
+
+    // MARK: DHCPv6
+
+    static func transaction(_ report: DHCPv6TransactionReport, names: [String]) -> [UInt8] {
+        var json = JSONLine(event: "transaction")
+        json.field("family", "v6")
+        json.field("xid", Hex.xid6(report.xid))
+        if let requestXID = report.requestXID { json.field("request_xid", Hex.xid6(requestXID)) }
+        json.field("duid", Hex.colonSeparated(report.client.duid))
+        json.field("mac", report.client.mac?.description)
+        json.field("kind", report.kind.rawValue)
+        json.beginArray("servers")
+        for server in report.servers { json.string(Hex.colonSeparated(server)) }
+        json.endArray()
+        Events.frames(report.messages, names: names, into: &json, key: "messages")
+        json.field("outcome", report.outcome.rawValue)
+        json.field("rapid_commit", report.rapidCommit)
+        json.field("relayed", report.relayed)
+        Events.milliseconds("solicit_advertise_ms", report.solicitAdvertiseMilliseconds, &json)
+        Events.milliseconds("request_reply_ms", report.requestReplyMilliseconds, &json)
+        Events.milliseconds("total_ms", report.totalMilliseconds, &json)
+        return json.finish()
+    }
+
+    static func transition(_ report: DHCPv6TransitionReport, names: [String]) -> [UInt8] {
+        var json = JSONLine(event: "transition")
+        json.field("family", "v6")
+        json.field("duid", Hex.colonSeparated(report.client.duid))
+        json.field("mac", report.client.mac?.description)
+        json.field("from", report.transition.from.rawValue)
+        json.field("to", report.transition.to.rawValue)
+        json.field("time", report.frame?.time.description)
+        json.field("frame", report.frame?.frame)
+        if names.count > 1, let frame = report.frame { json.field("file", names[frame.file]) }
+        json.field("reason", report.transition.event.description)
+        json.field("rfc", report.transition.rfc)
+        json.field("in_rfc", report.inRFC)
+        return json.finish()
+    }
+
+    static func lease(_ lease: DHCPv6LeaseReport) -> [UInt8] {
+        var json = JSONLine(event: "lease")
+        json.field("family", "v6")
+        json.field("duid", Hex.colonSeparated(lease.client.duid))
+        json.field("mac", lease.client.mac?.description)
+        json.field("iaid", Int(lease.iaid))
+        json.field("ia", lease.ia.rawValue)
+        if lease.prefixLength != nil { json.field("prefix", lease.text) } else { json.field("ip", lease.text) }
+        json.field("server", lease.server.map { Hex.colonSeparated($0) })
+        json.field("start", lease.start.description)
+        json.field("end", lease.end?.description)
+        json.field("preferred_lifetime", Int(lease.preferredLifetime))
+        json.field("valid_lifetime", Int(lease.validLifetime))
+        json.field("t1", lease.t1.map { Int($0) })
+        json.field("t2", lease.t2.map { Int($0) })
+        json.field("state", lease.state.rawValue)
+        json.field("frame", lease.frame.frame)
+        return json.finish()
+    }
+
+    static func server(_ server: DHCPv6ServerReport) -> [UInt8] {
+        var json = JSONLine(event: "server")
+        json.field("family", "v6")
+        json.field("id", Hex.colonSeparated(server.id))
+        json.field("ip", server.ip.description)
+        json.field("mac", server.mac?.description)
+        json.field("advertises", server.advertises)
+        json.field("replies", server.replies)
+        json.beginObject("status")
+        for (name, count) in server.statuses.sorted(by: { $0.key < $1.key }) { json.key(text: name); json.number(count) }
+        json.endObject()
+        json.field("expected", server.expected)
+        Events.milliseconds("p50_ms", server.p50Milliseconds, &json)
+        Events.milliseconds("p90_ms", server.p90Milliseconds, &json)
+        Events.milliseconds("p99_ms", server.p99Milliseconds, &json)
+        Events.milliseconds("max_ms", server.maxMilliseconds, &json)
+        return json.finish()
     }
 
     static func lease(_ lease: LeaseReport) -> [UInt8] {

@@ -1,4 +1,5 @@
 import DHCPAnalysis
+import DHCPv6Protocol
 import DHCPCore
 import DHCPRuntime
 
@@ -55,6 +56,10 @@ final class AnalysisPrinter {
             case .transition(let transition):
                 if style.keepTransitions { transitions.append(transition) }
                 if !style.json, style.textSteps { output.write(line: AnalysisText.transition(transition)) }
+            case .transaction6(let transaction):
+                if !style.json, style.textSteps { output.write(line: AnalysisText.transaction(transaction)) }
+            case .transition6(let transition):
+                if !style.json, style.textSteps { output.write(line: AnalysisText.transition(transition)) }
             case .problem(let problem):
                 if !style.json, problemsListed < Self.reportedProblems {
                     AnalysisText.appendProblem(problem, to: &problemLines)
@@ -96,6 +101,8 @@ final class AnalysisPrinter {
             case .transaction(let transaction): out += AnalysisJSON.transaction(transaction, names: names)
             case .transition(let transition): out += AnalysisJSON.transition(transition, names: names)
             case .problem(let problem): out += AnalysisJSON.problem(problem, names: names)
+            case .transaction6(let transaction): out += AnalysisJSON.transaction(transaction, names: names)
+            case .transition6(let transition): out += AnalysisJSON.transition(transition, names: names)
             }
             out.append(10)
         }
@@ -110,6 +117,17 @@ final class AnalysisPrinter {
         else { output.write(line: context.textLine()) }
     }
 
+    func message(_ context: DHCPv6MessageContext, verbose: Bool) {
+        flush()
+        if style.json { output.event(context.jsonLine()) }
+        else if verbose { output.write(line: context.verboseText()) }
+        else {
+            var line = [UInt8]()
+            context.appendTextLine(to: &line)
+            output.write(line: String(decoding: line, as: UTF8.self))
+        }
+    }
+
     /// A problem the analyzer does not know of (a capture that failed): an event in JSON, a line in text with
     /// `textProblems`. The caller says it on standard error too.
     func inputProblem(_ problem: Problem) {
@@ -119,16 +137,19 @@ final class AnalysisPrinter {
     }
 
     /// The end: in JSON one `lease` event per lease, one `server` per server and the `summary`; in text the report.
-    func finish(analyzer: DHCPAnalyzer, summary: AnalysisSummary) {
+    func finish(analyzer: DHCPAnalyzer, v6 analyzer6: DHCPv6Analyzer, summary: AnalysisSummary) {
         flush()
         let servers = analyzer.serverTable
         if style.json {
             analyzer.forEachLease { line(AnalysisJSON.lease($0)) }
+            analyzer6.forEachLease { line(AnalysisJSON.lease($0)) }
             for server in servers { line(AnalysisJSON.server(server)) }
+            for server in analyzer6.serverTable { line(AnalysisJSON.server(server)) }
             line(summary.json())
         } else {
-            AnalysisText.report(summary: summary, servers: servers, analyzer: analyzer, problemLines: problemLines,
-                                problemsListed: problemsListed, problemsLeftOut: problemsLeftOut + analyzer.problemsLeftOut,
+            AnalysisText.report(summary: summary, servers: servers, analyzer: analyzer, v6: analyzer6, problemLines: problemLines,
+                                problemsListed: problemsListed,
+                                problemsLeftOut: problemsLeftOut + analyzer.problemsLeftOut + analyzer6.problemsLeftOut,
                                 to: output)
         }
     }
@@ -162,17 +183,18 @@ struct AnalysisSummary {
     var live: LiveCaptureCounts?
     var errors: Int { (problems[.error] ?? 0) + decode.captureErrors }
 
-    init(decode: DecodeSummary, analyzer: DHCPAnalyzer, leases: Int, servers: Int, live: LiveCaptureCounts? = nil) {
+    /// Both families' counts, added: a capture with both gives one summary.
+    init(decode: DecodeSummary, analyzer: DHCPAnalyzer, v6 analyzer6: DHCPv6Analyzer, live: LiveCaptureCounts? = nil) {
         self.decode = decode
-        messages = analyzer.messageCount
-        transactions = analyzer.transactionCount
-        evicted = analyzer.evictedTransactions
+        messages = analyzer.messageCount + analyzer6.messageCount
+        transactions = analyzer.transactionCount + analyzer6.transactionCount
+        evicted = analyzer.evictedTransactions + analyzer6.evictedTransactions
         evictedClients = analyzer.evictedClients
-        clients = analyzer.clientCount
-        self.leases = leases
-        self.servers = servers
-        transactionsByOutcome = analyzer.transactionsByOutcome
-        problems = analyzer.problemCounts
+        clients = analyzer.clientCount + analyzer6.clientCount
+        leases = analyzer.leaseCount + analyzer6.leaseCount
+        servers = analyzer.serverTable.count + analyzer6.serverTable.count
+        transactionsByOutcome = analyzer.transactionsByOutcome.merging(analyzer6.transactionsByOutcome, uniquingKeysWith: +)
+        problems = analyzer.problemCounts.merging(analyzer6.problemCounts, uniquingKeysWith: +)
         self.live = live
     }
 

@@ -1,10 +1,11 @@
 import DHCPAnalysis
+import DHCPv6Protocol
 import DHCPCore
 
 /// The human report of analyse: summary, servers, clients with their final state, problems.
 enum AnalysisText {
     /// Written line by line: with a hundred thousand clients the report is never held whole.
-    static func report(summary: AnalysisSummary, servers: [ServerReport], analyzer: DHCPAnalyzer,
+    static func report(summary: AnalysisSummary, servers: [ServerReport], analyzer: DHCPAnalyzer, v6 analyzer6: DHCPv6Analyzer,
                        problemLines: [UInt8], problemsListed: Int, problemsLeftOut: Int,
                        to output: OutputStream) {
         let lines = Lines(output: output)
@@ -60,12 +61,43 @@ enum AnalysisText {
                 }
             }
         }
+        reportV6(analyzer6, lines: lines)
         if problemsListed > 0 {
             lines.append("")
             lines.append("PROBLEMS")
             output.write(bytes: problemLines)
             if problemsLeftOut > 0 {
                 lines.append("… and \(problemsLeftOut) more not listed: the report lists the first \(problemsListed); --json gives every one")
+            }
+        }
+    }
+
+    /// The DHCPv6 servers and clients, when there were any.
+    private static func reportV6(_ analyzer: DHCPv6Analyzer, lines: Lines) {
+        let servers = analyzer.serverTable
+        if !servers.isEmpty {
+            lines.append("")
+            lines.append("DHCPv6 SERVERS")
+            let widths = [42, 26, 17, 10, 8, 9, 9, 9, 20]
+            lines.append(columns(["id (DUID)", "ip", "mac", "advertises", "replies", "p50 ms", "p90 ms", "max ms", "status", ""], widths))
+            for server in servers {
+                let statuses = server.statuses.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: ",")
+                lines.append(columns([server.id.isEmpty ? "-" : Hex.colonSeparated(server.id), server.ip.description,
+                                      server.mac?.description ?? "-", String(server.advertises), String(server.replies),
+                                      milliseconds(server.p50Milliseconds), milliseconds(server.p90Milliseconds),
+                                      milliseconds(server.maxMilliseconds), statuses.isEmpty ? "-" : statuses,
+                                      server.expected ? "" : "UNEXPECTED"], widths))
+            }
+        }
+        if analyzer.clientCount > 0 {
+            lines.append("")
+            lines.append("DHCPv6 CLIENTS")
+            let widths = [42, 17, 11, 11]
+            lines.append(columns(["duid", "mac", "state", "transitions", "leases"], widths))
+            for client in analyzer.clientTable {
+                lines.append(columns([Hex.colonSeparated(client.client.duid), client.client.mac?.description ?? "-",
+                                      client.state.rawValue, String(client.transitions),
+                                      client.leases.isEmpty ? "-" : client.leases.joined(separator: ",")], widths))
             }
         }
     }
@@ -98,7 +130,13 @@ enum AnalysisText {
             out.append(UInt8(ascii: " "))
             client.appendDescription(to: &out)
         }
-        if let xid = problem.xid {
+        if let v6 = problem.v6 {
+            if let client = v6.client {
+                out.append(contentsOf: " DHCPv6 ".utf8)
+                out.append(contentsOf: (client.mac?.description ?? Hex.colonSeparated(client.duid)).utf8)
+            }
+            if let xid = problem.xid { out.append(contentsOf: (" xid " + Hex.xid6(xid)).utf8) }
+        } else if let xid = problem.xid {
             out.append(contentsOf: " xid ".utf8)
             Hex.appendXID(xid, to: &out)
         }
@@ -115,6 +153,19 @@ enum AnalysisText {
         if let address = report.address { line += " \(address)" }
         let frames = report.messages.map { String($0.frame) }.joined(separator: ",")
         return line + " in \(FixedPoint.format(report.totalMilliseconds / 1000)) s, frames " + frames
+    }
+
+    static func transaction(_ report: DHCPv6TransactionReport) -> String {
+        let client = report.client.mac?.description ?? Hex.colonSeparated(report.client.duid)
+        let frames = report.messages.map { String($0.frame) }.joined(separator: ",")
+        return "transaction v6 xid \(Hex.xid6(report.xid)) \(client) \(report.kind.rawValue) → \(report.outcome.rawValue)"
+            + " in \(FixedPoint.format(report.totalMilliseconds / 1000)) s, frames " + frames
+    }
+
+    static func transition(_ report: DHCPv6TransitionReport) -> String {
+        let step = report.transition
+        let client = report.client.mac?.description ?? Hex.colonSeparated(report.client.duid)
+        return "\(report.frame?.time.description ?? "-") v6 \(client) \(step.from.rawValue) → \(step.to.rawValue) (\(step.event), RFC \(step.rfc))"
     }
 
     static func transition(_ report: TransitionReport) -> String {

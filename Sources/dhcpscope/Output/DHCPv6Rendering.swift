@@ -76,7 +76,7 @@ struct DHCPv6MessageContext {
         json.field("msg_type", Int(message.type.rawValue))
         switch message.header {
         case .transaction(let id):
-            json.field("xid", xidText(id))
+            json.field("xid", Hex.xid6(id))
         case let .relay(hopCount, linkAddress, peerAddress):
             json.field("hop_count", Int(hopCount))
             json.field("link_address", linkAddress.description)
@@ -84,12 +84,6 @@ struct DHCPv6MessageContext {
         }
         writeOptions(message.options, into: &json, base: base + (message.type.isRelay ? 34 : 4))
         json.endObject()
-    }
-
-    /// "0x%06x".
-    static func xidText(_ id: UInt32) -> String {
-        let digits = String(id, radix: 16)
-        return "0x" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
     }
 
     /// `options`: [{code, name, length, hex, value, options | message, value_error}], in wire order. `start` is
@@ -270,7 +264,7 @@ struct DHCPv6MessageContext {
     /// The client or server message's key fields, for the one-line form.
     static func summary(of message: DHCPv6Message) -> String {
         var text = " " + message.type.description
-        if let id = message.transactionID { text += " xid=" + xidText(id) }
+        if let id = message.transactionID { text += " xid=" + Hex.xid6(id) }
         if message.type.isRelay { return text }
         if let client = message.option(1) {
             text += " client=" + Hex.colonSeparated(client.data)
@@ -329,7 +323,7 @@ struct DHCPv6MessageContext {
     static func verboseLines(_ message: DHCPv6Message, indent: String, into lines: inout [String]) {
         lines.append(indent + "TYPE    \(message.type) (\(message.type.rawValue))")
         switch message.header {
-        case .transaction(let id): lines.append(indent + "XID     " + xidText(id))
+        case .transaction(let id): lines.append(indent + "XID     " + Hex.xid6(id))
         case let .relay(hopCount, linkAddress, peerAddress):
             lines.append(indent + "HOPS    \(hopCount)")
             lines.append(indent + "LINK    \(linkAddress)")

@@ -24,6 +24,8 @@ enum Events {
         /// A capture file's problem only: the file and the byte offset of the damage.
         var file: String?
         var offset: Int?
+        /// A DHCPv6 problem: `family` "v6", its client's DUID, and `ip` an IPv6 address; its xid has 24 bits.
+        var v6: (duid: [UInt8]?, address: IPv6Address?)?
 
         init(code: String, severity: String, rfc: String? = nil, mac: String? = nil, ip: IPv4Address? = nil,
              xid: UInt32? = nil, frames: [FrameReference] = [], text: String, file: String? = nil, offset: Int? = nil) {
@@ -40,10 +42,17 @@ enum Events {
         json.field("severity", problem.severity)
         json.field("rfc", problem.rfc)
         json.field("mac", problem.mac)
-        json.key("ip")
-        if let ip = problem.ip { json.address(ip) } else { json.null() }
-        json.key("xid")
-        if let xid = problem.xid { json.hex32(xid) } else { json.null() }
+        if let v6 = problem.v6 {
+            json.field("family", "v6")
+            json.field("duid", v6.duid.map { Hex.colonSeparated($0) })
+            json.field("ip", v6.address?.description)
+            json.field("xid", problem.xid.map(Hex.xid6))
+        } else {
+            json.key("ip")
+            if let ip = problem.ip { json.address(ip) } else { json.null() }
+            json.key("xid")
+            if let xid = problem.xid { json.hex32(xid) } else { json.null() }
+        }
         frames(problem.frames, names: names, into: &json, key: "frames")
         json.field("text", problem.text)
         if problem.file != nil || problem.offset != nil {

@@ -3,10 +3,12 @@ import DHCPCore
 
 /// The lease table in other tools' formats: CSV (RFC 4180 quoting) and ISC dhcpd.leases(5).
 enum LeaseExport {
-    static let csvHeader = "ip,mac,client_id,hostname,server,start,end,lease_time,t1,t2,router,dns,domain,state"
+    static let csvHeader = "ip,mac,client_id,hostname,server,start,end,lease_time,t1,t2,router,dns,domain,state,family,iaid,ia,preferred_lifetime"
 
     /// One line per lease, LF-terminated; a field with a comma, a double quote, CR or LF is quoted, quotes doubled.
-    static func csv(_ leases: [LeaseReport]) -> String {
+    /// DHCPv6 leases follow the DHCPv4 ones: `ip` the address or prefix, `client_id` the DUID, `server` the server's
+    /// DUID, `lease_time` the valid lifetime, and the last columns theirs.
+    static func csv(_ leases: [LeaseReport], v6: [DHCPv6LeaseReport] = []) -> String {
         var lines = [csvHeader]
         for lease in leases {
             let fields: [String] = [
@@ -24,6 +26,16 @@ enum LeaseExport {
                 lease.dns.map(\.description).joined(separator: " "),
                 lease.domain ?? "",
                 lease.state.rawValue,
+                "v4", "", "", "",
+            ]
+            lines.append(fields.map(csvField).joined(separator: ","))
+        }
+        for lease in v6 {
+            let fields: [String] = [
+                lease.text, lease.client.mac?.description ?? "", Hex.colonSeparated(lease.client.duid), "",
+                lease.server.map { Hex.colonSeparated($0) } ?? "", lease.start.description, lease.end?.description ?? "",
+                String(lease.validLifetime), lease.t1.map { String($0) } ?? "", lease.t2.map { String($0) } ?? "", "", "", "",
+                lease.state.rawValue, "v6", String(lease.iaid), lease.ia.rawValue, String(lease.preferredLifetime),
             ]
             lines.append(fields.map(csvField).joined(separator: ","))
         }
