@@ -85,14 +85,22 @@ final class Lab {
         String(format: "06:00:00:%02x:%02x:%02x", index, link, side)
     }
 
-    /// Creates a namespace with lo up and IPv6 off (no router solicitations in the captures).
-    func namespace(_ role: String) throws -> String {
+    /// Creates a namespace with lo up and IPv6 off (no router solicitations in the captures). With `ipv6`, IPv6 is on
+    /// inside it alone, for DHCPv6: link-local addresses at once (no duplicate address detection), no router
+    /// solicitations or advertisements, no forwarding; global addresses only from 2001:db8::/32 (`link`).
+    func namespace(_ role: String, ipv6: Bool = false) throws -> String {
         let name = "\(Lab.prefix)\(scenario)-\(tag)-\(role)"
         try command(["/usr/sbin/ip", "netns", "add", name])
         namespaces.append(name)
         try command(["/usr/sbin/ip", "-n", name, "link", "set", "lo", "up"])
-        try command(["/usr/sbin/ip", "netns", "exec", name, "/usr/sbin/sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1"])
-        try command(["/usr/sbin/ip", "netns", "exec", name, "/usr/sbin/sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1"])
+        let settings = ipv6
+            ? ["disable_ipv6=0", "accept_dad=0", "router_solicitations=0", "accept_ra=0", "forwarding=0"]
+            : ["disable_ipv6=1"]
+        for scope in ["all", "default"] {
+            for setting in settings {
+                try command(["/usr/sbin/ip", "netns", "exec", name, "/usr/sbin/sysctl", "-qw", "net.ipv6.conf.\(scope).\(setting)"])
+            }
+        }
         return name
     }
 
@@ -104,7 +112,8 @@ final class Lab {
                      "peer", "name", b.interface, "netns", b.namespace, "address", b.mac])
         for end in [a, b] {
             if let address = end.address {
-                precondition(address.hasPrefix("198.18.") || address.hasPrefix("198.19."), "lab addresses are 198.18.0.0/15")
+                precondition(address.hasPrefix("198.18.") || address.hasPrefix("198.19.") || address.hasPrefix("2001:db8:"),
+                             "lab addresses are 198.18.0.0/15 and 2001:db8::/32")
                 try command(["/usr/sbin/ip", "-n", end.namespace, "addr", "add", address, "dev", end.interface])
             }
             try command(["/usr/sbin/ip", "-n", end.namespace, "link", "set", end.interface, "up"])
@@ -241,9 +250,9 @@ final class Lab {
     /// mode: without it packets wait up to a second in the kernel buffer and a stop loses them. A burst (many clients at
     /// once) needs a kernel buffer of more than the default 2 MiB: `bufferKiB`.
     func capture(_ name: String, in namespace: String, interface: String, to file: String,
-                 bufferKiB: Int = 2048) async throws -> LabProcess {
+                 bufferKiB: Int = 2048, filter: String = "udp and (port 67 or port 68)") async throws -> LabProcess {
         let process = try start(name, in: namespace, ["/usr/bin/tcpdump", "-Z", "root", "-n", "-U", "--immediate-mode", "-B", String(bufferKiB),
-                                                      "-i", interface, "-w", path(file), "udp and (port 67 or port 68)"])
+                                                      "-i", interface, "-w", path(file), filter])
         try await wait(for: process, toPrint: "listening on")
         return process
     }
