@@ -21,6 +21,9 @@ public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertib
 
     public static let unspecified = IPv6Address(high: 0, low: 0)
 
+    /// ff00::/8 (RFC 4291 §2.7): DHCPv6's All_DHCP_Relay_Agents_and_Servers (ff02::1:2) among them.
+    public var isMulticast: Bool { high >> 56 == 0xFF }
+
     /// Parses RFC 4291 §2.2 text: eight groups of up to four hex digits, one "::" for a run of zero groups, and an
     /// optional dotted-quad tail. Nil for anything else (zone identifiers included).
     public init?(_ text: some StringProtocol) {

@@ -79,4 +79,34 @@ struct AnalyseV6CommandTests {
         let summary = try #require(try result.events().last)
         #expect(summary["messages"] as? Int == 5 && summary["transactions"] as? Int == 1)
     }
+
+    @Test("--ladder --duid: a relayed DHCPv6 exchange with a column for the client, the relay (its link address) and the server")
+    func ladder() throws {
+        let result = try CLI.run(["analyse", "--ladder", "--duid", "00:01:00:01:32:a9:4c:61:06:00:00:51:00:02",
+                                  "v6/relay-kea-dhclient.pcap"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.lines
+        #expect(lines.count == 12, "\(result.stdout)")
+        #expect(lines[0].contains("client") && lines[0].contains("relay") && lines[0].contains("server"))
+        #expect(lines[1].contains("06:00:00:51:00:02") && lines[1].contains("2001:db8:51::1") && lines[1].contains("2001:db8:52::2"))
+        #expect(lines[3].contains("|------SOLICIT----->|                   |  xid=0x195d1e"), "client to relay")
+        #expect(lines[4].contains("|                   |------SOLICIT----->|  xid=0x195d1e"), "relay to server")
+        #expect(lines[6].contains("|<----ADVERTISE-----|                   |  xid=0x195d1e addr=2001:db8:51::100"), "relay to client")
+        let bad = try CLI.run(["analyse", "--ladder", "v6/relay-kea-dhclient.pcap"])
+        #expect(bad.status == 64 && bad.stderr.contains("--duid"))
+    }
+
+    @Test("--svg draws DHCPv6 leases, one row per client and IA type, beside DHCPv4 clients")
+    func svg() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dhcpscope-svg6-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("t.svg").path
+        let result = try CLI.run(["analyse", "--svg", file, "dora.pcap", "v6/dhcpv6-ia-pd.pcap"])
+        #expect(result.status == 0)
+        let svg = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(svg.contains("data-mac=\"00:0b:82:01:fc:42\"") && svg.contains("data-mac=\"00:01:02:03:04:05 IA_PD\""))
+        #expect(svg.contains("<title>2a00:1:1:100::/56 active: 2012-11-26T15:39:35.465365Z to 2012-11-26T17:39:35.465365Z from 00:01:00:01:18:46:49:99:00:11:22:33:44:55</title>"))
+        #expect(svg.components(separatedBy: "<circle class=\"transition\"").count - 1 == 6, "3 DHCPv4 and 3 DHCPv6 steps")
+    }
 }

@@ -41,7 +41,7 @@ struct Analyse: ParsableCommand {
                                valueName: "format"))
     var leases: LeaseFormat?
 
-    @Flag(help: "Draw the messages of the client (--mac) or transaction (--xid) as a ladder diagram: client | relay | server.")
+    @Flag(help: "Draw the messages of the client (--mac; DHCPv6 also --duid) or transaction (--xid) as a ladder diagram: client | relay | server.")
     var ladder = false
 
     @Option(help: ArgumentHelp("Write an SVG timeline of the clients' leases to this file.", valueName: "file"))
@@ -49,8 +49,8 @@ struct Analyse: ParsableCommand {
 
     func validate() throws {
         if let timerTolerance, timerTolerance < 0 { throw ValidationError("--timer-tolerance cannot be negative") }
-        if ladder, filters.mac.isEmpty, filters.xid.isEmpty {
-            throw ValidationError("--ladder draws one client or transaction: give --mac or --xid")
+        if ladder, filters.mac.isEmpty, filters.xid.isEmpty, filters.duid.isEmpty {
+            throw ValidationError("--ladder draws one client or transaction: give --mac, --duid or --xid")
         }
         if ladder, output.json || leases != nil { throw ValidationError("--ladder cannot be combined with --json or --leases") }
         // One standard output, one format: --json's lease events already are the table.
@@ -112,6 +112,9 @@ struct Analyse: ParsableCommand {
                     events.message(DHCPv6MessageContext(file: names[index], frame: packet.frameNumber, time: packet.timestamp,
                                                         link: decoded.link, record: record), verbose: true)
                 }
+                if ladder, case .success(let message) = record.parse() {
+                    steps.append(LadderStep(frame: frame, record: record, message: message))
+                }
                 analyzer6.observe(record, link: decoded.link, frame: frame, into: &found)
                 if !found.isEmpty {
                     events.emit(found)
@@ -140,7 +143,9 @@ struct Analyse: ParsableCommand {
 
         let servers = analyzer.serverTable
         if let svg {
-            let picture = SVGTimeline.render(leases: analyzer.leaseTable, transitions: events.transitions, captureEnd: analyzer.latestTime)
+            let end = [analyzer.latestTime, analyzer6.latestTime].compactMap { $0 }.max()
+            let picture = SVGTimeline.render(leases: analyzer.leaseTable, transitions: events.transitions,
+                                             leases6: analyzer6.leaseTable, transitions6: events.transitions6, captureEnd: end)
             guard let file = fopen(svg, "w") else {
                 Diagnostics.error("\(svg): cannot write: \(String(cString: strerror(errno)))")
                 throw ExitCode(2)

@@ -29,6 +29,7 @@ final class AnalysisPrinter {
     private var problemsLeftOut = 0
     static let reportedProblems = 10_000
     private(set) var transitions: [TransitionReport] = []
+    private(set) var transitions6: [DHCPv6TransitionReport] = []
 
     /// JSON events rendered on the other cores: the analysis hands over batches of events, the lines come back in
     /// order (rendering was 45 % of `analyse --json`). Nil: rendered here.
@@ -59,6 +60,7 @@ final class AnalysisPrinter {
             case .transaction6(let transaction):
                 if !style.json, style.textSteps { output.write(line: AnalysisText.transaction(transaction)) }
             case .transition6(let transition):
+                if style.keepTransitions { transitions6.append(transition) }
                 if !style.json, style.textSteps { output.write(line: AnalysisText.transition(transition)) }
             case .problem(let problem):
                 if !style.json, problemsListed < Self.reportedProblems {

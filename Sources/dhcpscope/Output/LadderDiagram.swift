@@ -1,5 +1,7 @@
 import DHCPAnalysis
 import DHCPCore
+import DHCPv6Core
+import NetworkPrimitives
 
 /// Who sent or received a message, for the ladder's columns.
 enum LadderRole: Int, Comparable {
@@ -13,28 +15,29 @@ struct LadderStep {
     var from: LadderRole
     var to: LadderRole
     var type: String
-    var xid: UInt32
+    /// As printed: "0x%08x" (DHCPv4), "0x%06x" (DHCPv6).
+    var xid: String
     var source: String
     var destination: String
     /// The addresses that matter on this arrow: yiaddr, requested, ciaddr, server-id.
     var detail: String
-    /// The client (chaddr), lower-case colon hex.
+    /// The client (chaddr; DHCPv6: the MAC of its DUID, else the DUID), lower-case colon hex.
     var client: String
-    /// giaddr, when set: names the relay column.
-    var relay: IPv4Address?
+    /// The relay's address, when there is one (giaddr; DHCPv6: the relay message's link address): names its column.
+    var relay: String?
     /// The server end of the arrow (source of a reply, unicast destination of a request); nil for a broadcast.
-    var server: IPv4Address?
+    var server: String?
 
     /// Works out the roles from ports and giaddr: 68 → 67 is a client, a 67 → 67 exchange passes a relay.
     init(frame: FrameReference, record: DHCPRecord, message: DHCPMessage) {
         self.frame = frame
         type = message.typeName
-        xid = message.xid
+        xid = Hex.xid(message.xid)
         source = "\(record.ip.source):\(record.sourcePort)"
         destination = "\(record.ip.destination):\(record.destinationPort)"
         client = Hex.colonSeparated(Array(message.hardwareAddress))
         let relayed = message.relayAddress != .any
-        relay = relayed ? message.relayAddress : nil
+        relay = relayed ? message.relayAddress.description : nil
         if message.op == DHCPMessage.bootRequest {
             if record.sourcePort == 67, relayed { (from, to) = (.relay, .server) }
             else { (from, to) = (.client, relayed ? .relay : .server) }
@@ -43,13 +46,58 @@ struct LadderStep {
             else if relayed, record.ip.source == message.relayAddress { (from, to) = (.relay, .client) }
             else { (from, to) = (.server, .client) }
         }
-        if from == .server { server = record.ip.source }
-        else if to == .server, record.ip.destination != .broadcast { server = record.ip.destination }
+        if from == .server { server = record.ip.source.description }
+        else if to == .server, record.ip.destination != .broadcast { server = record.ip.destination.description }
         var parts = [String]()
         if message.yourAddress != .any { parts.append("yiaddr=\(message.yourAddress)") }
         if let requested = message.requestedAddress { parts.append("requested=\(requested)") }
         if message.clientAddress != .any { parts.append("ciaddr=\(message.clientAddress)") }
         if let server = message.serverIdentifier { parts.append("server-id=\(server)") }
+        detail = parts.joined(separator: " ")
+    }
+}
+
+extension LadderStep {
+    /// A DHCPv6 message: a RELAY-FORW goes from the relay (named by its link address) to the server, a RELAY-REPL
+    /// back; a client's message goes to the servers' multicast address (or the relay, see `attributeRelayLegs`), a
+    /// server's to the client. The arrow is labelled with the type of the message the relays carry.
+    init(frame: FrameReference, record: DHCPv6Record, message: DHCPv6Message) {
+        self.frame = frame
+        let inner = message.relayChain.last ?? message
+        type = inner.type.description
+        xid = Hex.xid6(inner.transactionID ?? 0)
+        source = DHCPv6MessageContext.endpoint(record.ip.source, record.sourcePort)
+        destination = DHCPv6MessageContext.endpoint(record.ip.destination, record.destinationPort)
+        let duid = inner.option(1)
+        client = duid.flatMap(DHCPv6OptionValue.init)?.mac?.description ?? duid.map { Hex.colonSeparated($0.data) } ?? "-"
+        if case let .relay(_, linkAddress, _) = message.header {
+            relay = linkAddress.description
+            if message.type == .relayForward {
+                (from, to) = (.relay, .server)
+                server = record.ip.destination.description
+            } else {
+                (from, to) = (.server, .relay)
+                server = record.ip.source.description
+            }
+        } else if inner.type.isFromServer {
+            (from, to) = (.server, .client)
+            server = record.ip.source.description
+        } else {
+            (from, to) = (.client, .server)
+            server = record.ip.destination.isMulticast ? nil : record.ip.destination.description
+        }
+        var parts = [String]()
+        for option in inner.options {
+            for lease in (try? option.suboptions()) ?? [] {
+                switch DHCPv6OptionValue(lease) {
+                case let .address(address, _, _)?: parts.append("addr=\(address)")
+                case let .prefix(prefix, length, _, _)?: parts.append("prefix=\(prefix)/\(length)")
+                case let .status(code, _)?: parts.append("status=" + DHCPv6OptionValue.statusName(code))
+                default: break
+                }
+            }
+            if case let .status(code, _)? = DHCPv6OptionValue(option) { parts.append("status=" + DHCPv6OptionValue.statusName(code)) }
+        }
         detail = parts.joined(separator: " ")
     }
 }
@@ -60,16 +108,16 @@ enum LadderDiagram {
     /// One party: its role, the address that names it, and its column's position.
     private struct Column {
         var role: LadderRole
-        var address: IPv4Address?
+        var address: String?
         var x = 0
     }
 
     static func render(_ steps: [LadderStep], names: [String]) -> String {
         guard let first = steps.first else { return "no messages match\n" }
-        let steps = attributeClientLegs(steps)
+        let steps = attributeRelayLegs(steps)
 
         // Columns: the client, the relays (by giaddr) and the servers (by address), in order of appearance.
-        var relays = [IPv4Address](), servers = [IPv4Address]()
+        var relays = [String](), servers = [String]()
         for step in steps {
             if let relay = step.relay, step.from == .relay || step.to == .relay, !relays.contains(relay) { relays.append(relay) }
             if let server = step.server, !servers.contains(server) { servers.append(server) }
@@ -83,8 +131,8 @@ enum LadderDiagram {
         let labels: [(String, String)] = columns.map { column in
             switch column.role {
             case .client: ("client", clientLabel)
-            case .relay: ("relay", column.address?.description ?? "")
-            case .server: ("server", column.address?.description ?? "")
+            case .relay: ("relay", column.address ?? "")
+            case .server: ("server", column.address ?? "")
             }
         }
 
@@ -129,7 +177,7 @@ enum LadderDiagram {
         lines.append(centred(labels.map(\.1)))
         lines.append(String(lifelines()).trimmingSuffix())
 
-        var previousXID: UInt32?
+        var previousXID: String?
         for (index, step) in steps.enumerated() {
             if let previousXID, previousXID != step.xid { lines.append(String(lifelines()).trimmingSuffix()) }
             previousXID = step.xid
@@ -147,24 +195,37 @@ enum LadderDiagram {
             let time = String(repeating: " ", count: timeWidth - times[index].count) + times[index]
             let frame = frameLabel(step)
             let left = time + "  " + String(repeating: " ", count: frameWidth - frame.count) + frame
-            let right = ("xid=" + Hex.xid(step.xid) + " " + step.detail).trimmingSuffix()
+            let right = ("xid=" + step.xid + " " + step.detail).trimmingSuffix()
             lines.append(withGutter(left, body, right))
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// A client message broadcast on the client's link (giaddr 0) that a relay forwards moments later goes to the
-    /// relay, not to the servers: the relay's leg names it.
-    private static func attributeClientLegs(_ steps: [LadderStep]) -> [LadderStep] {
+    /// relay, not to the servers: the relay's leg names it. A DHCPv6 server message on the client's link that a
+    /// RELAY-REPL brought moments before comes from the relay.
+    private static func attributeRelayLegs(_ steps: [LadderStep]) -> [LadderStep] {
         var steps = steps
+        func sameMessage(_ a: LadderStep, _ b: LadderStep) -> Bool { a.xid == b.xid && a.type == b.type && a.client == b.client }
         for index in steps.indices where steps[index].from == .client && steps[index].to == .server && steps[index].server == nil {
             let step = steps[index]
             let leg = steps[(index + 1)...].prefix { $0.frame.time.seconds(since: step.frame.time) <= 1 }.first {
-                $0.from == .relay && $0.to == .server && $0.xid == step.xid && $0.type == step.type && $0.client == step.client
+                $0.from == .relay && $0.to == .server && sameMessage($0, step)
             }
             if let leg {
                 steps[index].to = .relay
                 steps[index].relay = leg.relay
+            }
+        }
+        for index in steps.indices where steps[index].from == .server && steps[index].to == .client {
+            let step = steps[index]
+            let leg = steps[..<index].reversed().prefix { step.frame.time.seconds(since: $0.frame.time) <= 1 }.first {
+                $0.from == .server && $0.to == .relay && sameMessage($0, step)
+            }
+            if let leg, leg.relay != nil {
+                steps[index].from = .relay
+                steps[index].relay = leg.relay
+                steps[index].server = leg.server
             }
         }
         return steps

@@ -1,6 +1,7 @@
 import DHCPAnalysis
 import DHCPCore
 import DHCPProtocol
+import DHCPv6Protocol
 
 /// Clients' leases on a time axis, as a standalone SVG picture: one row per client, a bar per lease from its
 /// start to its end (or to the RELEASE, DECLINE or NAK that ended it), coloured by the lease's final state, and a
@@ -19,24 +20,81 @@ enum SVGTimeline {
     private static let rowHeight = 26.0
     private static let top = 62.0
 
-    /// `captureEnd`: the last message's time, so the axis covers the whole capture.
-    static func render(leases: [LeaseReport], transitions: [TransitionReport], captureEnd: Timestamp? = nil) -> String {
-        // Rows: every client with a lease or a transition, in order of first appearance.
-        var order = [ClientKey](), firstSeen = [ClientKey: Timestamp](), hostnames = [ClientKey: String]()
-        func see(_ client: ClientKey, _ time: Timestamp?) {
-            if firstSeen[client] == nil { order.append(client); firstSeen[client] = time ?? Timestamp(seconds: .max, nanoseconds: 0) }
-            if let time, let seen = firstSeen[client], time < seen { firstSeen[client] = time }
+    /// A lease's bar: its row (a client, or a DHCPv6 client's IA type), when it starts and ends (nil: never), its
+    /// final state, the text on it and its tooltip.
+    struct Bar {
+        var row: String
+        var start: Timestamp
+        var end: Timestamp?
+        var state: LeaseState
+        var text: String
+        var title: String
+    }
+
+    /// A state transition's dot.
+    struct Mark {
+        var row: String
+        var time: Timestamp
+        var state: String
+        var title: String
+    }
+
+    /// `captureEnd`: the last message's time, so the axis covers the whole capture. DHCPv6 leases get a row per client
+    /// and IA type (an address and a delegated prefix are held at once), after the DHCPv4 clients seen at the same time.
+    static func render(leases: [LeaseReport], transitions: [TransitionReport], leases6: [DHCPv6LeaseReport] = [],
+                       transitions6: [DHCPv6TransitionReport] = [], captureEnd: Timestamp? = nil) -> String {
+        var hostnames = [String: String]()
+        var bars = [Bar](), marks = [Mark](), rowsByClient = [String: [String]]()
+        func row(_ key: String, client: String) -> String {
+            if !(rowsByClient[client] ?? []).contains(key) { rowsByClient[client, default: []].append(key) }
+            return key
         }
-        for transition in transitions { see(transition.client, transition.frame?.time) }
+        for transition in transitions {
+            guard let frame = transition.frame else { continue }
+            let step = transition.transition
+            marks.append(Mark(row: transition.client.description, time: frame.time, state: step.to.rawValue,
+                              title: "\(step.from.rawValue) → \(step.to.rawValue) (\(step.event)) frame \(frame.frame), \(frame.time)"))
+        }
         for lease in leases {
-            see(lease.client, lease.start)
-            if let hostname = lease.hostname { hostnames[lease.client] = hostname }
+            if let hostname = lease.hostname { hostnames[lease.client.description] = hostname }
+            bars.append(Bar(row: lease.client.description, start: lease.start, end: endOfBar(lease, transitions), state: lease.state,
+                            text: lease.ip.description,
+                            title: "\(lease.ip) \(lease.state.rawValue): \(lease.start) to \(lease.end?.description ?? "never")"
+                                + (lease.server.map { " from \($0)" } ?? "")))
         }
+        for lease in leases6 {
+            let client = lease.client.mac?.description ?? Hex.colonSeparated(lease.client.duid)
+            let key = row("\(client) IA_\(lease.ia.rawValue.uppercased())", client: client)
+            bars.append(Bar(row: key, start: lease.start, end: endOfBar(lease, transitions6), state: lease.state, text: lease.text,
+                            title: "\(lease.text) \(lease.state.rawValue): \(lease.start) to \(lease.end?.description ?? "never")"
+                                + (lease.server.map { " from " + Hex.colonSeparated($0) } ?? "")))
+        }
+        for transition in transitions6 {
+            guard let frame = transition.frame else { continue }
+            let client = transition.client.mac?.description ?? Hex.colonSeparated(transition.client.duid)
+            let step = transition.transition
+            // On the client's first row (its address's, else its prefix's), or a row of its own.
+            let key = rowsByClient[client]?.sorted().first ?? row("\(client) DHCPv6", client: client)
+            marks.append(Mark(row: key, time: frame.time, state: step.to.rawValue,
+                              title: "\(step.from.rawValue) → \(step.to.rawValue) (\(step.event)) frame \(frame.frame), \(frame.time)"))
+        }
+        return render(bars: bars, marks: marks, hostnames: hostnames, captureEnd: captureEnd)
+    }
+
+    private static func render(bars: [Bar], marks: [Mark], hostnames: [String: String], captureEnd: Timestamp?) -> String {
+        // Rows: every client with a lease or a transition, in order of first appearance.
+        var order = [String](), firstSeen = [String: Timestamp]()
+        func see(_ client: String, _ time: Timestamp) {
+            if firstSeen[client] == nil { order.append(client); firstSeen[client] = time }
+            if let seen = firstSeen[client], time < seen { firstSeen[client] = time }
+        }
+        for mark in marks { see(mark.row, mark.time) }
+        for bar in bars { see(bar.row, bar.start) }
         let clients = order.enumerated().sorted { (firstSeen[$0.1]!, $0.0) < (firstSeen[$1.1]!, $1.0) }.map(\.1)
         let row = Dictionary(uniqueKeysWithValues: clients.enumerated().map { ($1, $0) })
 
         // The axis: from the first to the last thing seen (a second when that is one instant), plus 5 % each side.
-        let times = transitions.compactMap { $0.frame?.time } + leases.map(\.start) + (captureEnd.map { [$0] } ?? [])
+        let times = marks.map(\.time) + bars.map(\.start) + (captureEnd.map { [$0] } ?? [])
         let first = times.min() ?? Timestamp(seconds: 0, nanoseconds: 0)
         let last = times.max() ?? first
         let seen = last.seconds(since: first)
@@ -56,7 +114,7 @@ enum SVGTimeline {
         svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"\(n(width))\" height=\"\(n(height))\" viewBox=\"0 0 \(n(width)) \(n(height))\" font-family=\"sans-serif\" font-size=\"12\">")
         svg.append("<title>dhcpscope lease timeline</title>")
         svg.append("<rect x=\"0\" y=\"0\" width=\"\(n(width))\" height=\"\(n(height))\" fill=\"#ffffff\"/>")
-        let caption = "\(clients.count) client\(clients.count == 1 ? "" : "s"), \(leases.count) lease\(leases.count == 1 ? "" : "s"); "
+        let caption = "\(clients.count) client\(clients.count == 1 ? "" : "s"), \(bars.count) lease\(bars.count == 1 ? "" : "s"); "
             + "\(first.rfc3339(fractionDigits: 3)) to \(last.rfc3339(fractionDigits: 3))"
         svg.append("<text x=\"10\" y=\"20\" font-size=\"14\" font-weight=\"bold\">\(escape(caption))</text>")
 
@@ -87,32 +145,30 @@ enum SVGTimeline {
         // Rows.
         for (index, client) in clients.enumerated() {
             let y = top + Double(index) * rowHeight
-            svg.append("<g class=\"client\" data-mac=\"\(escape(client.description))\">")
+            svg.append("<g class=\"client\" data-mac=\"\(escape(client))\">")
             if index % 2 == 1 {
                 svg.append("<rect x=\"0\" y=\"\(n(y))\" width=\"\(n(width))\" height=\"\(n(rowHeight))\" fill=\"#f4f4f4\"/>")
             }
-            var label = client.description
+            var label = client
             if let hostname = hostnames[client] { label += " " + hostname }
             if label.count > 42 { label = String(label.prefix(41)) + "…" }
             svg.append("<text x=\"10\" y=\"\(n(y + rowHeight / 2 + 4))\" font-family=\"monospace\">\(escape(label))</text>")
-            let own = leases.filter { $0.client == client }.sorted { $0.start < $1.start }
-            for (position, lease) in own.enumerated() {
+            let own = bars.filter { $0.row == client }.sorted { $0.start < $1.start }
+            for (position, bar) in own.enumerated() {
                 // A client holds one address at a time: a later lease ends the bar of the one before.
-                var end = endOfBar(lease, transitions)
+                var end = bar.end
                 if position + 1 < own.count { end = min(end ?? own[position + 1].start, own[position + 1].start) }
-                let x1 = max(plotLeft, x(lease.start))
+                let x1 = max(plotLeft, x(bar.start))
                 let fullX2 = end.map(x) ?? .infinity
                 let clipped = fullX2 > plotRight
                 let x2 = max(x1 + 2, min(plotRight, fullX2))
-                let colour = colour(lease.state)
-                let title = "\(lease.ip) \(lease.state.rawValue): \(lease.start) to \(lease.end?.description ?? "never")"
-                    + (lease.server.map { " from \($0)" } ?? "")
-                svg.append("<rect class=\"lease \(lease.state.rawValue)\" x=\"\(n(x1))\" y=\"\(n(y + 6))\" width=\"\(n(x2 - x1))\" height=\"\(n(rowHeight - 12))\" rx=\"3\" fill=\"\(colour)\"><title>\(escape(title))</title></rect>")
+                let colour = colour(bar.state)
+                svg.append("<rect class=\"lease \(bar.state.rawValue)\" x=\"\(n(x1))\" y=\"\(n(y + 6))\" width=\"\(n(x2 - x1))\" height=\"\(n(rowHeight - 12))\" rx=\"3\" fill=\"\(colour)\"><title>\(escape(bar.title))</title></rect>")
                 if clipped {
                     svg.append("<polygon points=\"\(n(x2)),\(n(y + 4)) \(n(x2 + 8)),\(n(y + rowHeight / 2)) \(n(x2)),\(n(y + rowHeight - 4))\" fill=\"\(colour)\"/>")
                 }
-                if x2 - x1 > Double(lease.ip.description.count) * 7 + 8 {
-                    svg.append("<text x=\"\(n(x1 + 4))\" y=\"\(n(y + rowHeight / 2 + 4))\" fill=\"#ffffff\" font-size=\"11\">\(escape(lease.ip.description))</text>")
+                if x2 - x1 > Double(bar.text.count) * 7 + 8 {
+                    svg.append("<text x=\"\(n(x1 + 4))\" y=\"\(n(y + rowHeight / 2 + 4))\" fill=\"#ffffff\" font-size=\"11\">\(escape(bar.text))</text>")
                 }
             }
             svg.append("</g>")
@@ -120,12 +176,10 @@ enum SVGTimeline {
 
         // Transitions.
         svg.append("<g class=\"transitions\" stroke=\"#ffffff\" stroke-width=\"1\">")
-        for transition in transitions {
-            guard let frame = transition.frame, let index = row[transition.client] else { continue }
+        for mark in marks {
+            guard let index = row[mark.row] else { continue }
             let y = top + Double(index) * rowHeight + rowHeight / 2
-            let step = transition.transition
-            let title = "\(step.from.rawValue) → \(step.to.rawValue) (\(step.event)) frame \(frame.frame), \(frame.time)"
-            svg.append("<circle class=\"transition\" cx=\"\(n(x(frame.time)))\" cy=\"\(n(y))\" r=\"3.5\" fill=\"\(markerColour(step.to))\"><title>\(escape(title))</title></circle>")
+            svg.append("<circle class=\"transition\" cx=\"\(n(x(mark.time)))\" cy=\"\(n(y))\" r=\"3.5\" fill=\"\(markerColour(mark.state))\"><title>\(escape(mark.title))</title></circle>")
         }
         svg.append("</g>")
 
@@ -163,12 +217,24 @@ enum SVGTimeline {
         return lease.end
     }
 
-    private static func markerColour(_ state: DHCPClientState) -> String {
+    /// The same for a DHCPv6 lease: at the RELEASE or DECLINE that ended it.
+    static func endOfBar(_ lease: DHCPv6LeaseReport, _ transitions: [DHCPv6TransitionReport]) -> Timestamp? {
+        let ending: DHCPv6ClientEvent? = lease.state == .released ? .sendRelease : lease.state == .declined ? .sendDecline : nil
+        if let ending, let time = transitions.first(where: {
+            $0.client.duid == lease.client.duid && $0.transition.event == ending && ($0.frame?.time).map { $0 >= lease.start } ?? false
+        })?.frame?.time {
+            return lease.end.map { min($0, time) } ?? time
+        }
+        return lease.end
+    }
+
+    /// By state name: DHCPv4's and DHCPv6's share theirs.
+    private static func markerColour(_ state: String) -> String {
         switch state {
-        case .bound: "#1b6e2c"
-        case .renewing, .rebinding: "#0d6b6b"
-        case .released: "#6e6e6e"
-        case .informed: "#3a5fa8"
+        case "BOUND": "#1b6e2c"
+        case "RENEWING", "REBINDING": "#0d6b6b"
+        case "RELEASED": "#6e6e6e"
+        case "INFORMED": "#3a5fa8"
         default: "#333333"
         }
     }
