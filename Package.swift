@@ -90,7 +90,7 @@ let package = Package(
             dependencies: ["DHCPCore", "DHCPv6Core", "Framing", "Capture", "DHCPAnalysis", "DHCPProtocol"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "CLITests", dependencies: ["dhcpscope"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
+        .testTarget(name: "CLITests", dependencies: ["dhcpscope", "DHCPv6Core", "DHCPAnalysis"], resources: [.copy("Fixtures"), .copy("Snapshots")]),
         // Real DHCP software in network namespaces (needs root; a skip under CI=true is a failure).
         .testTarget(name: "LabTests", dependencies: ["dhcpscope"]),
     ]

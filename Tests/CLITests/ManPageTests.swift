@@ -1,3 +1,5 @@
+import DHCPAnalysis
+import DHCPv6Core
 import Foundation
 import Testing
 
@@ -28,5 +30,16 @@ struct ManPageTests {
         for flag in flags where flag != "--help" && flag != "--version" {
             #expect(page.contains(flag), "\(subcommand) \(flag) is not in the man page")
         }
+    }
+
+    /// The DHCPv6 option table and the DHCPv6 problem codes, each listed in the page.
+    @Test func dhcpv6OptionsAndProblemsAreDocumented() {
+        let page = Self.page.replacingOccurrences(of: "\\-", with: "-")
+        for definition in DHCPv6OptionTable.definitions {
+            #expect(page.contains("\\fB\(definition.name)\\fR (RFC \(definition.rfc))"), "option \(definition.code) \(definition.name)")
+        }
+        let codes: [Problem.Code] = [.solicitUnanswered, .advertiseNotRequested, .clientIDMismatch, .elapsedTimeNotGrowing,
+                                     .rapidCommitMissing, .badLifetimes] + (1...6).map { Problem.Code.status(UInt16($0)) }
+        for code in codes { #expect(page.contains(code.rawValue), "problem \(code)") }
     }
 }

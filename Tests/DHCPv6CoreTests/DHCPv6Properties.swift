@@ -4,34 +4,50 @@ import DHCPv6Core
 /// and the tests check it. Returns what broke; empty is good.
 public enum DHCPv6Properties {
     /// Parses `bytes`: a refusal names an offset inside them; a message writes back to exactly these bytes, and
-    /// every option's nested options, value and relayed messages can be read without harm.
+    /// every option's nested options, value (and its text) and relayed messages can be read without harm. `validate`
+    /// accepts exactly the messages whose options can be read to every depth, and refuses at an offset inside them.
     public static func message(_ bytes: UnsafeRawBufferPointer) -> [String] {
         var broken = [String]()
         let input = Array(bytes)
+        var validated = true
+        do throws(DHCPv6ParseError) { try DHCPv6Message.validate(bytes) } catch {
+            validated = false
+            if !(0...input.count).contains(error.offset) { broken.append("validate refused at offset \(error.offset) of \(input.count)") }
+        }
         do {
             let message = try DHCPv6Message(parsing: input)
             if message.serialized() != input { broken.append("serialize(parse(b)) differs from b") }
-            for option in message.options { exercise(option, depth: 0, broken: &broken) }
+            var readable = true
+            for option in message.options { exercise(option, depth: 0, readable: &readable, broken: &broken) }
+            if readable != validated { broken.append("validate says \(validated), reading every option says \(readable)") }
             _ = message.relayChain
         } catch {
             if !(0...input.count).contains(error.offset) { broken.append("refused at offset \(error.offset) of \(input.count)") }
+            if validated { broken.append("validate accepts what parse refuses") }
             _ = error.description
         }
         return broken
     }
 
     /// Reads an option every way there is, and the options inside it.
-    private static func exercise(_ option: DHCPv6Option, depth: Int, broken: inout [String]) {
-        _ = DHCPv6OptionValue(option)
+    private static func exercise(_ option: DHCPv6Option, depth: Int, readable: inout Bool, broken: inout [String]) {
+        _ = DHCPv6OptionValue(option)?.text
         _ = DHCPv6OptionTable.name(option.code)
-        if let inner = try? option.suboptions() {
-            let fixed = DHCPv6OptionTable.definition(option.code)?.shape.optionsOffset ?? 0
-            let rebuilt = DHCPv6Option(option.code, fields: Array(option.data.prefix(fixed)), options: inner)
-            if rebuilt != option { broken.append("option \(option.code) does not rebuild from its options") }
-            if depth < 32 { for each in inner { exercise(each, depth: depth + 1, broken: &broken) } }
-        }
-        if let relayed = try? option.relayedMessage(), relayed.serialized() != option.data {
-            broken.append("the message in option \(option.code) does not write back to its bytes")
+        do {
+            if let inner = try option.suboptions() {
+                let fixed = DHCPv6OptionTable.definition(option.code)?.shape.optionsOffset ?? 0
+                let rebuilt = DHCPv6Option(option.code, fields: Array(option.data.prefix(fixed)), options: inner)
+                if rebuilt != option { broken.append("option \(option.code) does not rebuild from its options") }
+                for each in inner { exercise(each, depth: depth + 1, readable: &readable, broken: &broken) }
+            }
+            if let relayed = try option.relayedMessage() {
+                if relayed.serialized() != option.data {
+                    broken.append("the message in option \(option.code) does not write back to its bytes")
+                }
+                for each in relayed.options { exercise(each, depth: depth + 1, readable: &readable, broken: &broken) }
+            }
+        } catch {
+            readable = false
         }
     }
 }
