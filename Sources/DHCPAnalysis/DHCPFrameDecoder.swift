@@ -51,11 +51,18 @@ public struct DHCPv6Record: BitwiseCopyable {
     public var framingWarning: FramingError?
     /// True when the datagram was reassembled from IPv6 fragments.
     public var reassembled: Bool
+    /// The message read in place, checked to every depth once here; nil when it cannot be read (`error` says why).
+    public let view: DHCPv6MessageView?
+    public let error: DHCPv6ParseError?
 
     public init(ip: IPv6Info, sourcePort: UInt16, destinationPort: UInt16, payload: UnsafeRawBufferPointer,
                 framingWarning: FramingError?, reassembled: Bool) {
         self.ip = ip; self.sourcePort = sourcePort; self.destinationPort = destinationPort; self.payload = payload
         self.framingWarning = framingWarning; self.reassembled = reassembled
+        switch DHCPv6MessageView.read(payload) {
+        case .success(let view): self.view = view; error = nil
+        case .failure(let failure): view = nil; error = failure
+        }
     }
 
     /// The message read from the payload (an owned value), or why it cannot be read.

@@ -7,58 +7,61 @@ import NetworkPrimitives
 /// Streaming analysis of DHCPv6 (RFC 8415): transactions keyed by xid and client DUID (a SOLICIT's goes on through
 /// the REQUEST after its ADVERTISE), relay legs joined through the innermost message, each client's state
 /// (`DHCPv6ClientStateMachine`), leases per (DUID, IAID, address or prefix), servers by DUID, and problems with their
-/// RFC 8415 clause. Feed it messages in time order, as `DHCPAnalyzer` is fed DHCPv4. Memory grows with open
-/// transactions (capped), clients and leases.
+/// RFC 8415 clause. Feed it messages in time order, as `DHCPAnalyzer` is fed DHCPv4. Messages are read in place
+/// (`DHCPv6MessageView`); clients are keyed by their DUID packed as `ClientKey` packs option 61. Memory grows with
+/// clients and leases; a transaction is dropped a moment after it ends.
 public struct DHCPv6Analyzer {
     public let options: AnalysisOptions
 
     struct TransactionKey: Hashable {
         var xid: UInt32
-        var duid: [UInt8]
+        var client: ClientKey
     }
 
-    /// A message sent, kept to tell a relay leg (the same bytes at another relay depth) from a retransmission.
+    /// A message sent, to tell a relay leg (the same bytes at another relay depth) from a retransmission.
     struct Sent {
-        var type: DHCPv6MessageType
+        var type: UInt8
+        var depth: UInt8
         var time: Timestamp
-        var depth: Int
-        var bytes: [UInt8]
+        var digest: UInt64
     }
 
     final class Transaction {
         let key: TransactionKey
         let kind: DHCPv6TransactionKind
         let opened: Timestamp
-        var client: DHCPv6ClientName
+        var mac: MACAddress?
         var lastActivity: Timestamp
         var frames: [FrameReference] = []
-        var servers: [[UInt8]] = []
+        /// Positions in `servers`, in the order they answered.
+        var servers = SmallList<Int32>()
         var rapidCommit = false
         var relayed = false
         var advertisedAt: Timestamp?
         var requestXID: UInt32?
         var requestSentAt: Timestamp?
         var closed = false
-        /// Client transmissions of the message now retransmitted (times at its first relay depth), the last seen.
-        var transmissions: [Timestamp] = []
+        var outcome: DHCPv6TransactionOutcome?
+        var closedAt: Timestamp?
+        /// The client's transmissions of the message it now retransmits: how many, the last, the gap before it.
+        var transmissions = 1
+        var lastTransmission: Timestamp
+        var lastGap: Double?
         var lastElapsed: UInt16?
         var lastClient: Sent?
         var lastServer: Sent?
         var multipleServersReported = false
         var timingReported = false
-        /// Set when it ended; its event waits `relayLegWindow` for the other leg of a relayed reply.
-        var outcome: DHCPv6TransactionOutcome?
-        var closedAt: Timestamp?
 
-        init(key: TransactionKey, kind: DHCPv6TransactionKind, client: DHCPv6ClientName, at time: Timestamp) {
-            self.key = key; self.kind = kind; self.client = client; opened = time; lastActivity = time
+        init(key: TransactionKey, kind: DHCPv6TransactionKind, mac: MACAddress?, at time: Timestamp) {
+            self.key = key; self.kind = kind; self.mac = mac; opened = time; lastActivity = time; lastTransmission = time
         }
     }
 
     struct ClientRecord {
         var machine: DHCPv6ClientStateMachine
         var mac: MACAddress?
-        var transitions = 0
+        var transitions: UInt32 = 0
         var lastSeen: Timestamp
         var boundAt: Timestamp?
         /// The shortest T1 and T2 of the IAs of its last REPLY with leases (0: the client chooses).
@@ -68,12 +71,32 @@ public struct DHCPv6Analyzer {
         var rebindChecked = false
     }
 
+    /// A lease's key: 32 bytes, its client by its place in `clients` (a key of its own would take 40 more).
     struct LeaseKey: Hashable {
-        var duid: [UInt8]
+        var client: Int32
         var iaid: UInt32
-        var ia: DHCPv6IAType
         var address: IPv6Address
-        var prefixLength: UInt8?
+        var ia: DHCPv6IAType
+        /// 255 for an address.
+        var prefixLength: UInt8
+    }
+
+    /// 48 bytes: one per address and prefix ever granted.
+    struct LeaseRecord {
+        var start: Timestamp
+        var preferred: UInt32
+        var valid: UInt32
+        /// 0xffffffff… would be a time: IA_TA, which has none, stores `noTimer`.
+        var t1: UInt32
+        var t2: UInt32
+        /// Its position in `servers`, -1 for none.
+        var server: Int32
+        /// The REPLY that last granted it (its time is `start`).
+        var frame: UInt32
+        var file: UInt16
+        var state: LeaseState
+
+        static let noTimer = UInt32.max - 1
     }
 
     struct ServerRecord {
@@ -82,7 +105,7 @@ public struct DHCPv6Analyzer {
         var seenDirect: Bool
         var mac: MACAddress?
         var advertises = 0, replies = 0
-        var statuses: [String: Int] = [:]
+        var statuses: [UInt16: Int] = [:]
         var expected: Bool
         var latency = Histogram<UInt64>(numberOfSignificantValueDigits: .two)
     }
@@ -91,20 +114,19 @@ public struct DHCPv6Analyzer {
     /// The REQUEST after an ADVERTISE carries a new xid: it leads to the SOLICIT's transaction.
     private var aliases: [TransactionKey: TransactionKey] = [:]
     /// The last transaction opened with each xid: a reply whose client identifier names nobody finds it here.
-    private var byXID: [UInt32: TransactionKey] = [:]
+    private var byXID: [DHCPAnalyzer.XID: TransactionKey] = [:]
     /// Each client's SOLICIT transaction that got an ADVERTISE and awaits its REQUEST.
-    private var advertised: [[UInt8]: TransactionKey] = [:]
-    private var creationOrder: [TransactionKey] = []
-    private var creationHead = 0
-    private var clients: [[UInt8]: ClientRecord] = [:]
-    private var leases: [LeaseKey: DHCPv6LeaseReport] = [:]
-    private var leaseOrder: [LeaseKey] = []
+    private var advertised: [ClientKey: TransactionKey] = [:]
+    /// Ended transactions, in the order they ended: reported and dropped `relayLegWindow` later.
+    private var ended: [Transaction] = []
+    private var endedHead = 0
+    private var clients = DenseTable<ClientKey, ClientRecord>()
+    /// DUIDs longer than a key keeps whole (16 bytes), for reports.
+    private var longDUIDs: [ClientKey: [UInt8]] = [:]
+    private var leases = DenseTable<LeaseKey, LeaseRecord>()
     private var servers: [ServerRecord] = []
-    private var serverPositions: [[UInt8]: Int] = [:]
+    private var serverPositions: [ClientKey: Int32] = [:]
     private var lastScan: Timestamp?
-    /// Ended transactions whose events wait for late relay legs, in the order they ended.
-    private var pendingReports: [Transaction] = []
-    private var pendingHead = 0
 
     public private(set) var latestTime: Timestamp?
     public private(set) var messageCount = 0
@@ -129,30 +151,87 @@ public struct DHCPv6Analyzer {
 
     // MARK: feeding
 
+    /// What the handlers need of one message: the client's or server's message under any relays, read in place.
+    struct Seen {
+        var message: DHCPv6MessageView
+        var xid: UInt32
+        var depth: Int
+        var frame: FrameReference
+        var source: IPv6Address
+        var link: LinkInfo
+        /// Of the message's bytes: two legs of one message have the same.
+        var digest: UInt64
+        var client: ClientKey
+        /// The top-level options the analysis reads, found in one pass: client and server identifiers (1, 2), elapsed
+        /// time (8), rapid commit (14), client link-layer address (79).
+        var clientDUID: UnsafeRawBufferPointer?
+        var serverDUID: UnsafeRawBufferPointer?
+        var elapsed: UInt16?
+        var rapidCommit = false
+        var linkLayerAddress: UnsafeRawBufferPointer?
+        var time: Timestamp { frame.time }
+        var type: DHCPv6MessageType { message.type }
+
+        init(message: DHCPv6MessageView, xid: UInt32, depth: Int, frame: FrameReference, source: IPv6Address, link: LinkInfo) {
+            self.message = message; self.xid = xid; self.depth = depth; self.frame = frame; self.source = source
+            self.link = link
+            digest = DHCPv6Analyzer.digest(message.bytes)
+            var clientDUID: UnsafeRawBufferPointer?, serverDUID: UnsafeRawBufferPointer?, elapsed: UInt16?
+            var rapidCommit = false, linkLayerAddress: UnsafeRawBufferPointer?
+            message.forEachOption { code, data in
+                switch code {
+                case 1 where clientDUID == nil: clientDUID = data
+                case 2 where serverDUID == nil: serverDUID = data
+                case 8 where elapsed == nil:
+                    if case .elapsedTime(let value)? = DHCPv6OptionValue(code: code, data: data) { elapsed = value }
+                case 14: rapidCommit = true
+                case 79 where linkLayerAddress == nil: linkLayerAddress = data
+                default: break
+                }
+            }
+            self.clientDUID = clientDUID; self.serverDUID = serverDUID; self.elapsed = elapsed
+            self.rapidCommit = rapidCommit; self.linkLayerAddress = linkLayerAddress
+            client = ClientKey(duid: clientDUID ?? UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+
+        /// The client's MAC: of its DUID, else of option 79, else — seen on its own link, sent by it — of the frame.
+        func mac(sentByClient: Bool) -> MACAddress? {
+            clientDUID.flatMap(DHCPv6DUID.mac(of:)) ?? linkLayerAddress.flatMap(DHCPv6OptionValue.mac(ofLinkLayerAddress:))
+                ?? (sentByClient && depth == 0 ? link.source : nil)
+        }
+
+        /// Every status code of the message (top level, IAs, their addresses and prefixes), in wire order.
+        var statuses: SmallList<UInt16> {
+            var codes = SmallList<UInt16>()
+            func visit(_ code: UInt16, _ data: UnsafeRawBufferPointer) {
+                if code == 13, case let .status(status, _)? = DHCPv6OptionValue(code: code, data: data) { codes.append(status) }
+                DHCPv6MessageView.forEachSuboption(of: code, data: data, visit)
+            }
+            message.forEachOption(visit)
+            return codes
+        }
+    }
+
     /// One DHCPv6 message seen at `frame`: its events appended to `events`.
     public mutating func observe(_ record: DHCPv6Record, link: LinkInfo, frame: FrameReference,
                                  into events: inout [AnalysisEvent]) {
         messageCount += 1
         advance(to: frame.time, &events)
-        let message: DHCPv6Message
-        do throws(DHCPv6ParseError) {
-            try DHCPv6Message.validate(record.payload)
-            message = try DHCPv6Message(record.payload)
-        } catch {
-            report(.malformed, .error, rfc: "8415 16", frames: [frame], "\(error.description)", &events)
+        guard let outer = record.view else {
+            report(.malformed, .error, rfc: "8415 16", frames: [frame], record.error?.description ?? "unreadable", &events)
             return
         }
-        let chain = message.relayChain
-        for relay in chain where relay.type.isRelay {
-            if case .relay(let hops, _, _) = relay.header, hops > dhcpv6HopCountLimit {
-                report(.relayHops, .warning, rfc: "8415 19.1.1", frames: [frame],
-                       "\(relay.type) with hop count \(hops), over HOP_COUNT_LIMIT \(dhcpv6HopCountLimit) (RFC 8415 7.6)", &events)
-            }
+        var tooManyHops: [UInt8] = []
+        let (inner, depth) = outer.innermost { relay in
+            if let hops = relay.relayHeader?.hopCount, hops > dhcpv6HopCountLimit { tooManyHops.append(hops) }
         }
-        guard let inner = chain.last, !inner.type.isRelay, let xid = inner.transactionID else { return }
-        let depth = chain.count - 1
-        let seen = Seen(message: inner, xid: xid, depth: depth, frame: frame, source: record.ip.source,
-                        link: link, bytes: depth == 0 ? Array(record.payload) : inner.serialized())
+        for hops in tooManyHops {
+            report(.relayHops, .warning, rfc: "8415 19.1.1", frames: [frame],
+                   "relay message with hop count \(hops), over HOP_COUNT_LIMIT \(dhcpv6HopCountLimit) (RFC 8415 7.6)", &events)
+        }
+        guard let xid = inner.transactionID else { return }
+        let seen = Seen(message: inner, xid: xid, depth: depth, frame: frame, source: record.ip.source, link: link)
+        if let duid = seen.clientDUID, duid.count > 16, longDUIDs[seen.client] == nil { longDUIDs[seen.client] = Array(duid) }
         if let kind = DHCPv6TransactionKind(opening: inner.type) {
             clientMessage(seen, kind, &events)
         } else if inner.type.isFromServer {
@@ -160,74 +239,76 @@ public struct DHCPv6Analyzer {
         }
     }
 
-    /// What the handlers need of one message.
-    struct Seen {
-        var message: DHCPv6Message
-        var xid: UInt32
-        var depth: Int
-        var frame: FrameReference
-        var source: IPv6Address
-        var link: LinkInfo
-        var bytes: [UInt8]
-        var time: Timestamp { frame.time }
-        var duid: [UInt8]? { message.option(1)?.data }
-
-        /// The client's name: its DUID, and the MAC of the DUID or option 79 (or, seen on the client's own link, of
-        /// the frame when the client sent it).
-        func client(sentByClient: Bool) -> DHCPv6ClientName {
-            let fromOptions = message.option(1).flatMap(DHCPv6OptionValue.init)?.mac
-                ?? message.option(79).flatMap(DHCPv6OptionValue.init)?.mac
-            return DHCPv6ClientName(duid: duid ?? [], mac: fromOptions ?? (sentByClient && depth == 0 ? link.source : nil))
+    /// FNV-1a over the bytes, eight at a time: tells two legs of one message from two messages.
+    static func digest(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(bytes.count)
+        var at = 0
+        while at + 8 <= bytes.count {
+            hash = (hash ^ bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self)) &* 0x0000_0100_0000_01B3
+            at += 8
         }
+        while at < bytes.count {
+            hash = (hash ^ UInt64(bytes[at])) &* 0x0000_0100_0000_01B3
+            at += 1
+        }
+        return hash
     }
 
     private func resolve(_ key: TransactionKey) -> TransactionKey { aliases[key] ?? key }
 
+    /// The bytes of a client's DUID, for reports.
+    func duid(of client: ClientKey) -> [UInt8] { client.wholeIdentifier ?? longDUIDs[client] ?? [] }
+
+    private func name(_ client: ClientKey, mac: MACAddress?) -> DHCPv6ClientName {
+        DHCPv6ClientName(duid: duid(of: client), mac: mac)
+    }
+
     private mutating func clientMessage(_ seen: Seen, _ kind: DHCPv6TransactionKind, _ events: inout [AnalysisEvent]) {
-        let client = seen.client(sentByClient: true)
-        let key = resolve(TransactionKey(xid: seen.xid, duid: client.duid))
+        let key = resolve(TransactionKey(xid: seen.xid, client: seen.client))
+        let sent = Sent(type: seen.type.rawValue, depth: UInt8(clamping: seen.depth), time: seen.time, digest: seen.digest)
         if let transaction = transactions[key] {
             transaction.frames.append(seen.frame)
             transaction.lastActivity = seen.time
-            if let last = transaction.lastClient, last.type == seen.message.type {
-                if last.depth != seen.depth, last.bytes == seen.bytes,
+            if let last = transaction.lastClient, last.type == sent.type {
+                if last.depth != sent.depth, last.digest == sent.digest,
                    seen.time.seconds(since: last.time) <= options.relayLegWindow {
                     transaction.relayed = true
                     return
                 }
-                if last.depth == seen.depth { retransmitted(seen, transaction, &events) }
+                if last.depth == sent.depth { retransmitted(seen, transaction, &events) }
             }
-            transaction.lastClient = Sent(type: seen.message.type, time: seen.time, depth: seen.depth, bytes: seen.bytes)
+            transaction.lastClient = sent
             return
         }
+        let mac = seen.mac(sentByClient: true)
         // The REQUEST after an ADVERTISE: a new xid, the same exchange.
-        if kind == .request, let solicitKey = advertised[client.duid], let solicit = transactions[solicitKey], !solicit.closed {
-            aliases[TransactionKey(xid: seen.xid, duid: client.duid)] = solicitKey
-            advertised[client.duid] = nil
+        if kind == .request, let solicitKey = advertised[seen.client], let solicit = transactions[solicitKey], !solicit.closed {
+            aliases[TransactionKey(xid: seen.xid, client: seen.client)] = solicitKey
+            advertised[seen.client] = nil
             solicit.requestXID = seen.xid
             solicit.requestSentAt = seen.time
             solicit.frames.append(seen.frame)
             solicit.lastActivity = seen.time
-            solicit.transmissions = [seen.time]
-            solicit.lastElapsed = elapsed(seen.message)
-            solicit.lastClient = Sent(type: seen.message.type, time: seen.time, depth: seen.depth, bytes: seen.bytes)
+            solicit.transmissions = 1
+            solicit.lastTransmission = seen.time
+            solicit.lastGap = nil
+            solicit.lastElapsed = seen.elapsed
+            solicit.lastClient = sent
             if seen.depth > 0 { solicit.relayed = true }
-            apply(.sendRequest, to: client, seen.frame, &events)
+            apply(.sendRequest, to: seen.client, mac: mac, seen.frame, &events)
             return
         }
-        let transaction = Transaction(key: key, kind: kind, client: client, at: seen.time)
+        let transaction = Transaction(key: key, kind: kind, mac: mac, at: seen.time)
         transaction.frames = [seen.frame]
-        transaction.rapidCommit = kind == .solicit && seen.message.option(14) != nil
+        transaction.rapidCommit = kind == .solicit && seen.rapidCommit
         transaction.relayed = seen.depth > 0
-        transaction.transmissions = [seen.time]
-        transaction.lastElapsed = elapsed(seen.message)
-        transaction.lastClient = Sent(type: seen.message.type, time: seen.time, depth: seen.depth, bytes: seen.bytes)
+        transaction.lastElapsed = seen.elapsed
+        transaction.lastClient = sent
         transactions[key] = transaction
-        byXID[seen.xid] = key
-        creationOrder.append(key)
+        byXID[DHCPAnalyzer.XID(seen.xid)] = key
         transactionCount += 1
         if transactions.count > options.maximumTransactions { evictOldest(&events) }
-        if kind == .renew || kind == .rebind { checkTimer(seen, kind, client, &events) }
+        if kind == .renew || kind == .rebind { checkTimer(seen, kind, mac: mac, &events) }
         let event: DHCPv6ClientEvent = switch kind {
         case .solicit: .sendSolicit
         case .request: .sendRequest
@@ -236,132 +317,135 @@ public struct DHCPv6Analyzer {
         case .confirm: .sendConfirm
         case .release: .sendRelease
         case .decline: .sendDecline
-        case .informationRequest: .sendInformationRequest
-        case .leasequery: .sendInformationRequest
+        case .informationRequest, .leasequery: .sendInformationRequest
         }
-        if kind != .leasequery { apply(event, to: client, seen.frame, &events) }
-        if kind == .release || kind == .decline { markLeases(in: seen.message, of: client, kind == .release ? .released : .declined) }
-    }
-
-    private func elapsed(_ message: DHCPv6Message) -> UInt16? {
-        if case .elapsedTime(let value)? = message.option(8).flatMap(DHCPv6OptionValue.init) { return value }
-        return nil
+        if kind != .leasequery { apply(event, to: seen.client, mac: mac, seen.frame, &events) }
+        if kind == .release || kind == .decline { markLeases(in: seen.message, of: seen.client, kind == .release ? .released : .declined) }
     }
 
     /// A client message sent again at the same relay depth: RFC 8415 §15's timing, and §21.9's elapsed time, which
     /// grows with each transmission of an exchange.
     private mutating func retransmitted(_ seen: Seen, _ transaction: Transaction, _ events: inout [AnalysisEvent]) {
-        let type = seen.message.type
-        let now = elapsed(seen.message)
+        let type = seen.type
+        let now = seen.elapsed
         if let before = transaction.lastElapsed, let now, now <= before, before != .max {
-            report(.elapsedTimeNotGrowing, .warning, rfc: "8415 21.9", client: transaction.client, xid: seen.xid,
-                   frames: [seen.frame],
+            report(.elapsedTimeNotGrowing, .warning, rfc: "8415 21.9", client: name(seen.client, mac: transaction.mac),
+                   xid: seen.xid, frames: [seen.frame],
                    "\(type) sent again with elapsed time \(Double(now) / 100) s, not more than the \(Double(before) / 100) s before", &events)
         }
         transaction.lastElapsed = now ?? transaction.lastElapsed
-        guard let parameters = DHCPv6Retransmission.of(type), let last = transaction.transmissions.last else { return }
-        let gaps = zip(transaction.transmissions.dropFirst(), transaction.transmissions).map { $0.seconds(since: $1) }
-        let gap = seen.time.seconds(since: last)
-        transaction.transmissions.append(seen.time)
-        guard !transaction.timingReported else { return }
-        let range = parameters.range(after: gaps.last, solicit: type == .solicit && gaps.isEmpty)
+        let gap = seen.time.seconds(since: transaction.lastTransmission)
+        let previous = transaction.lastGap
+        transaction.transmissions += 1
+        transaction.lastTransmission = seen.time
+        transaction.lastGap = gap
+        guard let parameters = DHCPv6Retransmission.of(type), !transaction.timingReported else { return }
+        let range = parameters.range(after: previous, solicit: type == .solicit && previous == nil)
         // Capture timestamps and the client's timer are not exact: a tenth of a second either way is not a finding.
         let slack = 0.1
         if gap < range.lowerBound - slack || gap > range.upperBound + slack {
             transaction.timingReported = true
-            report(.retransmissionTiming, .info, rfc: "8415 15", client: transaction.client, xid: seen.xid,
+            report(.retransmissionTiming, .info, rfc: "8415 15", client: name(seen.client, mac: transaction.mac), xid: seen.xid,
                    frames: Array(transaction.frames.suffix(2)),
                    "\(type) sent again after \(FixedPoint.format(gap)) s; RFC 8415 15 gives \(FixedPoint.format(range.lowerBound))–\(FixedPoint.format(range.upperBound)) s", &events)
-        } else if parameters.count > 0, transaction.transmissions.count > parameters.count {
+        } else if parameters.count > 0, transaction.transmissions > parameters.count {
             transaction.timingReported = true
-            report(.retransmissionTiming, .info, rfc: "8415 15", client: transaction.client, xid: seen.xid,
-                   frames: [seen.frame], "\(type) sent \(transaction.transmissions.count) times, more than its \(parameters.count)", &events)
+            report(.retransmissionTiming, .info, rfc: "8415 15", client: name(seen.client, mac: transaction.mac), xid: seen.xid,
+                   frames: [seen.frame], "\(type) sent \(transaction.transmissions) times, more than its \(parameters.count)", &events)
         }
     }
 
     /// RENEW near T1 and REBIND near T2 after the REPLY that bound the client (RFC 8415 §18.2.4, §18.2.5).
-    private mutating func checkTimer(_ seen: Seen, _ kind: DHCPv6TransactionKind, _ client: DHCPv6ClientName,
-                                     _ events: inout [AnalysisEvent]) {
-        guard var record = clients[client.duid], let boundAt = record.boundAt else { return }
+    private mutating func checkTimer(_ seen: Seen, _ kind: DHCPv6TransactionKind, mac: MACAddress?, _ events: inout [AnalysisEvent]) {
+        guard let position = clients.position(of: seen.client) else { return }
         let renew = kind == .renew
-        let timer = renew ? record.t1 : record.t2
-        guard timer > 0, timer != .max, renew ? !record.renewChecked : !record.rebindChecked else { return }
-        if renew { record.renewChecked = true } else { record.rebindChecked = true }
-        clients[client.duid] = record
-        let expected = Double(timer), actual = seen.time.seconds(since: boundAt)
+        let due: (timer: UInt32, boundAt: Timestamp)? = clients.update(at: position) { record in
+            guard let boundAt = record.boundAt else { return nil }
+            let timer = renew ? record.t1 : record.t2
+            guard timer > 0, timer != .max, renew ? !record.renewChecked : !record.rebindChecked else { return nil }
+            if renew { record.renewChecked = true } else { record.rebindChecked = true }
+            return (timer, boundAt)
+        }
+        guard let due else { return }
+        let expected = Double(due.timer), actual = seen.time.seconds(since: due.boundAt)
         let tolerance = options.timerTolerance ?? max(2, expected * 0.1)
         guard abs(actual - expected) > tolerance else { return }
-        report(.renewTiming, .warning, rfc: renew ? "8415 18.2.4" : "8415 18.2.5", client: client, xid: seen.xid,
-               frames: [seen.frame],
-               "\(renew ? "RENEW" : "REBIND") \(FixedPoint.format(actual)) s after binding; \(renew ? "T1" : "T2") is \(timer) s", &events)
+        report(.renewTiming, .warning, rfc: renew ? "8415 18.2.4" : "8415 18.2.5", client: name(seen.client, mac: mac),
+               xid: seen.xid, frames: [seen.frame],
+               "\(renew ? "RENEW" : "REBIND") \(FixedPoint.format(actual)) s after binding; \(renew ? "T1" : "T2") is \(due.timer) s", &events)
     }
 
     private mutating func serverMessage(_ seen: Seen, _ events: inout [AnalysisEvent]) {
-        let message = seen.message, type = message.type
-        let client = seen.client(sentByClient: false)
-        let serverID = message.option(2)?.data
-        if serverID == nil, type == .advertise || type == .reply {
-            report(.serverIDMissing, .error, rfc: type == .advertise ? "8415 16.3" : "8415 16.10", client: client,
+        let type = seen.type
+        let serverDUID = seen.serverDUID
+        let mac = seen.mac(sentByClient: false)
+        let statuses = seen.statuses
+        if serverDUID == nil, type == .advertise || type == .reply {
+            report(.serverIDMissing, .error, rfc: type == .advertise ? "8415 16.3" : "8415 16.10", client: name(seen.client, mac: mac),
                    xid: seen.xid, frames: [seen.frame], "\(type) from \(seen.source) has no server identifier (option 2)", &events)
         }
-        var transaction = transactions[resolve(TransactionKey(xid: seen.xid, duid: client.duid))]
-        if transaction == nil, let other = byXID[seen.xid].flatMap({ transactions[$0] }), !other.closed || other.kind == .solicit {
-            if !client.duid.isEmpty, other.key.duid != client.duid {
-                report(.clientIDMismatch, .error, rfc: "8415 16.10", client: other.client, xid: seen.xid, frames: [seen.frame],
-                       "\(type) for xid \(Hex.xid6(seen.xid)) names client \(Hex.colonSeparated(client.duid)), not the \(Hex.colonSeparated(other.key.duid)) that asked", &events)
+        var transaction = transactions[resolve(TransactionKey(xid: seen.xid, client: seen.client))]
+        if transaction == nil, let other = byXID[DHCPAnalyzer.XID(seen.xid)].flatMap({ transactions[$0] }) {
+            if seen.clientDUID != nil, other.key.client != seen.client {
+                let named = Hex.colonSeparated(duid(of: seen.client)), asking = name(other.key.client, mac: other.mac)
+                report(.clientIDMismatch, .error, rfc: "8415 16.10", client: asking, xid: seen.xid, frames: [seen.frame],
+                       "\(type) for xid \(Hex.xid6(seen.xid)) names client \(named), not the \(Hex.colonSeparated(asking.duid)) that asked", &events)
             } else {
                 transaction = other
             }
         }
+        let sent = Sent(type: type.rawValue, depth: UInt8(clamping: seen.depth), time: seen.time, digest: seen.digest)
         if let transaction {
             transaction.frames.append(seen.frame)
             transaction.lastActivity = seen.time
-            if let last = transaction.lastServer, last.type == type, last.depth != seen.depth, last.bytes == seen.bytes,
+            if let last = transaction.lastServer, last.type == sent.type, last.depth != sent.depth, last.digest == sent.digest,
                seen.time.seconds(since: last.time) <= options.relayLegWindow {
                 transaction.relayed = true
-                updateServerAddress(serverID, seen)
+                updateServerAddress(serverDUID, seen)
                 return
             }
-            transaction.lastServer = Sent(type: type, time: seen.time, depth: seen.depth, bytes: seen.bytes)
+            transaction.lastServer = sent
             if seen.depth > 0 { transaction.relayed = true }
         }
-        let asked = transaction.flatMap { $0.requestSentAt ?? $0.transmissions.last }
-        countServer(serverID, seen, latency: asked.map { seen.time.seconds(since: $0) }, client: client, &events)
-        checkStatuses(seen, client, &events)
+        let asked = transaction.map { $0.requestSentAt ?? $0.lastTransmission }
+        let server = countServer(serverDUID, seen, statuses: statuses, latency: asked.map { seen.time.seconds(since: $0) }, mac: mac,
+                                 &events)
+        checkStatuses(seen, statuses, mac: mac, &events)
         guard let transaction else {
             // A reply whose request was not seen: its leases still count.
-            if type == .reply { bindings(seen, client: client, server: serverID, &events) }
+            if type == .reply { bindings(seen, mac: mac, server: server, &events) }
             return
         }
-        if let serverID, !transaction.servers.contains(serverID) {
-            transaction.servers.append(serverID)
-            if transaction.servers.count > 1, !transaction.multipleServersReported, type == .advertise {
+        if serverDUID != nil, !transaction.servers.holds(server) {
+            transaction.servers.append(server)
+            if transaction.servers.hasMoreThanOne, !transaction.multipleServersReported, type == .advertise {
                 transaction.multipleServersReported = true
-                report(.multipleServers, .info, rfc: "8415 18.2.9", client: transaction.client, xid: seen.xid,
-                       frames: transaction.frames, "\(transaction.servers.count) servers advertised to one SOLICIT", &events)
+                report(.multipleServers, .info, rfc: "8415 18.2.9", client: name(transaction.key.client, mac: transaction.mac),
+                       xid: seen.xid, frames: transaction.frames,
+                       "\(transaction.servers.count) servers advertised to one SOLICIT", &events)
             }
         }
         switch type {
         case .advertise where transaction.kind == .solicit && transaction.requestSentAt == nil:
             if transaction.advertisedAt == nil { transaction.advertisedAt = seen.time }
-            advertised[transaction.key.duid] = transaction.key
-            apply(.receiveAdvertise, to: transaction.client, seen.frame, &events)
+            advertised[transaction.key.client] = transaction.key
+            apply(.receiveAdvertise, to: transaction.key.client, mac: transaction.mac, seen.frame, &events)
         case .reply:
-            reply(seen, transaction, server: serverID, &events)
+            reply(seen, transaction, server: server, failing: statuses.first { $0 != DHCPv6Status.success }, &events)
         default:
             break
         }
     }
 
     /// A REPLY to `transaction`: its leases, the client's step, and the transaction's end.
-    private mutating func reply(_ seen: Seen, _ transaction: Transaction, server: [UInt8]?, _ events: inout [AnalysisEvent]) {
-        let message = seen.message
-        if transaction.kind == .solicit, transaction.requestSentAt == nil, transaction.rapidCommit, message.option(14) == nil {
-            report(.rapidCommitMissing, .error, rfc: "8415 18.3.1", client: transaction.client, xid: seen.xid,
-                   frames: [seen.frame], "a REPLY to a rapid-commit SOLICIT without the Rapid Commit option (14)", &events)
+    /// `failing`: its first status that is not Success (top level, else in an IA, an address or a prefix).
+    private mutating func reply(_ seen: Seen, _ transaction: Transaction, server: Int32, failing status: UInt16?,
+                                _ events: inout [AnalysisEvent]) {
+        if transaction.kind == .solicit, transaction.requestSentAt == nil, transaction.rapidCommit, !seen.rapidCommit {
+            report(.rapidCommitMissing, .error, rfc: "8415 18.3.1", client: name(transaction.key.client, mac: transaction.mac),
+                   xid: seen.xid, frames: [seen.frame], "a REPLY to a rapid-commit SOLICIT without the Rapid Commit option (14)", &events)
         }
-        let granted = bindings(seen, client: transaction.client, server: server, &events)
-        let status = Self.failingStatus(of: message)
+        let granted = bindings(seen, mac: transaction.mac, server: server, &events)
         let event: DHCPv6ClientEvent
         switch transaction.kind {
         case .solicit, .request, .renew, .rebind:
@@ -371,161 +455,161 @@ public struct DHCPv6Analyzer {
         default:
             event = .receiveSuccess
         }
-        apply(event, to: transaction.client, seen.frame, &events)
+        apply(event, to: transaction.key.client, mac: transaction.mac, seen.frame, &events)
         guard !transaction.closed else { return }
         let outcome: DHCPv6TransactionOutcome = if let status, !granted { .status(status) } else { .reply }
-        close(transaction, outcome, at: seen.time, &events)
-    }
-
-    /// The first status that is not Success: at the top level, else in an IA (and its addresses), for what the
-    /// REPLY did not give.
-    static func failingStatus(of message: DHCPv6Message) -> UInt16? {
-        var found: UInt16?
-        forEachStatus(in: message.options) { code in
-            if code != DHCPv6Status.success, found == nil { found = code }
-        }
-        return found
-    }
-
-    /// Every status code of `options`, to any depth of IAs and leases.
-    private static func forEachStatus(in options: [DHCPv6Option], _ body: (UInt16) -> Void) {
-        for option in options {
-            if case let .status(code, _)? = DHCPv6OptionValue(option) { body(code) }
-            if let inner = try? option.suboptions() { forEachStatus(in: inner, body) }
-        }
+        close(transaction, outcome, at: seen.time)
     }
 
     /// Statuses that tell of trouble, as problems with §21.13's names (once per message and code).
-    private mutating func checkStatuses(_ seen: Seen, _ client: DHCPv6ClientName, _ events: inout [AnalysisEvent]) {
-        var codes = [UInt16]()
-        Self.forEachStatus(in: seen.message.options) { if $0 != DHCPv6Status.success, !codes.contains($0) { codes.append($0) } }
+    private mutating func checkStatuses(_ seen: Seen, _ statuses: SmallList<UInt16>, mac: MACAddress?, _ events: inout [AnalysisEvent]) {
+        var codes = SmallList<UInt16>()
+        for code in statuses where code != DHCPv6Status.success && !codes.holds(code) { codes.append(code) }
         for code in codes {
             let severity: Problem.Severity = code == DHCPv6Status.useMulticast || code == DHCPv6Status.noBinding ? .info : .warning
-            report(.status(code), severity, rfc: "8415 21.13", client: client, xid: seen.xid, frames: [seen.frame],
-                   "\(seen.message.type) from \(seen.source) says \(DHCPv6OptionValue.statusName(code))", &events)
+            report(.status(code), severity, rfc: "8415 21.13", client: name(seen.client, mac: mac), xid: seen.xid, frames: [seen.frame],
+                   "\(seen.type) from \(seen.source) says \(DHCPv6OptionValue.statusName(code))", &events)
         }
     }
 
     /// The leases a REPLY gives (or takes back: valid lifetime 0), with §21.4/§21.6/§21.21/§21.22's checks of their
     /// times. True when it gives at least one.
     @discardableResult
-    private mutating func bindings(_ seen: Seen, client: DHCPv6ClientName, server: [UInt8]?,
-                                   _ events: inout [AnalysisEvent]) -> Bool {
+    private mutating func bindings(_ seen: Seen, mac: MACAddress?, server: Int32, _ events: inout [AnalysisEvent]) -> Bool {
         var granted = false
         var shortestT1 = UInt32.max, shortestT2 = UInt32.max
-        for option in seen.message.options {
-            guard let ia = DHCPv6IAType(code: option.code), let inner = try? option.suboptions() else { continue }
+        var findings: [(DHCPv6Lifetimes.Finding, Problem.Code, IPv6Address?)] = []
+        seen.message.forEachOption { code, data in
+            guard let ia = DHCPv6IAType(code: code) else { return }
             var iaid: UInt32 = 0, t1: UInt32?, t2: UInt32?
-            switch DHCPv6OptionValue(option) {
+            switch DHCPv6OptionValue(code: code, data: data) {
             case let .identityAssociation(id, first, second)?: iaid = id; t1 = first; t2 = second
             case .temporaryAssociation(let id)?: iaid = id
-            default: continue
+            default: return
             }
-            var preferred = [UInt32]()
-            for lease in inner {
+            var shortestPreferred: UInt32?, held = false
+            DHCPv6MessageView.forEachSuboption(of: code, data: data) { leaseCode, leaseData in
                 let address: IPv6Address, prefixLength: UInt8?, preferredLifetime: UInt32, validLifetime: UInt32
-                switch DHCPv6OptionValue(lease) {
+                switch DHCPv6OptionValue(code: leaseCode, data: leaseData) {
                 case let .address(value, p, v)?: address = value; prefixLength = nil; preferredLifetime = p; validLifetime = v
                 case let .prefix(value, length, p, v)?:
                     address = value; prefixLength = length; preferredLifetime = p; validLifetime = v
-                default: continue
+                default: return
                 }
                 if let finding = DHCPv6Lifetimes.check(preferred: preferredLifetime, valid: validLifetime, prefix: prefixLength != nil) {
-                    report(.badLifetimes, .error, rfc: finding.rfc, client: client, address: address, xid: seen.xid,
-                           frames: [seen.frame], "\(address): \(finding.text)", &events)
+                    findings.append((finding, .badLifetimes, address))
                 }
-                preferred.append(preferredLifetime)
-                let key = LeaseKey(duid: client.duid, iaid: iaid, ia: ia, address: address, prefixLength: prefixLength)
-                let previous = leases[key]
+                held = true
+                if preferredLifetime > 0 { shortestPreferred = min(shortestPreferred ?? .max, preferredLifetime) }
+                let key = LeaseKey(client: clientPosition(seen.client, mac: mac, at: seen.time), iaid: iaid, address: address, ia: ia,
+                                   prefixLength: prefixLength ?? 255)
                 if validLifetime == 0 {
-                    if var old = previous { old.state = .expired; leases[key] = old }
-                    continue
+                    if let position = leases.position(of: key) { leases.update(at: position) { $0.state = .expired } }
+                    return
                 }
                 granted = true
-                let state: LeaseState = previous.map { $0.state == .active || $0.state == .renewed } == true ? .renewed : .active
-                if previous == nil { leaseOrder.append(key) }
-                leases[key] = DHCPv6LeaseReport(client: client, iaid: iaid, ia: ia, address: address, prefixLength: prefixLength,
-                                                server: server, start: seen.time, preferredLifetime: preferredLifetime,
-                                                validLifetime: validLifetime, t1: t1, t2: t2, state: state, frame: seen.frame)
+                let fresh = LeaseRecord(start: seen.time, preferred: preferredLifetime, valid: validLifetime,
+                                        t1: t1 ?? LeaseRecord.noTimer, t2: t2 ?? LeaseRecord.noTimer, server: server,
+                                        frame: UInt32(clamping: seen.frame.frame), file: UInt16(clamping: seen.frame.file), state: .active)
+                let position = leases.position(of: key) { fresh }
+                leases.update(at: position) { lease in
+                    let wasHeld = lease.state == .active || lease.state == .renewed
+                    let renewed = wasHeld && lease.start != seen.time
+                    lease = fresh
+                    if renewed { lease.state = .renewed }
+                }
             }
             if let t1, let t2 {
-                for finding in DHCPv6Lifetimes.check(t1: t1, t2: t2, preferred: preferred, prefixes: ia == .pd) {
-                    report(.badTimers, finding.discarded ? .error : .info, rfc: finding.rfc, client: client, xid: seen.xid, frames: [seen.frame],
-                           "IA_\(ia.rawValue.uppercased()) \(iaid): \(finding.text)", &events)
+                for finding in DHCPv6Lifetimes.check(t1: t1, t2: t2, shortestPreferred: shortestPreferred, prefixes: ia == .pd) {
+                    findings.append((finding, .badTimers, nil))
                 }
-                if !preferred.isEmpty {
+                if held {
                     shortestT1 = min(shortestT1, t1 == 0 ? UInt32.max : t1)
                     shortestT2 = min(shortestT2, t2 == 0 ? UInt32.max : t2)
                 }
             }
         }
+        for (finding, code, address) in findings {
+            let severity: Problem.Severity = code == .badLifetimes || finding.discarded ? .error : .info
+            report(code, severity, rfc: finding.rfc, client: name(seen.client, mac: mac), address: address, xid: seen.xid,
+                   frames: [seen.frame], (address.map { "\($0): " } ?? "") + finding.text, &events)
+        }
         if granted {
-            var record = clients[client.duid] ?? ClientRecord(machine: DHCPv6ClientStateMachine(state: .unknown), lastSeen: seen.time)
-            record.boundAt = seen.time
-            record.t1 = shortestT1 == .max ? 0 : shortestT1
-            record.t2 = shortestT2 == .max ? 0 : shortestT2
-            record.renewChecked = false
-            record.rebindChecked = false
-            clients[client.duid] = record
+            clients.update(at: Int(clientPosition(seen.client, mac: mac, at: seen.time))) { record in
+                record.boundAt = seen.time
+                record.t1 = shortestT1 == .max ? 0 : shortestT1
+                record.t2 = shortestT2 == .max ? 0 : shortestT2
+                record.renewChecked = false
+                record.rebindChecked = false
+            }
         }
         return granted
     }
 
+    /// The client's place in `clients`, added (first seen mid-life) when it has none.
+    private mutating func clientPosition(_ client: ClientKey, mac: MACAddress?, at time: Timestamp) -> Int32 {
+        Int32(clients.position(of: client) {
+            ClientRecord(machine: DHCPv6ClientStateMachine(state: .unknown), mac: mac, lastSeen: time)
+        })
+    }
+
     /// The leases a RELEASE or DECLINE names.
-    private mutating func markLeases(in message: DHCPv6Message, of client: DHCPv6ClientName, _ state: LeaseState) {
-        for option in message.options {
-            guard let ia = DHCPv6IAType(code: option.code), let inner = try? option.suboptions() else { continue }
+    private mutating func markLeases(in message: DHCPv6MessageView, of clientKey: ClientKey, _ state: LeaseState) {
+        guard let client = clients.position(of: clientKey).map(Int32.init) else { return }
+        message.forEachOption { code, data in
+            guard let ia = DHCPv6IAType(code: code) else { return }
             let iaid: UInt32
-            switch DHCPv6OptionValue(option) {
+            switch DHCPv6OptionValue(code: code, data: data) {
             case let .identityAssociation(id, _, _)?: iaid = id
             case .temporaryAssociation(let id)?: iaid = id
-            default: continue
+            default: return
             }
-            for lease in inner {
+            DHCPv6MessageView.forEachSuboption(of: code, data: data) { leaseCode, leaseData in
                 let key: LeaseKey
-                switch DHCPv6OptionValue(lease) {
-                case let .address(address, _, _)?: key = LeaseKey(duid: client.duid, iaid: iaid, ia: ia, address: address)
-                case let .prefix(prefix, length, _, _)?:
-                    key = LeaseKey(duid: client.duid, iaid: iaid, ia: ia, address: prefix, prefixLength: length)
-                default: continue
+                switch DHCPv6OptionValue(code: leaseCode, data: leaseData) {
+                case let .address(address, _, _)?: key = LeaseKey(client: client, iaid: iaid, address: address, ia: ia, prefixLength: 255)
+                case let .prefix(prefix, length, _, _)?: key = LeaseKey(client: client, iaid: iaid, address: prefix, ia: ia, prefixLength: length)
+                default: return
                 }
-                if var known = leases[key] { known.state = state; leases[key] = known }
+                if let position = leases.position(of: key) { leases.update(at: position) { $0.state = state } }
             }
         }
     }
 
-    private mutating func countServer(_ serverID: [UInt8]?, _ seen: Seen, latency: Double?, client: DHCPv6ClientName,
-                                      _ events: inout [AnalysisEvent]) {
-        let id = serverID ?? []
-        let position: Int
-        if let known = serverPositions[id] {
+    /// The server's place in `servers` (-1 when it sent no DUID and one is needed), counted.
+    private mutating func countServer(_ serverDUID: UnsafeRawBufferPointer?, _ seen: Seen, statuses: SmallList<UInt16>,
+                                      latency: Double?, mac: MACAddress?, _ events: inout [AnalysisEvent]) -> Int32 {
+        let key = ClientKey(duid: serverDUID ?? UnsafeRawBufferPointer(start: nil, count: 0))
+        let position: Int32
+        if let known = serverPositions[key] {
             position = known
         } else {
-            let expected = options.expectation.isExpected(duid: serverID, sourceIP: seen.source,
+            let id = serverDUID.map { Array($0) } ?? []
+            let expected = options.expectation.isExpected(duid: serverDUID == nil ? nil : id, sourceIP: seen.source,
                                                           sourceMAC: seen.depth == 0 ? seen.link.source : nil)
-            position = servers.count
-            serverPositions[id] = position
-            servers.append(ServerRecord(id: id, ip: seen.source, seenDirect: seen.depth > 0,
-                                        mac: seen.link.source, expected: expected))
+            position = Int32(servers.count)
+            serverPositions[key] = position
+            servers.append(ServerRecord(id: id, ip: seen.source, seenDirect: seen.depth > 0, mac: seen.link.source, expected: expected))
             if !expected {
-                report(.unexpectedServer, .error, rfc: nil, client: client, address: seen.source, xid: seen.xid,
+                report(.unexpectedServer, .error, rfc: nil, client: name(seen.client, mac: mac), address: seen.source, xid: seen.xid,
                        frames: [seen.frame],
-                       "\(seen.message.type) from an unexpected server \(serverID.map { Hex.colonSeparated($0) } ?? "-") at \(seen.source)", &events)
+                       "\(seen.type) from an unexpected server \(serverDUID == nil ? "-" : Hex.colonSeparated(id)) at \(seen.source)", &events)
             }
         }
-        updateServerAddress(serverID, seen)
-        if seen.message.type == .advertise { servers[position].advertises += 1 }
-        if seen.message.type == .reply { servers[position].replies += 1 }
-        Self.forEachStatus(in: seen.message.options) { code in
-            servers[position].statuses[DHCPv6OptionValue.statusName(code), default: 0] += 1
-        }
-        if let latency, latency >= 0 { servers[position].latency.record(UInt64(latency * 1_000_000)) }
+        updateServerAddress(serverDUID, seen)
+        let index = Int(position)
+        if seen.type == .advertise { servers[index].advertises += 1 }
+        if seen.type == .reply { servers[index].replies += 1 }
+        for code in statuses { servers[index].statuses[code, default: 0] += 1 }
+        if let latency, latency >= 0 { servers[index].latency.record(UInt64(latency * 1_000_000)) }
+        return position
     }
 
     /// A server's address is where its RELAY-REPL comes from when it is seen through a relay (the REPLY the relay
     /// sends on comes from the relay).
-    private mutating func updateServerAddress(_ serverID: [UInt8]?, _ seen: Seen) {
-        guard let position = serverPositions[serverID ?? []], seen.depth > 0, !servers[position].seenDirect else { return }
+    private mutating func updateServerAddress(_ serverDUID: UnsafeRawBufferPointer?, _ seen: Seen) {
+        let key = ClientKey(duid: serverDUID ?? UnsafeRawBufferPointer(start: nil, count: 0))
+        guard let position = serverPositions[key].map(Int.init), seen.depth > 0, !servers[position].seenDirect else { return }
         servers[position].ip = seen.source
         servers[position].mac = seen.link.source
         servers[position].seenDirect = true
@@ -533,30 +617,32 @@ public struct DHCPv6Analyzer {
 
     // MARK: clients
 
-    private mutating func apply(_ event: DHCPv6ClientEvent, to client: DHCPv6ClientName, _ frame: FrameReference,
+    private mutating func apply(_ event: DHCPv6ClientEvent, to client: ClientKey, mac: MACAddress?, _ frame: FrameReference,
                                 _ events: inout [AnalysisEvent]) {
-        guard !client.duid.isEmpty else { return }
-        var record = clients[client.duid]
-            ?? ClientRecord(machine: DHCPv6ClientStateMachine(state: Self.firstState(before: event)), lastSeen: frame.time)
-        record.lastSeen = frame.time
-        if record.mac == nil { record.mac = client.mac }
-        var inRFC = true
-        var step = record.machine.apply(event)
-        if step == nil, record.machine.state == .unknown {
-            // First seen mid-life: the event shows where the client is.
-            let to = DHCPv6ClientStateMachine.stateAfter(event)
-            step = DHCPv6ClientTransition(from: .unknown, to: to, event: event, rfc: "8415 18.2")
-            record.machine.force(to)
-            inRFC = false
+        guard client.isIdentifiedByClientIdentifier else { return }
+        let position = clients.position(of: client) {
+            ClientRecord(machine: DHCPv6ClientStateMachine(state: Self.firstState(before: event)), mac: mac, lastSeen: frame.time)
         }
-        if let step, step.from != step.to || event == .sendSolicit && step.from != .selecting {
-            record.transitions += 1
-            if options.transitionEvents {
-                events.append(.transition6(DHCPv6TransitionReport(client: DHCPv6ClientName(duid: client.duid, mac: record.mac),
-                                                                  transition: step, frame: frame, inRFC: inRFC)))
+        let outcome: (step: DHCPv6ClientTransition, inRFC: Bool, mac: MACAddress?)? = clients.update(at: position) { record in
+            record.lastSeen = frame.time
+            if record.mac == nil { record.mac = mac }
+            var inRFC = true
+            var step = record.machine.apply(event)
+            if step == nil, record.machine.state == .unknown {
+                // First seen mid-life: the event shows where the client is.
+                let to = DHCPv6ClientStateMachine.stateAfter(event)
+                step = DHCPv6ClientTransition(from: .unknown, to: to, event: event, rfc: "8415 18.2")
+                record.machine.force(to)
+                inRFC = false
             }
+            guard let step, step.from != step.to || event == .sendSolicit && step.from != .selecting else { return nil }
+            record.transitions += 1
+            return (step, inRFC, record.mac)
         }
-        clients[client.duid] = record
+        if let outcome, options.transitionEvents {
+            events.append(.transition6(DHCPv6TransitionReport(client: name(client, mac: outcome.mac), transition: outcome.step,
+                                                              frame: frame, inRFC: outcome.inRFC)))
+        }
     }
 
     /// Where a client first seen with `event` starts: INIT when the event starts an exchange, else UNKNOWN.
@@ -569,7 +655,8 @@ public struct DHCPv6Analyzer {
 
     // MARK: time
 
-    /// Moves the clock: transactions silent for --txn-timeout end. Scanned once a second of capture time.
+    /// Moves the clock: transactions silent for --txn-timeout end; ended ones are reported and dropped a moment
+    /// after they end. Open transactions are scanned once a second of capture time.
     public mutating func advance(to time: Timestamp) -> [AnalysisEvent] {
         var events = [AnalysisEvent]()
         advance(to: time, &events)
@@ -578,39 +665,36 @@ public struct DHCPv6Analyzer {
 
     private mutating func advance(to time: Timestamp, _ events: inout [AnalysisEvent]) {
         if latestTime.map({ time > $0 }) ?? true { latestTime = time }
-        reportEnded(before: time, &events)
+        dropEnded(before: time, &events)
         if let lastScan, time.seconds(since: lastScan) < 1 { return }
         lastScan = time
         let timeout = options.transactionTimeout
-        let stale = transactions.values.filter { time.seconds(since: $0.lastActivity) > timeout }
-        for transaction in stale.sorted(by: { $0.opened < $1.opened }) { expire(transaction, at: time, &events) }
-        compactCreationOrder()
+        let stale = transactions.values.filter { !$0.closed && time.seconds(since: $0.lastActivity) > timeout }
+        for transaction in stale.sorted(by: { $0.opened < $1.opened }) { expire(transaction, &events) }
     }
 
-    /// A transaction silent past the timeout: its outcome if it had none, and forgotten.
-    private mutating func expire(_ transaction: Transaction, at time: Timestamp, _ events: inout [AnalysisEvent]) {
-        if !transaction.closed {
-            let client = transaction.client, xid = transaction.key.xid
-            let outcome: DHCPv6TransactionOutcome
-            if transaction.kind == .solicit, transaction.requestSentAt == nil {
-                if transaction.advertisedAt == nil {
-                    outcome = .noAdvertise
-                    report(.solicitUnanswered, .warning, rfc: "8415 18.2.1", client: client, xid: xid, frames: transaction.frames,
-                           "SOLICIT sent \(transaction.transmissions.count) time(s), no ADVERTISE or REPLY", &events)
-                } else {
-                    outcome = .timeout
-                    report(.advertiseNotRequested, .warning, rfc: "8415 18.2.9", client: client, xid: xid,
-                           frames: transaction.frames, "ADVERTISE from \(transaction.servers.count) server(s), never followed by a REQUEST", &events)
-                }
+    /// A transaction silent past the timeout: its outcome.
+    private mutating func expire(_ transaction: Transaction, _ events: inout [AnalysisEvent]) {
+        guard !transaction.closed else { return }
+        let client = name(transaction.key.client, mac: transaction.mac), xid = transaction.key.xid
+        let outcome: DHCPv6TransactionOutcome
+        if transaction.kind == .solicit, transaction.requestSentAt == nil {
+            if transaction.advertisedAt == nil {
+                outcome = .noAdvertise
+                report(.solicitUnanswered, .warning, rfc: "8415 18.2.1", client: client, xid: xid, frames: transaction.frames,
+                       "SOLICIT sent \(transaction.transmissions) time(s), no ADVERTISE or REPLY", &events)
             } else {
-                outcome = .noReply
-                let kind = transaction.requestSentAt != nil ? DHCPv6TransactionKind.request : transaction.kind
-                report(.requestUnanswered, .warning, rfc: Self.clause(of: kind), client: client, xid: transaction.requestXID ?? xid,
-                       frames: transaction.frames, "\(Self.typeName(of: kind)) sent \(transaction.transmissions.count) time(s), no REPLY", &events)
+                outcome = .timeout
+                report(.advertiseNotRequested, .warning, rfc: "8415 18.2.9", client: client, xid: xid,
+                       frames: transaction.frames, "ADVERTISE from \(transaction.servers.count) server(s), never followed by a REQUEST", &events)
             }
-            close(transaction, outcome, at: transaction.lastActivity, &events)
+        } else {
+            outcome = .noReply
+            let kind = transaction.requestSentAt != nil ? DHCPv6TransactionKind.request : transaction.kind
+            report(.requestUnanswered, .warning, rfc: Self.clause(of: kind), client: client, xid: transaction.requestXID ?? xid,
+                   frames: transaction.frames, "\(Self.typeName(of: kind)) sent \(transaction.transmissions) time(s), no REPLY", &events)
         }
-        forget(transaction)
+        close(transaction, outcome, at: transaction.lastActivity)
     }
 
     private static func clause(of kind: DHCPv6TransactionKind) -> String {
@@ -631,32 +715,33 @@ public struct DHCPv6Analyzer {
         kind == .informationRequest ? "INFORMATION-REQUEST" : kind.rawValue.uppercased()
     }
 
-    private mutating func close(_ transaction: Transaction, _ outcome: DHCPv6TransactionOutcome, at time: Timestamp,
-                                _ events: inout [AnalysisEvent]) {
+    /// Ends a transaction: its outcome counted, its event and its forgetting a moment later (`dropEnded`).
+    private mutating func close(_ transaction: Transaction, _ outcome: DHCPv6TransactionOutcome, at time: Timestamp) {
         transaction.closed = true
         transaction.outcome = outcome
         transaction.closedAt = time
-        if advertised[transaction.key.duid] == transaction.key { advertised[transaction.key.duid] = nil }
+        if advertised[transaction.key.client] == transaction.key { advertised[transaction.key.client] = nil }
         outcomeCounts[outcome.rawValue, default: 0] += 1
-        if options.transactionEvents { pendingReports.append(transaction) }
+        ended.append(transaction)
     }
 
-    /// The events of transactions that ended more than `relayLegWindow` before `time` (nil: all of them).
-    private mutating func reportEnded(before time: Timestamp?, _ events: inout [AnalysisEvent]) {
-        while pendingHead < pendingReports.count {
-            let transaction = pendingReports[pendingHead]
+    /// Transactions that ended more than `relayLegWindow` before `time` (nil: all): reported, then forgotten.
+    private mutating func dropEnded(before time: Timestamp?, _ events: inout [AnalysisEvent]) {
+        while endedHead < ended.count {
+            let transaction = ended[endedHead]
             guard let outcome = transaction.outcome, let closedAt = transaction.closedAt else { break }
             if let time, time.seconds(since: closedAt) <= options.relayLegWindow { break }
-            pendingHead += 1
-            events.append(.transaction6(Self.report(transaction, outcome, closedAt: closedAt)))
+            endedHead += 1
+            if options.transactionEvents { events.append(.transaction6(report(transaction, outcome, closedAt: closedAt))) }
+            forget(transaction)
         }
-        if pendingHead > 1024, pendingHead * 2 > pendingReports.count {
-            pendingReports.removeFirst(pendingHead)
-            pendingHead = 0
+        if endedHead > 1024, endedHead * 2 > ended.count {
+            ended.removeFirst(endedHead)
+            endedHead = 0
         }
     }
 
-    private static func report(_ transaction: Transaction, _ outcome: DHCPv6TransactionOutcome, closedAt time: Timestamp)
+    private func report(_ transaction: Transaction, _ outcome: DHCPv6TransactionOutcome, closedAt time: Timestamp)
         -> DHCPv6TransactionReport {
         func milliseconds(_ from: Timestamp?, _ to: Timestamp?) -> Double? {
             guard let from, let to else { return nil }
@@ -665,52 +750,34 @@ public struct DHCPv6Analyzer {
         let firstSent = transaction.opened
         let replyAt: Timestamp? = outcome == .noAdvertise || outcome == .noReply || outcome == .timeout ? nil : time
         return DHCPv6TransactionReport(
-            xid: transaction.key.xid, requestXID: transaction.requestXID, client: transaction.client, kind: transaction.kind,
-            servers: transaction.servers, messages: transaction.frames, outcome: outcome, rapidCommit: transaction.rapidCommit,
-            relayed: transaction.relayed,
+            xid: transaction.key.xid, requestXID: transaction.requestXID, client: name(transaction.key.client, mac: transaction.mac),
+            kind: transaction.kind, servers: transaction.servers.map { servers[Int($0)].id }, messages: transaction.frames,
+            outcome: outcome, rapidCommit: transaction.rapidCommit, relayed: transaction.relayed,
             solicitAdvertiseMilliseconds: transaction.kind == .solicit ? milliseconds(firstSent, transaction.advertisedAt) : nil,
             requestReplyMilliseconds: milliseconds(transaction.requestSentAt ?? (transaction.kind == .solicit ? nil : firstSent), replyAt),
             totalMilliseconds: time.seconds(since: firstSent) * 1000)
     }
 
     private mutating func forget(_ transaction: Transaction) {
+        guard transactions[transaction.key] === transaction else { return }
         transactions[transaction.key] = nil
-        if byXID[transaction.key.xid] == transaction.key { byXID[transaction.key.xid] = nil }
-        if let requestXID = transaction.requestXID { aliases[TransactionKey(xid: requestXID, duid: transaction.key.duid)] = nil }
-        if advertised[transaction.key.duid] == transaction.key { advertised[transaction.key.duid] = nil }
+        if byXID[DHCPAnalyzer.XID(transaction.key.xid)] == transaction.key { byXID[DHCPAnalyzer.XID(transaction.key.xid)] = nil }
+        if let requestXID = transaction.requestXID { aliases[TransactionKey(xid: requestXID, client: transaction.key.client)] = nil }
+        if advertised[transaction.key.client] == transaction.key { advertised[transaction.key.client] = nil }
     }
 
+    /// Past --max-transactions: the oldest open transaction ends as if timed out.
     private mutating func evictOldest(_ events: inout [AnalysisEvent]) {
-        while creationHead < creationOrder.count {
-            let key = creationOrder[creationHead]
-            creationHead += 1
-            guard let transaction = transactions[key] else { continue }
-            evictedTransactions += 1
-            if !transaction.closed { close(transaction, .timeout, at: transaction.lastActivity, &events) }
-            forget(transaction)
-            break
-        }
-        compactCreationOrder()
-    }
-
-    private mutating func compactCreationOrder() {
-        if creationHead > 4096, creationHead * 2 > creationOrder.count {
-            creationOrder.removeFirst(creationHead)
-            creationHead = 0
-        }
-        if creationOrder.count > 2 * max(transactions.count, 1024) {
-            creationOrder = creationOrder.filter { transactions[$0] != nil }
-            creationHead = 0
-        }
+        guard let oldest = transactions.values.filter({ !$0.closed }).min(by: { $0.opened < $1.opened }) else { return }
+        evictedTransactions += 1
+        close(oldest, .timeout, at: oldest.lastActivity)
     }
 
     /// The end of the input: every open transaction ends as if its timeout had passed.
     public mutating func finish(_ emit: ([AnalysisEvent]) -> Void) {
         var events = [AnalysisEvent]()
-        for transaction in transactions.values.sorted(by: { $0.opened < $1.opened }) {
-            expire(transaction, at: latestTime ?? transaction.lastActivity, &events)
-        }
-        reportEnded(before: nil, &events)
+        for transaction in transactions.values.sorted(by: { $0.opened < $1.opened }) { expire(transaction, &events) }
+        dropEnded(before: nil, &events)
         emit(events)
     }
 
@@ -719,12 +786,19 @@ public struct DHCPv6Analyzer {
     /// Every lease, in the order first granted; active leases whose valid lifetime ended before the last message
     /// seen are expired.
     public func forEachLease(_ body: (DHCPv6LeaseReport) -> Void) {
-        for key in leaseOrder {
-            guard var lease = leases[key] else { continue }
-            if lease.state == .active || lease.state == .renewed, let end = lease.end, let latestTime, end < latestTime {
-                lease.state = .expired
+        leases.forEach { key, lease in
+            let client = Int(key.client)
+            func timer(_ value: UInt32) -> UInt32? { value == LeaseRecord.noTimer ? nil : value }
+            var report = DHCPv6LeaseReport(
+                client: name(clients.key(at: client), mac: clients[position: client].mac), iaid: key.iaid, ia: key.ia,
+                address: key.address, prefixLength: key.prefixLength == 255 ? nil : key.prefixLength,
+                server: lease.server >= 0 ? servers[Int(lease.server)].id : nil, start: lease.start,
+                preferredLifetime: lease.preferred, validLifetime: lease.valid, t1: timer(lease.t1), t2: timer(lease.t2),
+                state: lease.state, frame: FrameReference(file: Int(lease.file), frame: Int(lease.frame), time: lease.start))
+            if report.state == .active || report.state == .renewed, let end = report.end, let latestTime, end < latestTime {
+                report.state = .expired
             }
-            body(lease)
+            body(report)
         }
     }
 
@@ -738,37 +812,58 @@ public struct DHCPv6Analyzer {
         servers.map { server in
             let empty = server.latency.totalCount == 0
             func ms(_ percentile: Double) -> Double? { empty ? nil : Double(server.latency.valueAtPercentile(percentile)) / 1000 }
+            var statuses = [String: Int]()
+            for (code, count) in server.statuses { statuses[DHCPv6OptionValue.statusName(code), default: 0] += count }
             return DHCPv6ServerReport(id: server.id, ip: server.ip, mac: server.mac, advertises: server.advertises,
-                                      replies: server.replies, statuses: server.statuses, expected: server.expected,
+                                      replies: server.replies, statuses: statuses, expected: server.expected,
                                       p50Milliseconds: ms(50), p90Milliseconds: ms(90), p99Milliseconds: ms(99),
                                       maxMilliseconds: empty ? nil : Double(server.latency.max) / 1000)
         }
     }
 
-    /// Every client, by DUID.
+    /// Every client, in the order first seen, with its active leases.
+    public func forEachClient(_ body: (DHCPv6ClientReport) -> Void) {
+        var active = [[String]](repeating: [], count: clients.count)
+        leases.forEach { key, lease in
+            guard lease.state == .active || lease.state == .renewed else { return }
+            if lease.valid != .max, let latestTime,
+               Timestamp(seconds: lease.start.seconds + Int64(lease.valid), nanoseconds: lease.start.nanoseconds) < latestTime { return }
+            active[Int(key.client)].append(key.prefixLength == 255 ? key.address.description : "\(key.address)/\(key.prefixLength)")
+        }
+        var position = 0
+        clients.forEach { key, record in
+            body(DHCPv6ClientReport(client: name(key, mac: record.mac), state: record.machine.state, leases: active[position],
+                                    transitions: Int(record.transitions), lastSeen: record.lastSeen))
+            position += 1
+        }
+    }
+
     public var clientTable: [DHCPv6ClientReport] {
-        var active = [[UInt8]: [String]]()
-        forEachLease { lease in
-            if lease.state == .active || lease.state == .renewed { active[lease.client.duid, default: []].append(lease.text) }
-        }
-        return clients.sorted { Hex.compact($0.key) < Hex.compact($1.key) }.map { duid, record in
-            DHCPv6ClientReport(client: DHCPv6ClientName(duid: duid, mac: record.mac), state: record.machine.state,
-                               leases: active[duid] ?? [], transitions: record.transitions, lastSeen: record.lastSeen)
-        }
+        var table = [DHCPv6ClientReport]()
+        forEachClient { table.append($0) }
+        return table
     }
 
     // MARK: problems
 
     private mutating func report(_ code: Problem.Code, _ severity: Problem.Severity, rfc: String?,
-                                 client: DHCPv6ClientName? = nil, address: IPv6Address? = nil, xid: UInt32? = nil,
-                                 frames: [FrameReference], _ text: @autoclosure () -> String, _ events: inout [AnalysisEvent]) {
+                                 client: DHCPv6ClientName? = nil, address: IPv6Address? = nil,
+                                 xid: UInt32? = nil, frames: @autoclosure () -> [FrameReference],
+                                 _ text: @autoclosure () -> String, _ events: inout [AnalysisEvent]) {
         severityCounts[severity == .info ? 0 : severity == .warning ? 1 : 2] += 1
         guard problemEvents < options.problemEvents else {
             problemsLeftOut += 1
             return
         }
         problemEvents += 1
-        events.append(.problem(Problem(code, severity, rfc: rfc, xid: xid, frames: frames,
+        events.append(.problem(Problem(code, severity, rfc: rfc, xid: xid, frames: frames(),
                                        v6: Problem.V6Subject(client: client, address: address), text())))
+    }
+}
+
+extension SmallList where Element: Equatable {
+    func holds(_ element: Element) -> Bool {
+        for each in self where each == element { return true }
+        return false
     }
 }

@@ -54,6 +54,9 @@ public struct DHCPv6TransitionReport: Sendable {
 public enum DHCPv6IAType: String, Hashable, Sendable {
     case na, ta, pd
 
+    /// A byte for hashing.
+    var hashByte: UInt8 { self == .na ? 1 : self == .ta ? 2 : 3 }
+
     init?(code: UInt16) {
         switch code {
         case 3: self = .na

@@ -18,6 +18,17 @@ struct DenseTable<Key: Hashable, Value> {
         return values.count - 1
     }
 
+    /// Where the entry of `key` lies; nil when there is none.
+    func position(of key: Key) -> Int? { index[key].map { Int($0) } }
+
+    /// The key of the entry at `position`.
+    func key(at position: Int) -> Key { keys[position] }
+
+    /// Every entry in the order added (while none was removed).
+    func forEach(_ body: (Key, Value) -> Void) {
+        for position in values.indices { body(keys[position], values[position]) }
+    }
+
     /// The entry at `position`, read and changed in place.
     subscript(position position: Int) -> Value {
         _read { yield values[position] }

@@ -19,3 +19,16 @@ extension DHCPAnalyzer.LateKey {
 extension DHCPAnalyzer.XID {
     func _rawHashValue(seed: Int) -> Int { mixedHash(UInt64(value), UInt64(value) << 32 | 1, seed: seed) }
 }
+
+extension DHCPv6Analyzer.TransactionKey {
+    func _rawHashValue(seed: Int) -> Int {
+        mixedHash(client.hashWords.0 ^ UInt64(xid) << 32 ^ UInt64(xid), client.hashWords.1, seed: seed)
+    }
+}
+
+extension DHCPv6Analyzer.LeaseKey {
+    func _rawHashValue(seed: Int) -> Int {
+        mixedHash(address.high ^ UInt64(UInt32(bitPattern: client)) << 32 ^ UInt64(iaid),
+                  address.low ^ UInt64(prefixLength) << 8 ^ UInt64(ia.hashByte), seed: seed)
+    }
+}

@@ -122,6 +122,12 @@ public struct ClientKey: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// A DHCPv6 client or server, named by its DUID (an identifier, as option 61 names a DHCPv4 client; kept whole up
+    /// to 16 bytes, as a digest beyond). An empty DUID gives the one key of clients without one.
+    init(duid: UnsafeRawBufferPointer) {
+        self.init(htype: 0, raw: UnsafeRawBufferPointer(start: nil, count: 0), identifier: duid)
+    }
+
     /// From the bytes in place: the hardware address (its first 16 bytes) and option 61's data.
     private init(htype: UInt8, raw address: UnsafeRawBufferPointer, identifier: UnsafeRawBufferPointer?) {
         self.htype = htype

@@ -9,6 +9,7 @@ struct SmallList<Element>: Sequence {
 
     var isEmpty: Bool { first == nil }
     var hasMoreThanOne: Bool { second != nil }
+    var count: Int { first == nil ? 0 : second == nil ? 1 : 2 + rest.count }
 
     mutating func append(_ element: Element) {
         if first == nil { first = element } else if second == nil { second = element } else { rest.append(element) }

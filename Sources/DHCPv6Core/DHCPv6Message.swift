@@ -42,8 +42,8 @@ public struct DHCPv6Option: Hashable, Sendable {
 }
 
 /// What makes a DHCPv6 message unreadable, and the byte offset in the outermost message where it was found.
-public struct DHCPv6ParseError: Error, Hashable, Sendable, CustomStringConvertible {
-    public enum Reason: Hashable, Sendable {
+public struct DHCPv6ParseError: Error, Hashable, Sendable, CustomStringConvertible, BitwiseCopyable {
+    public enum Reason: Hashable, Sendable, BitwiseCopyable {
         case messageShort(needed: Int, present: Int)
         case optionHeaderShort(present: Int)
         case optionLengthPastEnd(code: UInt16, length: Int, present: Int)

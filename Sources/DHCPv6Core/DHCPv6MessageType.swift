@@ -1,6 +1,6 @@
 /// A DHCPv6 msg-type (RFC 8415 §7.3 and the IANA registry), named as the contract writes it: RFC names in upper
 /// case with hyphens.
-public struct DHCPv6MessageType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct DHCPv6MessageType: RawRepresentable, Hashable, Sendable, CustomStringConvertible, BitwiseCopyable {
     public var rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 

@@ -146,12 +146,21 @@ public enum DHCPv6OptionTable {
         DHCPv6OptionDefinition(code: code, name: name, rfc: rfc, shape: shape)
     }
 
-    private static let byCode: [UInt16: DHCPv6OptionDefinition] = Dictionary(
-        definitions.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
+    /// The entries of codes below 256 (every one the table has) by code, and any others in a dictionary: looked up for
+    /// every option of every message, where hashing a key cost more than reading the option.
+    private static let lowCodes: [DHCPv6OptionDefinition?] = {
+        var table = [DHCPv6OptionDefinition?](repeating: nil, count: 256)
+        for definition in definitions.reversed() where definition.code < 256 { table[Int(definition.code)] = definition }
+        return table
+    }()
+    private static let highCodes: [UInt16: DHCPv6OptionDefinition] = Dictionary(
+        definitions.filter { $0.code >= 256 }.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
 
     /// The entry of `code`; nil for an option the table does not know.
-    public static func definition(_ code: UInt16) -> DHCPv6OptionDefinition? { byCode[code] }
+    public static func definition(_ code: UInt16) -> DHCPv6OptionDefinition? {
+        code < 256 ? lowCodes[Int(code)] : highCodes[code]
+    }
 
     /// The option's name; "option-N" for one the table does not know.
-    public static func name(_ code: UInt16) -> String { byCode[code]?.name ?? "option-\(code)" }
+    public static func name(_ code: UInt16) -> String { definition(code)?.name ?? "option-\(code)" }
 }

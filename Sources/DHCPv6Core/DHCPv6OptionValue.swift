@@ -54,8 +54,27 @@ public struct DHCPv6DUID: Hashable, Sendable {
 
     /// The MAC a DUID-LLT or DUID-LL of an Ethernet interface (hardware type 1, six bytes) gives.
     public var mac: MACAddress? {
-        guard hardwareType == 1, let address = linkLayerAddress, address.count == 6 else { return nil }
-        return MACAddress(bytes: address)
+        guard let hardwareType, let address = linkLayerAddress else { return nil }
+        return address.withUnsafeBytes { Self.ethernetMAC(hardwareType: hardwareType, address: $0) }
+    }
+
+    /// The MAC of a DUID read in place (the analyzer's path): its link-layer address when it is an Ethernet one.
+    public static func mac(of duid: UnsafeRawBufferPointer) -> MACAddress? {
+        guard duid.count >= 4 else { return nil }
+        let at: Int
+        switch DHCPv6Bytes.half(duid, 0) {
+        case 1: at = 8
+        case 3: at = 4
+        default: return nil
+        }
+        guard duid.count >= at else { return nil }
+        return ethernetMAC(hardwareType: DHCPv6Bytes.half(duid, 2), address: UnsafeRawBufferPointer(rebasing: duid[at...]))
+    }
+
+    /// RFC 826 hardware type 1 (Ethernet) with a six-byte address.
+    static func ethernetMAC(hardwareType: UInt16, address: UnsafeRawBufferPointer) -> MACAddress? {
+        guard hardwareType == 1, address.count == 6 else { return nil }
+        return MACAddress(address, at: 0)
     }
 }
 
@@ -102,15 +121,22 @@ public enum DHCPv6OptionValue: Hashable, Sendable {
 
     /// The value of `option`; nil when its data does not fit its shape (the option is then shown as bytes).
     public init?(_ option: DHCPv6Option) {
-        let data = option.data
-        func word(_ at: Int) -> UInt32 { data[at..<(at + 4)].reduce(0) { $0 << 8 | UInt32($1) } }
-        func half(_ at: Int) -> UInt16 { UInt16(data[at]) << 8 | UInt16(data[at + 1]) }
-        func address(_ at: Int) -> IPv6Address { data.withUnsafeBytes { IPv6Address($0, at: at) } }
-        let shape = DHCPv6OptionTable.definition(option.code)?.shape ?? .opaque
+        guard let value = option.data.withUnsafeBytes({ Self(code: option.code, data: $0) }) else { return nil }
+        self = value
+    }
+
+    /// The value of option `code` whose data is `data`, read in place (the analyzer reads options so, without copying
+    /// them out of the message): the one reading of each shape.
+    public init?(code: UInt16, data: UnsafeRawBufferPointer) {
+        func word(_ at: Int) -> UInt32 { DHCPv6Bytes.word(data, at) }
+        func half(_ at: Int) -> UInt16 { DHCPv6Bytes.half(data, at) }
+        func address(_ at: Int) -> IPv6Address { IPv6Address(data, at: at) }
+        func rest(_ from: Int) -> [UInt8] { Array(UnsafeRawBufferPointer(rebasing: data[from...])) }
+        let shape = DHCPv6OptionTable.definition(code)?.shape ?? .opaque
         if let fixed = shape.optionsOffset, data.count < fixed { return nil }
         switch shape {
         case .duid:
-            guard let duid = DHCPv6DUID(data) else { return nil }
+            guard let duid = DHCPv6DUID(Array(data)) else { return nil }
             self = .duid(duid)
         case .identityAssociation: self = .identityAssociation(iaid: word(0), t1: word(4), t2: word(8))
         case .temporaryAssociation: self = .temporaryAssociation(iaid: word(0))
@@ -139,68 +165,63 @@ public enum DHCPv6OptionValue: Hashable, Sendable {
             self = .addresses(stride(from: 0, to: data.count, by: 16).map(address))
         case .statusCode:
             guard data.count >= 2 else { return nil }
-            self = .status(code: half(0), message: String(decoding: data[2...], as: UTF8.self))
+            self = .status(code: half(0), message: String(decoding: UnsafeRawBufferPointer(rebasing: data[2...]), as: UTF8.self))
         case .empty:
             guard data.isEmpty else { return nil }
             self = .empty
         case .vendorClass:
-            guard data.count >= 4, let items = Self.lengthPrefixed(data[4...]) else { return nil }
+            guard data.count >= 4, let items = Self.lengthPrefixed(UnsafeRawBufferPointer(rebasing: data[4...])) else { return nil }
             self = .vendorClass(enterprise: word(0), items: items)
         case .vendorOptions:
-            guard data.count >= 4 else { return nil }
-            let options = data.withUnsafeBytes { bytes in
-                try? DHCPv6Message.parseOptions(bytes, from: 4, base: 0)
-            }
-            guard let options else { return nil }
+            guard data.count >= 4,
+                  let options = try? DHCPv6Message.parseOptions(data, from: 4, base: 0) else { return nil }
             self = .vendorOptions(enterprise: word(0), options: options)
         case .opaqueList:
-            guard let items = Self.lengthPrefixed(data[...]) else { return nil }
+            guard let items = Self.lengthPrefixed(data) else { return nil }
             self = .opaqueList(items)
         case .textList:
-            guard let items = Self.lengthPrefixed(data[...]) else { return nil }
+            guard let items = Self.lengthPrefixed(data) else { return nil }
             self = .textList(items.map { String(decoding: $0, as: UTF8.self) })
         case .uint16List:
             guard data.count % 2 == 0, !data.isEmpty else { return nil }
             self = .numbers(stride(from: 0, to: data.count, by: 2).map(half))
         case .ntpServer:
-            let options = data.withUnsafeBytes { bytes in try? DHCPv6Message.parseOptions(bytes, from: 0, base: 0) }
-            guard let options else { return nil }
+            guard let options = try? DHCPv6Message.parseOptions(data, from: 0, base: 0) else { return nil }
             self = .ntpServers(options.map(DHCPv6NTPServer.init))
         case .linkLayerAddress:
             guard data.count >= 2 else { return nil }
-            self = .linkLayerAddress(hardwareType: half(0), address: Array(data[2...]))
+            self = .linkLayerAddress(hardwareType: half(0), address: rest(2))
         case .pdExclude:
             guard let length = data.first, length > 0, length <= 128 else { return nil }
-            self = .pdExclude(length: length, subnetID: Array(data[1...]))
+            self = .pdExclude(length: length, subnetID: rest(1))
         case .authentication:
             guard data.count >= 11 else { return nil }
-            let replay = data[3..<11].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let replay = UInt64(word(3)) << 32 | UInt64(word(7))
             self = .authentication(protocol: data[0], algorithm: data[1], rdm: data[2], replayDetection: replay,
-                                   information: Array(data[11...]))
+                                   information: rest(11))
         case .text: self = .text(String(decoding: data, as: UTF8.self))
         case .domainList:
             var names = [String]()
-            do { try DomainName.forEachName(data) { names.append(String(decoding: $0, as: UTF8.self)) } } catch { return nil }
+            do { try DomainName.forEachName(Array(data)) { names.append(String(decoding: $0, as: UTF8.self)) } } catch { return nil }
             self = .names(names)
         case .domainName:
-            guard let name = try? DomainName.decodeOne(data, allowPartial: false) else { return nil }
+            guard let name = try? DomainName.decodeOne(Array(data), allowPartial: false) else { return nil }
             self = .names([String(decoding: name, as: UTF8.self)])
         case .fqdn:
-            guard let flags = data.first, let name = try? DomainName.decodeOne(Array(data.dropFirst()), allowPartial: true)
-            else { return nil }
+            guard let flags = data.first, let name = try? DomainName.decodeOne(rest(1), allowPartial: true) else { return nil }
             self = .fqdn(flags: flags, name: String(decoding: name, as: UTF8.self))
-        case .message, .opaque: self = .bytes(data)
+        case .message, .opaque: self = .bytes(Array(data))
         }
     }
 
     /// Items each preceded by a 16-bit length (RFC 8415 §21.15, §21.16; RFC 5970 §3.2); nil when one runs past the end.
-    static func lengthPrefixed(_ data: ArraySlice<UInt8>) -> [[UInt8]]? {
-        var items = [[UInt8]](), at = data.startIndex
-        while at < data.endIndex {
-            guard data.endIndex - at >= 2 else { return nil }
+    static func lengthPrefixed(_ data: UnsafeRawBufferPointer) -> [[UInt8]]? {
+        var items = [[UInt8]](), at = 0
+        while at < data.count {
+            guard data.count - at >= 2 else { return nil }
             let length = Int(data[at]) << 8 | Int(data[at + 1])
-            guard data.endIndex - at - 2 >= length else { return nil }
-            items.append(Array(data[(at + 2)..<(at + 2 + length)]))
+            guard data.count - at - 2 >= length else { return nil }
+            items.append(Array(UnsafeRawBufferPointer(rebasing: data[(at + 2)..<(at + 2 + length)])))
             at += 2 + length
         }
         return items
@@ -210,10 +231,16 @@ public enum DHCPv6OptionValue: Hashable, Sendable {
     public var mac: MACAddress? {
         switch self {
         case .duid(let duid): duid.mac
-        case let .linkLayerAddress(hardwareType, address) where hardwareType == 1 && address.count == 6:
-            MACAddress(bytes: address)
+        case let .linkLayerAddress(hardwareType, address):
+            address.withUnsafeBytes { DHCPv6DUID.ethernetMAC(hardwareType: hardwareType, address: $0) }
         default: nil
         }
+    }
+
+    /// The MAC option 79's data gives, read in place.
+    public static func mac(ofLinkLayerAddress data: UnsafeRawBufferPointer) -> MACAddress? {
+        guard data.count >= 2 else { return nil }
+        return DHCPv6DUID.ethernetMAC(hardwareType: DHCPv6Bytes.half(data, 0), address: UnsafeRawBufferPointer(rebasing: data[2...]))
     }
 
     /// RFC 8415 §21.13's status code names (and the leasequery and other registry entries), for text and JSON.
@@ -250,5 +277,15 @@ public enum DHCPv6NTPServer: Hashable, Sendable {
             }
         default: self = .other(option)
         }
+    }
+}
+
+/// Big-endian numbers read in place.
+enum DHCPv6Bytes {
+    @inline(__always)
+    static func half(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> UInt16 { UInt16(bytes[at]) << 8 | UInt16(bytes[at + 1]) }
+    @inline(__always)
+    static func word(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> UInt32 {
+        UInt32(bytes[at]) << 24 | UInt32(bytes[at + 1]) << 16 | UInt32(bytes[at + 2]) << 8 | UInt32(bytes[at + 3])
     }
 }

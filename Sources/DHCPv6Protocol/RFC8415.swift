@@ -86,11 +86,12 @@ public enum DHCPv6Lifetimes {
     /// T1 and T2 of an IA_NA or IA_PD against the preferred lifetimes of what it holds: T1 > T2 when both are set
     /// (the client discards the IA, §21.4 and §21.21), and T2 beyond the shortest preferred lifetime (the client
     /// would renew after its addresses are deprecated: §21.4's T1 and T2 are fractions of it).
-    public static func check(t1: UInt32, t2: UInt32, preferred: [UInt32], prefixes: Bool) -> [Finding] {
+    /// `shortestPreferred`: the shortest non-zero preferred lifetime of the IA's addresses or prefixes, if any.
+    public static func check(t1: UInt32, t2: UInt32, shortestPreferred: UInt32?, prefixes: Bool) -> [Finding] {
         let rfc = prefixes ? "8415 21.21" : "8415 21.4"
         var findings = [Finding]()
         if t1 > 0, t2 > 0, t1 > t2 { findings.append(Finding(rfc: rfc, text: "T1 \(t1) s is greater than T2 \(t2) s", discarded: true)) }
-        if t2 > 0, t2 != .max, let shortest = preferred.filter({ $0 > 0 }).min(), t2 > shortest {
+        if t2 > 0, t2 != .max, let shortest = shortestPreferred, t2 > shortest {
             findings.append(Finding(rfc: rfc, text: "T2 \(t2) s is beyond the shortest preferred lifetime \(shortest) s",
                                     discarded: false))
         }

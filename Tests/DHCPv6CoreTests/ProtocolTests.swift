@@ -29,9 +29,10 @@ struct ProtocolTests {
 
     @Test("Lifetimes: T1 > T2 and preferred > valid are discarded by the client; T2 past the preferred lifetime is advice")
     func lifetimes() {
-        #expect(DHCPv6Lifetimes.check(t1: 20, t2: 10, preferred: [100], prefixes: false).map(\.discarded) == [true])
-        #expect(DHCPv6Lifetimes.check(t1: 0, t2: 10, preferred: [100], prefixes: false).isEmpty, "0 lets the client choose")
-        #expect(DHCPv6Lifetimes.check(t1: 50, t2: 150, preferred: [100, 0], prefixes: true).map(\.rfc) == ["8415 21.21"])
+        #expect(DHCPv6Lifetimes.check(t1: 20, t2: 10, shortestPreferred: 100, prefixes: false).map(\.discarded) == [true])
+        #expect(DHCPv6Lifetimes.check(t1: 0, t2: 10, shortestPreferred: 100, prefixes: false).isEmpty, "0 lets the client choose")
+        #expect(DHCPv6Lifetimes.check(t1: 50, t2: 150, shortestPreferred: 100, prefixes: true).map(\.rfc) == ["8415 21.21"])
+        #expect(DHCPv6Lifetimes.check(t1: 50, t2: 150, shortestPreferred: nil, prefixes: true).isEmpty, "no lease to compare")
         #expect(DHCPv6Lifetimes.check(preferred: 10, valid: 5, prefix: false)?.rfc == "8415 21.6")
         #expect(DHCPv6Lifetimes.check(preferred: 5, valid: 5, prefix: true) == nil)
     }

@@ -28,9 +28,7 @@ struct DHCPv6MessageContext {
     var problems: [(code: String, offset: Int, text: String, severity: String)] {
         var list = [(code: String, offset: Int, text: String, severity: String)]()
         if let warning = record.framingWarning { list.append((warning.code.description, warning.offset, warning.reason, "warning")) }
-        do throws(DHCPv6ParseError) { try DHCPv6Message.validate(record.payload) } catch {
-            list.append((error.code, error.offset, error.description, "error"))
-        }
+        if let error = record.error { list.append((error.code, error.offset, error.description, "error")) }
         return list
     }
 
