@@ -53,16 +53,19 @@ public struct DHCPv6Record: BitwiseCopyable {
     public var reassembled: Bool
     /// The message read in place, checked to every depth once here; nil when it cannot be read (`error` says why).
     public let view: DHCPv6MessageView?
-    public let error: DHCPv6ParseError?
+
+    /// Why the message cannot be read; nil when it can. Found again on demand (malformed messages are rare): the
+    /// record is copied with every frame, so it keeps no more than it must.
+    public var error: DHCPv6ParseError? {
+        guard view == nil, case .failure(let error) = DHCPv6MessageView.read(payload) else { return nil }
+        return error
+    }
 
     public init(ip: IPv6Info, sourcePort: UInt16, destinationPort: UInt16, payload: UnsafeRawBufferPointer,
                 framingWarning: FramingError?, reassembled: Bool) {
         self.ip = ip; self.sourcePort = sourcePort; self.destinationPort = destinationPort; self.payload = payload
         self.framingWarning = framingWarning; self.reassembled = reassembled
-        switch DHCPv6MessageView.read(payload) {
-        case .success(let view): self.view = view; error = nil
-        case .failure(let failure): view = nil; error = failure
-        }
+        view = try? DHCPv6MessageView.read(payload).get()
     }
 
     /// The message read from the payload (an owned value), or why it cannot be read.

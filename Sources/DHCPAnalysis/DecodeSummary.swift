@@ -60,7 +60,7 @@ public struct DecodeSummary: Sendable {
             messages += 1
             dhcpv6 += 1
             if let type = record.payload.first { typeCountsV6[Int(type)] += 1 }
-            if record.error != nil {
+            if record.view == nil {
                 malformed += 1
                 problemsBySeverity["error", default: 0] += 1
             }

@@ -20,6 +20,12 @@ public enum DHCPv6Properties {
             var readable = true
             for option in message.options { exercise(option, depth: 0, readable: &readable, broken: &broken) }
             if readable != validated { broken.append("validate says \(validated), reading every option says \(readable)") }
+            if validated, let view = try? DHCPv6MessageView(validating: bytes) {
+                checkView(view, against: message, broken: &broken)
+                if view.innermost().message.type != message.relayChain.last?.type {
+                    broken.append("the view's innermost message is not the relay chain's last")
+                }
+            }
             _ = message.relayChain
         } catch {
             if !(0...input.count).contains(error.offset) { broken.append("refused at offset \(error.offset) of \(input.count)") }
@@ -27,6 +33,23 @@ public enum DHCPv6Properties {
             _ = error.description
         }
         return broken
+    }
+
+    /// The in-place view reads the same options, values and nested options as the owned message.
+    private static func checkView(_ view: DHCPv6MessageView, against message: DHCPv6Message, broken: inout [String]) {
+        var viewed = [DHCPv6Option]()
+        view.forEachOption { code, data in viewed.append(DHCPv6Option(code, Array(data))) }
+        if viewed != message.options { broken.append("the view's options differ from the parsed message's") }
+        if view.transactionID != message.transactionID { broken.append("the view's transaction id differs") }
+        for option in message.options {
+            let inPlace = option.data.withUnsafeBytes { DHCPv6OptionValue(code: option.code, data: $0) }
+            if inPlace != DHCPv6OptionValue(option) { broken.append("option \(option.code) reads differently in place") }
+            var nested = [DHCPv6Option]()
+            option.data.withUnsafeBytes { data in
+                DHCPv6MessageView.forEachSuboption(of: option.code, data: data) { code, inner in nested.append(DHCPv6Option(code, Array(inner))) }
+            }
+            if let expected = try? option.suboptions(), nested != expected { broken.append("option \(option.code)'s options differ in place") }
+        }
     }
 
     /// Reads an option every way there is, and the options inside it.
