@@ -299,7 +299,9 @@ public struct DHCPv6Analyzer {
             return
         }
         let transaction = Transaction(key: key, kind: kind, mac: mac, at: seen.time)
-        transaction.frames = [seen.frame]
+        // A SARR is four frames, twice that through a relay: one allocation, not three.
+        transaction.frames.reserveCapacity(seen.depth > 0 ? 8 : 4)
+        transaction.frames.append(seen.frame)
         transaction.rapidCommit = kind == .solicit && seen.rapidCommit
         transaction.relayed = seen.depth > 0
         transaction.lastElapsed = seen.elapsed
@@ -823,12 +825,13 @@ public struct DHCPv6Analyzer {
 
     /// Every client, in the order first seen, with its active leases.
     public func forEachClient(_ body: (DHCPv6ClientReport) -> Void) {
-        var active = [[String]](repeating: [], count: clients.count)
+        var active = [[DHCPv6LeaseAddress]](repeating: [], count: clients.count)
         leases.forEach { key, lease in
             guard lease.state == .active || lease.state == .renewed else { return }
             if lease.valid != .max, let latestTime,
                Timestamp(seconds: lease.start.seconds + Int64(lease.valid), nanoseconds: lease.start.nanoseconds) < latestTime { return }
-            active[Int(key.client)].append(key.prefixLength == 255 ? key.address.description : "\(key.address)/\(key.prefixLength)")
+            active[Int(key.client)].append(DHCPv6LeaseAddress(address: key.address,
+                                                              prefixLength: key.prefixLength == 255 ? nil : key.prefixLength))
         }
         var position = 0
         clients.forEach { key, record in

@@ -113,12 +113,24 @@ public struct DHCPv6ServerReport: Sendable {
     public var maxMilliseconds: Double?
 }
 
+/// An address, or a prefix with its length.
+public struct DHCPv6LeaseAddress: Hashable, Sendable {
+    public var address: IPv6Address
+    public var prefixLength: UInt8?
+
+    /// "2001:db8::5" or "2001:db8:1::/56", appended as UTF-8.
+    public func appendText(to out: inout [UInt8]) {
+        address.appendText(to: &out)
+        if let prefixLength { out.append(UInt8(ascii: "/")); out.append(contentsOf: String(prefixLength).utf8) }
+    }
+}
+
 /// A DHCPv6 client's final view, for reports.
 public struct DHCPv6ClientReport: Sendable {
     public var client: DHCPv6ClientName
     public var state: DHCPv6ClientState
     /// Its leases now active (addresses and prefixes).
-    public var leases: [String]
+    public var leases: [DHCPv6LeaseAddress]
     public var transitions: Int
     public var lastSeen: Timestamp
 }

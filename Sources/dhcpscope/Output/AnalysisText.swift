@@ -94,10 +94,31 @@ enum AnalysisText {
             lines.append("DHCPv6 CLIENTS")
             let widths = [42, 17, 11, 11]
             lines.append(columns(["duid", "mac", "state", "transitions", "leases"], widths))
-            for client in analyzer.clientTable {
-                lines.append(columns([Hex.colonSeparated(client.client.duid), client.client.mac?.description ?? "-",
-                                      client.state.rawValue, String(client.transitions),
-                                      client.leases.isEmpty ? "-" : client.leases.joined(separator: ",")], widths))
+            // Written as bytes cell by cell, as the DHCPv4 client rows: a report lists every client.
+            analyzer.forEachClient { client in
+                lines.output.writeLine { line in
+                    let start = line.count
+                    var cell = start
+                    func next(_ width: Int) {
+                        pad(&line, from: cell, to: width)
+                        line.append(UInt8(ascii: " "))
+                        cell = line.count
+                    }
+                    Hex.appendColonSeparated(client.client.duid, to: &line)
+                    next(widths[0])
+                    line.append(contentsOf: (client.client.mac?.description ?? "-").utf8)
+                    next(widths[1])
+                    line.append(contentsOf: client.state.rawValue.utf8)
+                    next(widths[2])
+                    line.append(contentsOf: String(client.transitions).utf8)
+                    next(widths[3])
+                    if client.leases.isEmpty { line.append(UInt8(ascii: "-")) }
+                    for (index, lease) in client.leases.enumerated() {
+                        if index > 0 { line.append(UInt8(ascii: ",")) }
+                        lease.appendText(to: &line)
+                    }
+                    trimTrailingSpaces(&line, from: start)
+                }
             }
         }
     }
