@@ -21,6 +21,8 @@ UDP checksums are 0 (allowed for IPv4); IPv4 header checksums are correct.
 import struct
 import sys
 
+from pcapfile import Writer
+
 SERVER_MAC = bytes.fromhex("060000000001")
 RELAY_MAC = bytes.fromhex("060000000002")
 BCAST_MAC = b"\xff" * 6
@@ -219,15 +221,13 @@ def main():
             "inform": ("inform", "inform-ack"),
             "release": ("release",)}
 
-    pack_rec = struct.Struct("<IIII").pack
     pack_xid = struct.Struct("!I").pack_into
     pack_id_ck = struct.Struct("!H").pack_into
     unpack_iph = struct.Struct("!10H").unpack_from
     gi_addrs = [bytes([198, 19, r + 1, 1]) for r in range(NRELAYS)]
 
     with open(out, "wb", buffering=1 << 20) as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        chunk = []
+        pcap = Writer(f, BASE_TS)
         i = 0          # packet index
         t = 0          # transaction index
         usec_total = 0
@@ -264,15 +264,10 @@ def main():
                 s = (s & 0xFFFF) + (s >> 16)
                 pack_id_ck(b, 24, ~s & 0xFFFF)
                 usec_total += 997 if kind in ("discover", "inform", "release") else 13
-                ln = len(b)
-                chunk.append(pack_rec(BASE_TS + usec_total // 1000000, usec_total % 1000000, ln, ln))
-                chunk.append(b)
+                pcap.add(usec_total, b)
                 i += 1
             t += 1
-            if len(chunk) >= 20000:
-                f.write(b"".join(chunk))
-                chunk.clear()
-        f.write(b"".join(chunk))
+        pcap.flush()
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ Traffic model
 import struct
 import sys
 
+from pcapfile import Writer
+
 NCLIENTS = 50000
 NRELAYS = 4
 BASE_TS = 1700000000
@@ -168,10 +170,9 @@ def main():
             for pd in (False, True):
                 for relayed in (False, True):
                     templates[(kind, pd, relayed)] = [(bytes(b), marks(b)) for b in legs(kind, pd, relayed)]
-    pack_rec = struct.Struct("<IIII").pack
     with open(out, "wb", buffering=1 << 20) as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        chunk, i, t, usec = [], 0, 0, 0
+        pcap = Writer(f, BASE_TS)
+        i, t, usec = 0, 0, 0
         while i < n:
             c = (t * 7919) % NCLIENTS
             sel = (((t * 0x85EBCA6B) & 0xFFFFFFFF) >> 13) % 20
@@ -205,14 +206,10 @@ def main():
                     for o in where["relay"]:
                         b[o:o + 2] = relay_id
                     usec += 997 if kind in ("solicit", "renew", "information-request", "release") else 13
-                    chunk.append(pack_rec(BASE_TS + usec // 1000000, usec % 1000000, len(b), len(b)))
-                    chunk.append(b)
+                    pcap.add(usec, b)
                     i += 1
             t += 1
-            if len(chunk) >= 20000:
-                f.write(b"".join(chunk))
-                chunk.clear()
-        f.write(b"".join(chunk))
+        pcap.flush()
 
 
 if __name__ == "__main__":

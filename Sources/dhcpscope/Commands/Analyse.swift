@@ -106,7 +106,16 @@ struct Analyse: ParsableCommand {
         feed.run(report: reportError) { index, packet, decoded in
             progress.tick(frame: packet.frameNumber) { (feed.summary.frames, feed.summary.messages) }
             let frame = FrameReference(file: index, frame: packet.frameNumber, time: packet.timestamp)
-            if case .dhcpv6(let record) = decoded.content {
+            switch decoded.content {
+            case .dhcp(let record):
+                guard messageFilter.matches(record.view) else { return true }
+                if json, verbose {
+                    events.message(MessageContext(file: names[index], frame: packet.frameNumber, time: packet.timestamp,
+                                                  link: decoded.link, record: record), verbose: true)
+                }
+                if ladder, let message = record.message { steps.append(LadderStep(frame: frame, record: record, message: message)) }
+                analyzer.observe(record, link: decoded.link, frame: frame, into: &found)
+            case .dhcpv6(let record):
                 guard messageFilter.isEmpty || messageFilter.matches(try? record.parse().get()) else { return true }
                 if json, verbose {
                     events.message(DHCPv6MessageContext(file: names[index], frame: packet.frameNumber, time: packet.timestamp,
@@ -116,20 +125,9 @@ struct Analyse: ParsableCommand {
                     steps.append(LadderStep(frame: frame, record: record, message: message))
                 }
                 analyzer6.observe(record, link: decoded.link, frame: frame, into: &found)
-                if !found.isEmpty {
-                    events.emit(found)
-                    found.removeAll(keepingCapacity: true)
-                }
-                analysed += 1
-                return analysed < limit
+            default:
+                return true
             }
-            guard case .dhcp(let record) = decoded.content, messageFilter.matches(record.view) else { return true }
-            if json, verbose {
-                events.message(MessageContext(file: names[index], frame: packet.frameNumber, time: packet.timestamp,
-                                               link: decoded.link, record: record), verbose: true)
-            }
-            if ladder, let message = record.message { steps.append(LadderStep(frame: frame, record: record, message: message)) }
-            analyzer.observe(record, link: decoded.link, frame: frame, into: &found)
             if !found.isEmpty {
                 events.emit(found)
                 found.removeAll(keepingCapacity: true)

@@ -130,22 +130,23 @@ struct Sniff: ParsableCommand {
         let limit = filters.count ?? Int.max
         var shown = 0
         let failure = feed.run(for: duration, { packet, decoded in
-            if case .dhcpv6(let record) = decoded.content {
+            let frame = FrameReference(file: 0, frame: packet.frameNumber, time: packet.timestamp)
+            var found = [AnalysisEvent]()
+            switch decoded.content {
+            case .dhcp(let record):
+                guard messageFilter.matches(record.view) else { return !stdout.failed }
+                printer.message(MessageContext(file: interface, frame: packet.frameNumber, time: packet.timestamp,
+                                               link: decoded.link, record: record), verbose: verbose)
+                analyzer.observe(record, link: decoded.link, frame: frame, into: &found)
+            case .dhcpv6(let record):
                 guard messageFilter.isEmpty || messageFilter.matches(try? record.parse().get()) else { return !stdout.failed }
                 printer.message(DHCPv6MessageContext(file: interface, frame: packet.frameNumber, time: packet.timestamp,
                                                      link: decoded.link, record: record), verbose: verbose)
-                var found = [AnalysisEvent]()
-                analyzer6.observe(record, link: decoded.link,
-                                  frame: FrameReference(file: 0, frame: packet.frameNumber, time: packet.timestamp), into: &found)
-                printer.emit(found)
-                shown += 1
-                return shown < limit && !stdout.failed
+                analyzer6.observe(record, link: decoded.link, frame: frame, into: &found)
+            default:
+                return !stdout.failed
             }
-            guard case .dhcp(let record) = decoded.content, messageFilter.matches(record.view) else { return !stdout.failed }
-            printer.message(MessageContext(file: interface, frame: packet.frameNumber, time: packet.timestamp,
-                                           link: decoded.link, record: record), verbose: verbose)
-            printer.emit(analyzer.observe(record, link: decoded.link,
-                                          frame: FrameReference(file: 0, frame: packet.frameNumber, time: packet.timestamp)))
+            printer.emit(found)
             shown += 1
             return shown < limit && !stdout.failed
         }, tick: { now in

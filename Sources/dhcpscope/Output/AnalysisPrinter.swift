@@ -112,22 +112,11 @@ final class AnalysisPrinter {
     }
 
     /// A message: its `message` event in JSON; in text one line, or every field when `verbose`.
-    func message(_ context: MessageContext, verbose: Bool) {
+    func message(_ context: some RenderableMessage, verbose: Bool) {
         flush()
-        if style.json { output.event(context.jsonLine()) }
+        if style.json { output.event(context.jsonLine(in: nil)) }
         else if verbose { output.write(line: context.verboseText()) }
-        else { output.write(line: context.textLine()) }
-    }
-
-    func message(_ context: DHCPv6MessageContext, verbose: Bool) {
-        flush()
-        if style.json { output.event(context.jsonLine()) }
-        else if verbose { output.write(line: context.verboseText()) }
-        else {
-            var line = [UInt8]()
-            context.appendTextLine(to: &line)
-            output.write(line: String(decoding: line, as: UTF8.self))
-        }
+        else { output.writeLine { context.appendTextLine(to: &$0) } }
     }
 
     /// A problem the analyzer does not know of (a capture that failed): an event in JSON, a line in text with

@@ -38,26 +38,18 @@ enum AnalysisText {
             lines.append(columns(["mac", "hostname", "state", "address", "lease", "transitions"], widths))
             // Written as bytes cell by cell, without a closure per cell: a report lists every client.
             analyzer.forEachClient { client in
-                output.writeLine { line in
-                    let start = line.count
-                    var cell = start
-                    func next(_ width: Int) {
-                        pad(&line, from: cell, to: width)
-                        line.append(UInt8(ascii: " "))
-                        cell = line.count
-                    }
+                writeRow(widths, to: output) { line, next in
                     client.client.appendDescription(to: &line)
-                    next(widths[0])
+                    next(&line)
                     line.append(contentsOf: (client.hostname ?? "-").utf8)
-                    next(widths[1])
+                    next(&line)
                     line.append(contentsOf: client.state.rawValue.utf8)
-                    next(widths[2])
+                    next(&line)
                     if let address = client.address { address.appendDottedQuad(to: &line) } else { line.append(UInt8(ascii: "-")) }
-                    next(widths[3])
+                    next(&line)
                     line.append(contentsOf: (client.leaseState?.rawValue ?? "-").utf8)
-                    next(widths[4])
+                    next(&line)
                     line.append(contentsOf: String(client.transitions).utf8)
-                    trimTrailingSpaces(&line, from: start)
                 }
             }
         }
@@ -96,30 +88,39 @@ enum AnalysisText {
             lines.append(columns(["duid", "mac", "state", "transitions", "leases"], widths))
             // Written as bytes cell by cell, as the DHCPv4 client rows: a report lists every client.
             analyzer.forEachClient { client in
-                lines.output.writeLine { line in
-                    let start = line.count
-                    var cell = start
-                    func next(_ width: Int) {
-                        pad(&line, from: cell, to: width)
-                        line.append(UInt8(ascii: " "))
-                        cell = line.count
-                    }
+                writeRow(widths, to: lines.output) { line, next in
                     Hex.appendColonSeparated(client.client.duid, to: &line)
-                    next(widths[0])
+                    next(&line)
                     line.append(contentsOf: (client.client.mac?.description ?? "-").utf8)
-                    next(widths[1])
+                    next(&line)
                     line.append(contentsOf: client.state.rawValue.utf8)
-                    next(widths[2])
+                    next(&line)
                     line.append(contentsOf: String(client.transitions).utf8)
-                    next(widths[3])
+                    next(&line)
                     if client.leases.isEmpty { line.append(UInt8(ascii: "-")) }
                     for (index, lease) in client.leases.enumerated() {
                         if index > 0 { line.append(UInt8(ascii: ",")) }
                         lease.appendText(to: &line)
                     }
-                    trimTrailingSpaces(&line, from: start)
                 }
             }
+        }
+    }
+
+    /// One table row written as bytes: `cells` appends the cells in turn, calling `next` after each but the last, which
+    /// pads it to its column's width (`widths`, in order) and starts the next; trailing spaces are cut.
+    private static func writeRow(_ widths: [Int], to output: OutputStream,
+                                 _ cells: (inout [UInt8], (inout [UInt8]) -> Void) -> Void) {
+        output.writeLine { line in
+            let start = line.count
+            var cell = start, column = 0
+            cells(&line) { line in
+                pad(&line, from: cell, to: column < widths.count ? widths[column] : nil)
+                line.append(UInt8(ascii: " "))
+                cell = line.count
+                column += 1
+            }
+            trimTrailingSpaces(&line, from: start)
         }
     }
 

@@ -4,7 +4,7 @@ import Framing
 import NetworkPrimitives
 
 /// Where a DHCPv6 message was seen, and the message read from it: what its renderers need.
-struct DHCPv6MessageContext {
+struct DHCPv6MessageContext: RenderableMessage {
     var file: String
     var frame: Int
     var time: Timestamp
@@ -25,8 +25,8 @@ struct DHCPv6MessageContext {
     static func endpoint(_ address: IPv6Address, _ port: UInt16) -> String { "[\(address)]:\(port)" }
 
     /// What is wrong with the message, first the framing warning, then what reading it (to any depth) found.
-    var problems: [(code: String, offset: Int, text: String, severity: String)] {
-        var list = [(code: String, offset: Int, text: String, severity: String)]()
+    var problems: [MessageProblem] {
+        var list = [MessageProblem]()
         if let warning = record.framingWarning { list.append((warning.code.description, warning.offset, warning.reason, "warning")) }
         if let error = record.error { list.append((error.code, error.offset, error.description, "error")) }
         return list
@@ -55,15 +55,7 @@ struct DHCPv6MessageContext {
         case .success(let message): Self.write(message, into: &json, base: 0)
         case .failure: json.null()
         }
-        let problems = self.problems
-        if let first = problems.first(where: { $0.severity == "error" }) ?? problems.first {
-            json.beginObject("error")
-            json.field("code", first.code)
-            json.field("offset", first.offset)
-            json.field("text", first.text)
-            json.field("severity", first.severity)
-            json.endObject()
-        }
+        json.messageProblems(problems)
         return json
     }
 

@@ -3,6 +3,41 @@ import DHCPCore
 import DHCPRuntime
 import Framing
 
+/// A message as decode, analyse -v and sniff print it, whichever its family: its JSON event, its verbose lines and its
+/// one-line form.
+protocol RenderableMessage {
+    func jsonLine(in buffer: ByteBuffer?) -> JSONLine
+    func verboseText() -> String
+    func appendTextLine(to line: inout [UInt8])
+}
+
+/// What is wrong with a message, each at its byte offset: framing warnings and what reading it found.
+typealias MessageProblem = (code: String, offset: Int, text: String, severity: String)
+
+extension JSONLine {
+    /// A message event's `error` (the first error, else the first problem) and, when there are several, `diagnostics`.
+    mutating func messageProblems(_ problems: [MessageProblem]) {
+        if let first = problems.first(where: { $0.severity == "error" }) ?? problems.first {
+            beginObject("error")
+            field("code", first.code)
+            field("offset", first.offset)
+            field("text", first.text)
+            field("severity", first.severity)
+            endObject()
+        }
+        if problems.count > 1 {
+            beginArray("diagnostics")
+            for problem in problems {
+                beginObject()
+                field("code", problem.code); field("offset", problem.offset)
+                field("text", problem.text); field("severity", problem.severity)
+                endObject()
+            }
+            endArray()
+        }
+    }
+}
+
 /// Where a message was seen: the context every message renderer needs.
 struct MessageContext {
     var file: String
@@ -30,7 +65,7 @@ struct RenderedOption {
     }
 }
 
-extension MessageContext {
+extension MessageContext: RenderableMessage {
     var source: String { Self.endpoint(record.ip.source, record.sourcePort) }
     var destination: String { Self.endpoint(record.ip.destination, record.destinationPort) }
 
@@ -41,8 +76,8 @@ extension MessageContext {
     }
 
     /// The diagnostics of the message, with a framing warning first when there was one.
-    var problems: [(code: String, offset: Int, text: String, severity: String)] {
-        var list = [(code: String, offset: Int, text: String, severity: String)]()
+    var problems: [MessageProblem] {
+        var list = [MessageProblem]()
         if let warning = record.framingWarning { list.append((warning.code.description, warning.offset, warning.reason, "warning")) }
         for diagnostic in record.diagnostics {
             list.append((diagnostic.code.description, diagnostic.offset, diagnostic.reason, diagnostic.severity.rawValue))
@@ -153,39 +188,14 @@ extension MessageContext {
         } else {
             json.key("dhcp"); json.null()
         }
-        let problems = self.problems
-        if let first = problems.first(where: { $0.severity == "error" }) ?? problems.first {
-            json.beginObject("error")
-            json.field("code", first.code)
-            json.field("offset", first.offset)
-            json.field("text", first.text)
-            json.field("severity", first.severity)
-            json.endObject()
-        }
-        if problems.count > 1 {
-            json.beginArray("diagnostics")
-            for problem in problems {
-                json.beginObject()
-                json.field("code", problem.code); json.field("offset", problem.offset)
-                json.field("text", problem.text); json.field("severity", problem.severity)
-                json.endObject()
-            }
-            json.endArray()
-        }
+        json.messageProblems(problems)
         return json
     }
 
     // MARK: text
 
-    /// One line: time, addresses, type, xid, chaddr, the addresses that are set, the key options.
-    func textLine() -> String {
-        var line = [UInt8]()
-        appendTextLine(to: &line)
-        return String(decoding: line, as: UTF8.self)
-    }
-
-    /// The one-line form, appended as UTF-8 piece by piece (no String for each piece: appending Strings was a third
-    /// of the line's cost).
+    /// The one-line form (time, addresses, type, xid, chaddr, the addresses that are set, the key options), appended as
+    /// UTF-8 piece by piece (no String for each piece: appending Strings was a third of the line's cost).
     func appendTextLine(to line: inout [UInt8]) {
         time.appendRFC3339(fractionDigits: 6, to: &line)
         line.append(UInt8(ascii: " "))
@@ -330,17 +340,7 @@ enum MessageFormat: Sendable {
 
     /// Appends the message's line (the verbose form's lines), without the final newline. `scratch`: where a JSON
     /// line is built, reused from one message to the next.
-    func render(_ context: MessageContext, into out: inout [UInt8], scratch: ByteBuffer) {
-        switch self {
-        case .json:
-            var line = context.jsonLine(in: scratch)
-            line.finish { out.append(contentsOf: $0) }
-        case .verbose: out.append(contentsOf: context.verboseText().utf8)
-        case .text: context.appendTextLine(to: &out)
-        }
-    }
-
-    func render(_ context: DHCPv6MessageContext, into out: inout [UInt8], scratch: ByteBuffer) {
+    func render(_ context: some RenderableMessage, into out: inout [UInt8], scratch: ByteBuffer) {
         switch self {
         case .json:
             var line = context.jsonLine(in: scratch)
