@@ -110,12 +110,19 @@ enum AnalysisJSON {
         json.beginObject("status")
         for (name, count) in server.statuses.sorted(by: { $0.key < $1.key }) { json.key(text: name); json.number(count) }
         json.endObject()
-        json.field("expected", server.expected)
-        Events.milliseconds("p50_ms", server.p50Milliseconds, &json)
-        Events.milliseconds("p90_ms", server.p90Milliseconds, &json)
-        Events.milliseconds("p99_ms", server.p99Milliseconds, &json)
-        Events.milliseconds("max_ms", server.maxMilliseconds, &json)
+        latencies(server.expected, server.p50Milliseconds, server.p90Milliseconds, server.p99Milliseconds,
+                  server.maxMilliseconds, into: &json)
         return json.finish()
+    }
+
+    /// A server event's `expected` and latency percentiles, both families.
+    private static func latencies(_ expected: Bool, _ p50: Double?, _ p90: Double?, _ p99: Double?, _ max: Double?,
+                                  into json: inout JSONLine) {
+        json.field("expected", expected)
+        Events.milliseconds("p50_ms", p50, &json)
+        Events.milliseconds("p90_ms", p90, &json)
+        Events.milliseconds("p99_ms", p99, &json)
+        Events.milliseconds("max_ms", max, &json)
     }
 
     static func lease(_ lease: LeaseReport) -> [UInt8] {
@@ -134,11 +141,8 @@ enum AnalysisJSON {
         json.field("offers", server.offers)
         json.field("acks", server.acks)
         json.field("naks", server.naks)
-        json.field("expected", server.expected)
-        Events.milliseconds("p50_ms", server.p50Milliseconds, &json)
-        Events.milliseconds("p90_ms", server.p90Milliseconds, &json)
-        Events.milliseconds("p99_ms", server.p99Milliseconds, &json)
-        Events.milliseconds("max_ms", server.maxMilliseconds, &json)
+        latencies(server.expected, server.p50Milliseconds, server.p90Milliseconds, server.p99Milliseconds,
+                  server.maxMilliseconds, into: &json)
         return json.finish()
     }
 }
