@@ -45,7 +45,7 @@ struct DHCPv6LabTests {
             let address = try #require(held.addresses.first), prefix = try #require(held.prefixes.first)
             try lab.check(lab.subnet6.contains(address) && lab.subnet6.delegated(prefix), "dhclient holds \(address) and \(prefix)")
             let kea = lab.keaLeases6()
-            try lab.check(kea.contains { $0.address == address && $0.type == 0 && $0.validLifetime == 60 }, "Kea's rows \(kea)")
+            try lab.check(kea.contains { $0.address == address && $0.type == 0 && $0.validLifetime == 4000 }, "Kea's rows \(kea)")
             try lab.check(kea.contains { "\($0.address)/\($0.prefixLength)" == prefix && $0.type == 2 }, "Kea's rows \(kea)")
 
             try lab.releaseDhclient6(in: client, interface: "cli0", modes: ["-N", "-P"])

@@ -40,9 +40,10 @@ extension Lab {
     // MARK: Servers
 
     /// kea-dhcp6 on `interface` (or, with `unicastAddress`, that address of it, for relayed traffic): addresses from
-    /// host 0x100–0x1ff of the lab's /64 and /56 prefixes from its /48, DNS server host 0x53, memfile leases.
+    /// host 0x100–0x1ff of the lab's /64 and /56 prefixes from its /48, DNS server host 0x53, memfile leases. Timers
+    /// long enough that no client renews while a scenario runs, however loaded the machine.
     func startKea6(in namespace: String, interface: String, unicastAddress: String? = nil, rapidCommit: Bool = false,
-                   preferred: Int = 40, valid: Int = 60, renew: Int = 10, rebind: Int = 20) async throws -> LabProcess {
+                   preferred: Int = 3000, valid: Int = 4000, renew: Int = 1000, rebind: Int = 1600) async throws -> LabProcess {
         let subnet = subnet6
         let listen = unicastAddress.map { "\(interface)/\($0)" } ?? interface
         try write("kea-dhcp6.json", """
