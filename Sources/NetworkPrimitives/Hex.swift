@@ -33,28 +33,16 @@ public enum Hex {
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// Appends `xid(value)` as UTF-8, for output built byte by byte.
     /// A DHCPv6 transaction id (24 bits): "0x%06x".
     public static func xid6(_ value: UInt32) -> String {
         let digits = String(value, radix: 16)
         return "0x" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
     }
 
+    /// Appends `xid(value)` as UTF-8, for output built byte by byte.
     public static func appendXID(_ value: UInt32, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "0")); out.append(UInt8(ascii: "x"))
         for shift in stride(from: 28, through: 0, by: -4) { out.append(digit(UInt8(truncatingIfNeeded: value >> UInt32(shift)) & 0xF)) }
-    }
-
-    /// A 16-bit group in lowercase hex without leading zeros ("db8", "0"), as IPv6 text writes it.
-    public static func appendGroup(_ value: UInt16, to out: inout [UInt8]) {
-        var started = false
-        for shift in stride(from: 12, through: 0, by: -4) {
-            let nibble = UInt8(truncatingIfNeeded: value >> UInt16(shift)) & 0xF
-            if nibble != 0 || started || shift == 0 {
-                out.append(digit(nibble))
-                started = true
-            }
-        }
     }
 
     /// "0a1bff".

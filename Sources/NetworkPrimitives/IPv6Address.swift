@@ -103,25 +103,41 @@ public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     public var description: String {
-        var text = [UInt8]()
-        text.reserveCapacity(39)
-        appendText(to: &text)
-        return String(decoding: text, as: UTF8.self)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maximumTextLength) { buffer in
+            guard let base = buffer.baseAddress else { return "" }
+            return String(decoding: UnsafeBufferPointer(start: base, count: store(at: base)), as: UTF8.self)
+        }
     }
+
+    /// The longest text an address has ("ffff:…:ffff", or "::ffff:255.255.255.255").
+    public static let maximumTextLength = 45
 
     /// RFC 5952 text appended as UTF-8.
     public func appendText(to text: inout [UInt8]) {
-        let groups = self.groups
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maximumTextLength) { buffer in
+            guard let base = buffer.baseAddress else { return }
+            text.append(contentsOf: UnsafeBufferPointer(start: base, count: store(at: base)))
+        }
+    }
+
+    /// Stores the RFC 5952 text at `out` (room for `maximumTextLength` bytes) and returns its length: the one writer of
+    /// the text, which `description`, `appendText` and JSON output use.
+    public func store(at out: UnsafeMutablePointer<UInt8>) -> Int {
+        @inline(__always) func group(_ index: Int) -> UInt16 {
+            UInt16(truncatingIfNeeded: (index < 4 ? high : low) >> UInt64(48 - 16 * (index & 3)))
+        }
+        var at = 0
         // IPv4-mapped: ::ffff:a.b.c.d.
         if high == 0, low >> 32 == 0xFFFF {
-            text.append(contentsOf: "::ffff:".utf8)
-            IPv4Address(rawValue: UInt32(truncatingIfNeeded: low)).appendDottedQuad(to: &text)
-            return
+            var mapped = Array("::ffff:".utf8)
+            IPv4Address(rawValue: UInt32(truncatingIfNeeded: low)).appendDottedQuad(to: &mapped)
+            for byte in mapped { out[at] = byte; at += 1 }
+            return at
         }
         // The longest run of two or more zero groups; the first of equal runs.
         var bestStart = -1, bestLength = 0, runStart = -1
         for index in 0...8 {
-            if index < 8, groups[index] == 0 {
+            if index < 8, group(index) == 0 {
                 if runStart < 0 { runStart = index }
             } else if runStart >= 0 {
                 if index - runStart > bestLength { bestStart = runStart; bestLength = index - runStart }
@@ -132,14 +148,25 @@ public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertib
         var index = 0
         while index < 8 {
             if index == bestStart {
-                text.append(contentsOf: "::".utf8)
+                out[at] = UInt8(ascii: ":"); out[at + 1] = UInt8(ascii: ":")
+                at += 2
                 index += bestLength
                 continue
             }
-            if index > 0, index != bestStart + bestLength { text.append(UInt8(ascii: ":")) }
-            Hex.appendGroup(groups[index], to: &text)
+            if index > 0, index != bestStart + bestLength { out[at] = UInt8(ascii: ":"); at += 1 }
+            // Lower-case hex without leading zeros ("db8", "0").
+            let value = group(index)
+            let digits = value >= 0x1000 ? 4 : value >= 0x100 ? 3 : value >= 0x10 ? 2 : 1
+            var shift = UInt16(4 * (digits - 1))
+            while true {
+                out[at] = Hex.digit(UInt8(truncatingIfNeeded: value >> shift) & 0xF)
+                at += 1
+                if shift == 0 { break }
+                shift -= 4
+            }
             index += 1
         }
+        return at
     }
 
     public static func < (lhs: IPv6Address, rhs: IPv6Address) -> Bool { (lhs.high, lhs.low) < (rhs.high, rhs.low) }

@@ -42,8 +42,8 @@ struct DHCPv6MessageContext: RenderableMessage {
             fields.number("frame", UInt64(clamping: frame))
             fields.timestamp("time", time)
         }
-        json.field("src", source)
-        json.field("dst", destination)
+        json.key("src"); json.endpoint6(record.ip.source, record.sourcePort)
+        json.key("dst"); json.endpoint6(record.ip.destination, record.destinationPort)
         json.key("eth_src"); json.mac(link.source)
         json.key("eth_dst"); json.mac(link.destination)
         json.field("vlan", link.vlans.first.map { Int($0) })
@@ -69,11 +69,19 @@ struct DHCPv6MessageContext: RenderableMessage {
             json.field("xid", Hex.xid6(id))
         case let .relay(hopCount, linkAddress, peerAddress):
             json.field("hop_count", Int(hopCount))
-            json.field("link_address", linkAddress.description)
-            json.field("peer_address", peerAddress.description)
+            json.key("link_address"); json.ipv6(linkAddress)
+            json.key("peer_address"); json.ipv6(peerAddress)
         }
         writeOptions(message.options, into: &json, base: base + (message.type.isRelay ? 34 : 4))
         json.endObject()
+    }
+
+    /// `"code":N,"name":"…"` of the option codes below 256, made once: the start of every option's object.
+    private static let optionHeads: [[UInt8]] = (0..<256).map { code in
+        JSONLine.fragment { json in
+            json.field("code", code)
+            json.field("name", DHCPv6OptionTable.name(UInt16(code)))
+        }
     }
 
     /// `options`: [{code, name, length, hex, value, options | message, value_error}], in wire order. `start` is
@@ -84,10 +92,19 @@ struct DHCPv6MessageContext: RenderableMessage {
         for option in options {
             let dataOffset = offset + 4
             json.beginObject()
-            json.field("code", Int(option.code))
-            json.field("name", DHCPv6OptionTable.name(option.code))
-            json.field("length", option.data.count)
-            json.key("hex"); json.hex(option.data, colons: false)
+            if option.code < 256 {
+                Self.optionHeads[Int(option.code)].withUnsafeBufferPointer { json.fields($0) }
+            } else {
+                json.field("code", Int(option.code))
+                json.field("name", DHCPv6OptionTable.name(option.code))
+            }
+            // Keys, a length of up to 20 digits and two hex digits a byte.
+            option.data.withUnsafeBytes { data in
+                json.fixedFields(maximumLength: 2 * data.count + 48) { fields in
+                    fields.number("length", UInt64(data.count))
+                    fields.hex("hex", data, colons: false)
+                }
+            }
             json.key("value")
             let shape = DHCPv6OptionTable.definition(option.code)?.shape
             let value = DHCPv6OptionValue(option)
@@ -125,7 +142,7 @@ struct DHCPv6MessageContext: RenderableMessage {
             json.beginObject(); json.field("iaid", Int(iaid)); json.endObject()
         case let .address(address, preferred, valid):
             json.beginObject()
-            json.field("address", address.description)
+            json.key("address"); json.ipv6(address)
             json.field("preferred_lifetime", Int(preferred)); json.field("valid_lifetime", Int(valid))
             json.endObject()
         case let .prefix(prefix, length, preferred, valid):
@@ -138,8 +155,8 @@ struct DHCPv6MessageContext: RenderableMessage {
         case .number(let number): json.number(Int(number))
         case .elapsedTime(let hundredths): json.double(Double(hundredths) / 100)
         case .addresses(let addresses):
-            if shape == .ipv6, let address = addresses.first { json.string(address.description); return }
-            json.beginArray(); for address in addresses { json.string(address.description) }; json.endArray()
+            if shape == .ipv6, let address = addresses.first { json.ipv6(address); return }
+            json.beginArray(); for address in addresses { json.ipv6(address) }; json.endArray()
         case let .status(code, message):
             json.beginObject()
             json.field("code", Int(code)); json.field("name", DHCPv6OptionValue.statusName(code)); json.field("message", message)
@@ -173,8 +190,8 @@ struct DHCPv6MessageContext: RenderableMessage {
             for server in servers {
                 json.beginObject()
                 switch server {
-                case .address(let address): json.field("address", address.description)
-                case .multicast(let address): json.field("multicast", address.description)
+                case .address(let address): json.key("address"); json.ipv6(address)
+                case .multicast(let address): json.key("multicast"); json.ipv6(address)
                 case .fqdn(let name): json.field("fqdn", name)
                 case .other(let option):
                     json.field("code", Int(option.code)); json.key("hex"); json.hex(option.data, colons: false)

@@ -222,6 +222,32 @@ struct JSONLine {
     }
     mutating func unsigned(_ value: UInt64) { separator(); appendDigits(value); markValue() }
 
+    /// An IPv6 address in RFC 5952 text, quoted, written without building a String.
+    mutating func ipv6(_ value: IPv6Address) {
+        separator()
+        bytes.write(upTo: IPv6Address.maximumTextLength + 2) { out in
+            out[0] = UInt8(ascii: "\"")
+            let length = value.store(at: out + 1)
+            out[length + 1] = UInt8(ascii: "\"")
+            return length + 2
+        }
+        markValue()
+    }
+
+    /// "[address]:port", quoted.
+    mutating func endpoint6(_ address: IPv6Address, _ port: UInt16) {
+        separator()
+        bytes.write(upTo: IPv6Address.maximumTextLength + 10) { out in
+            out[0] = UInt8(ascii: "\""); out[1] = UInt8(ascii: "[")
+            var at = 2 + address.store(at: out + 2)
+            out[at] = UInt8(ascii: "]"); out[at + 1] = UInt8(ascii: ":")
+            at += 2 + Self.store(UInt64(port), at: out + at + 2)
+            out[at] = UInt8(ascii: "\"")
+            return at + 1
+        }
+        markValue()
+    }
+
     /// "a.b.c.d", written without building a String.
     mutating func address(_ value: IPv4Address) {
         separator()
