@@ -23,6 +23,8 @@ public enum DHCPv6OptionShape: Sendable, Equatable {
     case statusCode
     /// No data: its presence says it all.
     case empty
+    /// An enterprise number, then opaque data (remote-id 37, RFC 4649 §3).
+    case enterprise
     /// Vendor class (16): enterprise number, then opaque items each with a 16-bit length.
     case vendorClass
     /// Vendor options (17): enterprise number, then the vendor's options (16-bit code and length, as DHCPv6's).
@@ -47,7 +49,7 @@ public enum DHCPv6OptionShape: Sendable, Equatable {
     case fqdn
     /// A whole DHCPv6 message (relay message 9).
     case message
-    /// Bytes shown as they are (interface-id, remote-id, and options not read yet).
+    /// Bytes shown as they are (interface-id, subscriber-id, and options not read yet).
     case opaque
 
     /// Where the options inside an option of this shape start, after its fixed fields; nil when it holds none.
@@ -109,7 +111,7 @@ public enum DHCPv6OptionTable {
         entry(33, "bcmcs-server-d", "4280", .domainList),
         entry(34, "bcmcs-server-a", "4280", .ipv6List),
         entry(36, "geoconf-civic", "4776", .opaque),
-        entry(37, "remote-id", "4649", .opaque),
+        entry(37, "remote-id", "4649", .enterprise),
         entry(38, "subscriber-id", "4580", .opaque),
         entry(39, "client-fqdn", "4704", .fqdn),
         entry(40, "pana-agent", "5192", .ipv6List),

@@ -39,6 +39,7 @@ extension DHCPv6OptionValue {
         case let .status(code, message):
             return Self.statusName(code) + (message.isEmpty ? "" : " \"\(message)\"")
         case .empty: return "(present)"
+        case let .enterprise(number, data): return "enterprise \(number) " + Hex.colonSeparated(data)
         case let .vendorClass(enterprise, items): return "enterprise \(enterprise) " + items.map(quoted).joined(separator: ",")
         case let .vendorOptions(enterprise, options):
             return "enterprise \(enterprise) " + options.map { "\($0.code)=" + Hex.colonSeparated($0.data) }.joined(separator: " ")

@@ -93,6 +93,8 @@ public enum DHCPv6OptionValue: Hashable, Sendable {
     case addresses([IPv6Address])
     case status(code: UInt16, message: String)
     case empty
+    /// An enterprise and its data (remote-id: the relay's enterprise number and the remote-id it assigns).
+    case enterprise(number: UInt32, data: [UInt8])
     /// Vendor class: the enterprise and its opaque items.
     case vendorClass(enterprise: UInt32, items: [[UInt8]])
     /// Vendor options: the enterprise and its options (codes the vendor defines, not the table).
@@ -169,6 +171,9 @@ public enum DHCPv6OptionValue: Hashable, Sendable {
         case .empty:
             guard data.isEmpty else { return nil }
             self = .empty
+        case .enterprise:
+            guard data.count >= 4 else { return nil }
+            self = .enterprise(number: word(0), data: rest(4))
         case .vendorClass:
             guard data.count >= 4, let items = Self.lengthPrefixed(UnsafeRawBufferPointer(rebasing: data[4...])) else { return nil }
             self = .vendorClass(enterprise: word(0), items: items)

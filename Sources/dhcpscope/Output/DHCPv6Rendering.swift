@@ -162,6 +162,10 @@ struct DHCPv6MessageContext: RenderableMessage {
             json.field("code", Int(code)); json.field("name", DHCPv6OptionValue.statusName(code)); json.field("message", message)
             json.endObject()
         case .empty: json.bool(true)
+        case let .enterprise(number, data):
+            json.beginObject()
+            json.field("enterprise", Int(number)); json.key("data"); json.hex(data, colons: true)
+            json.endObject()
         case let .vendorClass(enterprise, items):
             json.beginObject()
             json.field("enterprise", Int(enterprise))
