@@ -71,9 +71,9 @@ public struct DHCPv6Analyzer {
         var rebindChecked = false
     }
 
-    /// A lease's key: 32 bytes, its client by its place in `clients` (a key of its own would take 40 more).
+    /// A lease's key: its client, IA and address or prefix.
     struct LeaseKey: Hashable {
-        var client: Int32
+        var client: ClientKey
         var iaid: UInt32
         var address: IPv6Address
         var ia: DHCPv6IAType
@@ -117,6 +117,10 @@ public struct DHCPv6Analyzer {
     private var byXID: [DHCPAnalyzer.XID: TransactionKey] = [:]
     /// Each client's SOLICIT transaction that got an ADVERTISE and awaits its REQUEST.
     private var advertised: [ClientKey: TransactionKey] = [:]
+    /// Transactions in the order they opened, for eviction past --max-transactions (entries of dropped ones are
+    /// skipped).
+    private var opened: [Transaction] = []
+    private var openedHead = 0
     /// Ended transactions, in the order they ended: reported and dropped `relayLegWindow` later.
     private var ended: [Transaction] = []
     private var endedHead = 0
@@ -132,6 +136,8 @@ public struct DHCPv6Analyzer {
     public private(set) var messageCount = 0
     public private(set) var transactionCount = 0
     public private(set) var evictedTransactions = 0
+    public private(set) var evictedClients = 0
+    private var clientCapReported = false
     public private(set) var problemsLeftOut = 0
     private var problemEvents = 0
     private var severityCounts = [0, 0, 0]
@@ -307,6 +313,7 @@ public struct DHCPv6Analyzer {
         transaction.lastElapsed = seen.elapsed
         transaction.lastClient = sent
         transactions[key] = transaction
+        opened.append(transaction)
         byXID[DHCPAnalyzer.XID(seen.xid)] = key
         transactionCount += 1
         if transactions.count > options.maximumTransactions { evictOldest(&events) }
@@ -503,8 +510,7 @@ public struct DHCPv6Analyzer {
                 }
                 held = true
                 if preferredLifetime > 0 { shortestPreferred = min(shortestPreferred ?? .max, preferredLifetime) }
-                let key = LeaseKey(client: clientPosition(seen.client, mac: mac, at: seen.time), iaid: iaid, address: address, ia: ia,
-                                   prefixLength: prefixLength ?? 255)
+                let key = LeaseKey(client: seen.client, iaid: iaid, address: address, ia: ia, prefixLength: prefixLength ?? 255)
                 if validLifetime == 0 {
                     if let position = leases.position(of: key) { leases.update(at: position) { $0.state = .expired } }
                     return
@@ -555,9 +561,24 @@ public struct DHCPv6Analyzer {
         })
     }
 
+    /// Past --max-clients (a flood of new DUIDs): the least recently seen eighth is forgotten, as DHCPv4's are.
+    private mutating func forgetLeastRecentClients(_ events: inout [AnalysisEvent]) {
+        let excess = clients.count - options.maximumClients
+        guard excess > 0 else { return }
+        let count = min(clients.count - 1, excess + max(1, options.maximumClients / 8))
+        if !clientCapReported {
+            clientCapReported = true
+            let maximum = options.maximumClients
+            report(.clientCap, .warning, rfc: nil, frames: [],
+                   "more than \(maximum) DHCPv6 clients: the least recently seen are forgotten (counted in the summary)",
+                   &events)
+        }
+        clients.removeSmallest(count) { $0.lastSeen < $1.lastSeen }
+        evictedClients += count
+    }
+
     /// The leases a RELEASE or DECLINE names.
-    private mutating func markLeases(in message: DHCPv6MessageView, of clientKey: ClientKey, _ state: LeaseState) {
-        guard let client = clients.position(of: clientKey).map(Int32.init) else { return }
+    private mutating func markLeases(in message: DHCPv6MessageView, of client: ClientKey, _ state: LeaseState) {
         message.forEachOption { code, data in
             guard let ia = DHCPv6IAType(code: code) else { return }
             let iaid: UInt32
@@ -641,6 +662,7 @@ public struct DHCPv6Analyzer {
             record.transitions += 1
             return (step, inRFC, record.mac)
         }
+        if clients.count > options.maximumClients { forgetLeastRecentClients(&events) }
         if let outcome, options.transitionEvents {
             events.append(.transition6(DHCPv6TransitionReport(client: name(client, mac: outcome.mac), transition: outcome.step,
                                                               frame: frame, inRFC: outcome.inRFC)))
@@ -741,6 +763,11 @@ public struct DHCPv6Analyzer {
             ended.removeFirst(endedHead)
             endedHead = 0
         }
+        // Forgotten transactions leave `opened` here, in one pass now and then: it holds no more than twice the live.
+        if opened.count - openedHead > 2 * max(transactions.count, 1024) {
+            opened = opened[openedHead...].filter { transactions[$0.key] === $0 }
+            openedHead = 0
+        }
     }
 
     private func report(_ transaction: Transaction, _ outcome: DHCPv6TransactionOutcome, closedAt time: Timestamp)
@@ -768,11 +795,21 @@ public struct DHCPv6Analyzer {
         if advertised[transaction.key.client] == transaction.key { advertised[transaction.key.client] = nil }
     }
 
-    /// Past --max-transactions: the oldest open transaction ends as if timed out.
+    /// Past --max-transactions: the oldest open transaction ends as if timed out, and is dropped at once.
     private mutating func evictOldest(_ events: inout [AnalysisEvent]) {
-        guard let oldest = transactions.values.filter({ !$0.closed }).min(by: { $0.opened < $1.opened }) else { return }
-        evictedTransactions += 1
-        close(oldest, .timeout, at: oldest.lastActivity)
+        while openedHead < opened.count {
+            let oldest = opened[openedHead]
+            openedHead += 1
+            guard !oldest.closed, transactions[oldest.key] === oldest else { continue }
+            evictedTransactions += 1
+            close(oldest, .timeout, at: oldest.lastActivity)
+            forget(oldest)
+            break
+        }
+        if openedHead > 4096, openedHead * 2 > opened.count {
+            opened.removeFirst(openedHead)
+            openedHead = 0
+        }
     }
 
     /// The end of the input: every open transaction ends as if its timeout had passed.
@@ -789,10 +826,10 @@ public struct DHCPv6Analyzer {
     /// seen are expired.
     public func forEachLease(_ body: (DHCPv6LeaseReport) -> Void) {
         leases.forEach { key, lease in
-            let client = Int(key.client)
             func timer(_ value: UInt32) -> UInt32? { value == LeaseRecord.noTimer ? nil : value }
+            let mac = clients.position(of: key.client).flatMap { clients[position: $0].mac }
             var report = DHCPv6LeaseReport(
-                client: name(clients.key(at: client), mac: clients[position: client].mac), iaid: key.iaid, ia: key.ia,
+                client: name(key.client, mac: mac), iaid: key.iaid, ia: key.ia,
                 address: key.address, prefixLength: key.prefixLength == 255 ? nil : key.prefixLength,
                 server: lease.server >= 0 ? servers[Int(lease.server)].id : nil, start: lease.start,
                 preferredLifetime: lease.preferred, validLifetime: lease.valid, t1: timer(lease.t1), t2: timer(lease.t2),
@@ -827,10 +864,10 @@ public struct DHCPv6Analyzer {
     public func forEachClient(_ body: (DHCPv6ClientReport) -> Void) {
         var active = [[DHCPv6LeaseAddress]](repeating: [], count: clients.count)
         leases.forEach { key, lease in
-            guard lease.state == .active || lease.state == .renewed else { return }
+            guard lease.state == .active || lease.state == .renewed, let client = clients.position(of: key.client) else { return }
             if lease.valid != .max, let latestTime,
                Timestamp(seconds: lease.start.seconds + Int64(lease.valid), nanoseconds: lease.start.nanoseconds) < latestTime { return }
-            active[Int(key.client)].append(DHCPv6LeaseAddress(address: key.address,
+            active[client].append(DHCPv6LeaseAddress(address: key.address,
                                                               prefixLength: key.prefixLength == 255 ? nil : key.prefixLength))
         }
         var position = 0

@@ -28,7 +28,7 @@ extension DHCPv6Analyzer.TransactionKey {
 
 extension DHCPv6Analyzer.LeaseKey {
     func _rawHashValue(seed: Int) -> Int {
-        mixedHash(address.high ^ UInt64(UInt32(bitPattern: client)) << 32 ^ UInt64(iaid),
-                  address.low ^ UInt64(prefixLength) << 8 ^ UInt64(ia.hashByte), seed: seed)
+        mixedHash(address.high ^ client.hashWords.0 ^ UInt64(iaid) << 32,
+                  address.low ^ client.hashWords.1 ^ UInt64(prefixLength) << 8 ^ UInt64(ia.hashByte), seed: seed)
     }
 }

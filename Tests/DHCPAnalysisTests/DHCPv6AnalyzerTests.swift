@@ -247,4 +247,20 @@ struct DHCPv6AnalyzerTests {
         scenario.sarr(V6Net.client(2), address: V6Net.address(6), xid: 0x400, at: 2)
         #expect(scenario.analyzer.leaseCount == 1)
     }
+
+    @Test("A flood of SOLICITs from new DUIDs stays within --max-transactions and --max-clients, in linear time")
+    func flood() {
+        var scenario = V6Scenario { $0.maximumTransactions = 100; $0.maximumClients = 500 }
+        for number in 0..<20_000 {
+            let mac = MACAddress(rawValue: 0x0600_1000_0000 | UInt64(number))
+            let duid: [UInt8] = [0, 3, 0, 1] + mac.bytes
+            let message = V6Scenario.message(.solicit, xid: UInt32(number), [DHCPv6Option(1, duid), O6.elapsed(0)])
+            scenario.send(message, at: Double(number) / 10_000, from: V6Net.client(1), to: nil)
+        }
+        scenario.finish()
+        #expect(scenario.analyzer.evictedTransactions >= 19_800)
+        #expect(scenario.analyzer.clientCount <= 500 && scenario.analyzer.evictedClients >= 19_500)
+        #expect(scenario.problems("client-cap").count == 1)
+        #expect(scenario.transactions.count == 20_000, "every transaction still reported once")
+    }
 }

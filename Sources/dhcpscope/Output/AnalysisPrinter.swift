@@ -180,7 +180,7 @@ struct AnalysisSummary {
         messages = analyzer.messageCount + analyzer6.messageCount
         transactions = analyzer.transactionCount + analyzer6.transactionCount
         evicted = analyzer.evictedTransactions + analyzer6.evictedTransactions
-        evictedClients = analyzer.evictedClients
+        evictedClients = analyzer.evictedClients + analyzer6.evictedClients
         clients = analyzer.clientCount + analyzer6.clientCount
         leases = analyzer.leaseCount + analyzer6.leaseCount
         servers = analyzer.serverTable.count + analyzer6.serverTable.count
