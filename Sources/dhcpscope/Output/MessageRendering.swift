@@ -392,24 +392,25 @@ final class ParallelMessageWriter {
     }
 
     func add(file: Int, frame: Int, time: Timestamp, link: LinkInfo, record: DHCPRecord) {
-        batch.payloads.append(contentsOf: record.payload)
-        batch.items.append(Item(file: file, frame: frame, time: time, link: link, network: .v4(record.ip),
-                                sourcePort: record.sourcePort, destinationPort: record.destinationPort,
-                                framingWarning: record.framingWarning, reassembled: record.reassembled,
-                                end: batch.payloads.count))
-        submitWhenFull()
+        add(file: file, frame: frame, time: time, link: link, network: .v4(record.ip), payload: record.payload,
+            ports: (record.sourcePort, record.destinationPort), framingWarning: record.framingWarning,
+            reassembled: record.reassembled)
     }
 
     func add(file: Int, frame: Int, time: Timestamp, link: LinkInfo, record: DHCPv6Record) {
-        batch.payloads.append(contentsOf: record.payload)
-        batch.items.append(Item(file: file, frame: frame, time: time, link: link, network: .v6(record.ip),
-                                sourcePort: record.sourcePort, destinationPort: record.destinationPort,
-                                framingWarning: record.framingWarning, reassembled: record.reassembled,
-                                end: batch.payloads.count))
-        submitWhenFull()
+        add(file: file, frame: frame, time: time, link: link, network: .v6(record.ip), payload: record.payload,
+            ports: (record.sourcePort, record.destinationPort), framingWarning: record.framingWarning,
+            reassembled: record.reassembled)
     }
 
-    private func submitWhenFull() {
+    /// A message of either family: its payload copied into the batch, where it was seen kept beside it.
+    private func add(file: Int, frame: Int, time: Timestamp, link: LinkInfo, network: Item.Network,
+                     payload: UnsafeRawBufferPointer, ports: (UInt16, UInt16), framingWarning: FramingError?,
+                     reassembled: Bool) {
+        batch.payloads.append(contentsOf: payload)
+        batch.items.append(Item(file: file, frame: frame, time: time, link: link, network: network, sourcePort: ports.0,
+                                destinationPort: ports.1, framingWarning: framingWarning, reassembled: reassembled,
+                                end: batch.payloads.count))
         if batch.items.count >= Self.batchSize {
             workers.submit(batch)
             batch = Batch()
