@@ -18,7 +18,7 @@ public protocol ServerObserver: AnyObject {
     func flush()
 }
 
-/// The server mock-server runs: leases in memory, or in an SQLite database committed before each batch's replies.
+/// The server mock-server runs: leases in memory, or in a durable store committed before each batch's replies.
 /// A class, so that the servers are changed in place (an enum's payload would be copied, store and all).
 public final class ServerEngine {
     private var memory: DHCPServer<DHCPMemoryLeaseStore>?
@@ -27,7 +27,7 @@ public final class ServerEngine {
     public init(_ server: DHCPServer<DHCPMemoryLeaseStore>) { memory = server }
     public init(_ server: DHCPDurableServer) { durable = server }
 
-    public var store: SQLiteLeaseStore? { durable?.store }
+    public var store: DurableLeaseStore? { durable?.store }
 
     public var leases: [DHCPLease] { durable?.store.allLeases() ?? memory?.store.allLeases() ?? [] }
 
@@ -35,6 +35,9 @@ public final class ServerEngine {
         if durable != nil { return durable!.expire(now: now) }
         return memory!.expire(now: now)
     }
+
+    /// What other servers wrote to a shared lease database, taken in.
+    func refresh() -> [DHCPServerAction] { durable?.refresh() ?? [] }
 
     /// The actions of each message, in order; with a database, committed once for the whole batch first.
     func handle(_ batch: [(bytes: [UInt8], receipt: DHCPReceipt)], now: Double) -> [[DHCPServerAction]] {
@@ -66,7 +69,8 @@ public final class ServerRuntime {
     }
 
     /// Serves until `stop()`, `deadline` (the clock's seconds) or a receive error; replies still held back by
-    /// the delay fault when it ends are sent first. Then brings the database up to date.
+    /// the delay fault when it ends are sent first. Then brings the database up to date. Four times a second it
+    /// takes in what other servers wrote to a shared lease database and expires what is due.
     public func run(until deadline: Double?, observer: ServerObserver) {
         var lastExpire = -Double.infinity
         var lastFlush = clock.now()
@@ -96,6 +100,7 @@ public final class ServerRuntime {
             record(now, observer)
             if now - lastExpire >= 0.25 {
                 lastExpire = now
+                perform(engine.refresh(), now: now, observer)
                 perform(engine.expire(now: now), now: now, observer)
             }
             if !received.isEmpty {
@@ -119,7 +124,7 @@ public final class ServerRuntime {
         sendDue(now: .infinity, observer)
         record(clock.now(), observer)
         if let store = engine.store {
-            do { try store.checkpoint() } catch { observer.problem("lease-db", error.description, xid: nil) }
+            do { try store.close() } catch { observer.problem("lease-db", error.description, xid: nil) }
         }
         recorder.close()
     }

@@ -88,6 +88,8 @@ public struct DHCPServerProblem: Hashable, Sendable, CustomStringConvertible {
         case fault
         /// A limit was hit: rate limit, hold table, pool exhausted, option dropped to fit the maximum message size.
         case limit
+        /// The lease database failed or another server holds the address (the durable stores).
+        case leaseDatabase = "lease-db"
     }
 
     public var kind: Kind

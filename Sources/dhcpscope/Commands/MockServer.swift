@@ -15,7 +15,7 @@ struct MockServer: ParsableCommand {
         abstract: "Serve DHCP on an interface as RFC 2131 says, or misbehave on demand (faults), for testing clients.",
         discussion: """
             Runs in the foreground until SIGINT or SIGTERM. Serves one subnet from the flags (the server address and \
-            subnet come from the interface when not given) or the subnets of a configuration file (--config), keeps leases in memory or in an SQLite database (--lease-db), answers relays (giaddr) on port 67, \
+            subnet come from the interface when not given) or the subnets of a configuration file (--config), keeps leases in memory or durably in SQLite, an ISC dhcpd.leases file or PostgreSQL (--lease-db), answers relays (giaddr) on port 67, \
             and replies as RFC 2131 §4.1 says: to the relay, to ciaddr, by broadcast, or in a raw frame to the client's \
             MAC without ARP. Never run it on a network whose clients you do not own: use a network namespace.
 
@@ -63,8 +63,8 @@ struct MockServer: ParsableCommand {
 
     @OptionGroup var faults: ServerFaultOptions
 
-    @Option(help: ArgumentHelp("Keep leases in an SQLite database (created when missing): every acknowledged lease is committed before its ACK and survives a restart.",
-                               valueName: "file"))
+    @Option(help: ArgumentHelp("Keep leases durably: sqlite:PATH (or a bare path), file:PATH (ISC dhcpd.leases format) or postgresql://… (a libpq URI; several servers may share it). Every lease is made durable before its ACK and survives a restart.",
+                               valueName: "url"))
     var leaseDb: String?
 
     @Option(help: ArgumentHelp("On exit, write the leases to FILE in ISC dhcpd.leases(5) format.", valueName: "file"))
@@ -94,6 +94,7 @@ struct MockServer: ParsableCommand {
             throw ValidationError("\(flag.0) cannot be used with --config: set it in the configuration file")
         }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
+        if let leaseDb, case .failure(let error) = LeaseDatabase.parse(leaseDb) { throw ValidationError("--lease-db: \(error.text)") }
         // The interface is read only when running: here every flag is checked against a subnet that holds any range.
         // A configuration file that cannot be read is found by run() (exit 2); one with a mistake is a usage error.
         if let config, let text = Self.readFile(config) {
@@ -199,7 +200,8 @@ struct MockServer: ParsableCommand {
             let recorder = try MessageRecorder(path: write, tapping: [network], onFrame: events?.frame)
             let random = SplitMix64(seed: UInt64(truncatingIfNeeded: Int(getpid())))
             let engine = if let leaseDb {
-                ServerEngine(DHCPDurableServer(configuration: configuration, store: try SQLiteLeaseStore(path: leaseDb), random: random))
+                ServerEngine(DHCPDurableServer(configuration: configuration, store: try LeaseDatabase.parse(leaseDb).get().open(),
+                                               random: random))
             } else {
                 ServerEngine(DHCPServer(configuration: configuration, random: random))
             }
@@ -215,7 +217,7 @@ struct MockServer: ParsableCommand {
         output.flush()
         runtime.run(until: duration.map { RoleClock.process.now() + $0 }, observer: log)
         if let exportLeases {
-            let text = LeaseExport.dhcpd(entries: runtime.engine.leases.sorted { $0.address < $1.address }.map(Self.dhcpdEntry),
+            let text = LeaseExport.dhcpd(entries: runtime.engine.leases.sorted { $0.address < $1.address }.map(DHCPDLeaseFile.Entry.init),
                                          origin: "from mock-server's leases")
             if let file = fopen(exportLeases, "w") {
                 fputs(text, file)
@@ -225,20 +227,5 @@ struct MockServer: ParsableCommand {
             }
         }
         log.summary()
-    }
-
-    /// A server lease as dhcpd.leases needs it.
-    static func dhcpdEntry(_ lease: DHCPLease) -> LeaseExport.DHCPDEntry {
-        let htype: UInt8 = lease.client.kind == .hardwareAddress ? lease.client.bytes.first ?? 1 : 1
-        let state: LeaseState = switch lease.state {
-        case .bound: .active
-        case .released, .free: .released
-        case .expired: .expired
-        case .declined: .declined
-        }
-        return LeaseExport.DHCPDEntry(ip: lease.address, client: ClientKey(htype: htype, address: lease.hardwareAddress),
-                                      clientID: lease.client.kind == .clientIdentifier ? lease.client.bytes : nil,
-                                      hostname: lease.hostName, start: Timestamp(secondsSince1970: lease.start),
-                                      end: Timestamp(secondsSince1970: lease.expires), state: state)
     }
 }

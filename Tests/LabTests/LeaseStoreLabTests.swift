@@ -1,0 +1,118 @@
+import Foundation
+import Glibc
+import Testing
+
+/// mock-server's durable lease stores against real ones: a PostgreSQL server the test starts (initdb into the lab
+/// folder, Unix socket only, stopped by PID), and the dhcpd.leases journal under kill -9.
+@Suite("Lease stores", .serialized, .enabled(if: LabGate.enabled))
+struct LeaseStoreLabTests: MockServerScenario {
+    static func boundLeases(_ run: LabProcess) -> [String: String] {
+        var bound: [String: String] = [:]
+        for event in events(run) where event.name == "lease" && event.string("state") == "active" {
+            if let mac = event.string("mac"), let ip = event.string("ip") { bound[mac] = ip }
+        }
+        return bound
+    }
+
+    /// The database's bound rows: MAC → address.
+    static func databaseLeases(_ postgres: LabPostgreSQL) throws -> [String: String] {
+        let rows = try postgres.psql("SELECT encode(hardware, 'hex') || ' ' || host(address) FROM dhcpscope_lease4 WHERE state = 'bound'",
+                                     database: "leases")
+        var bound: [String: String] = [:]
+        for row in rows.split(separator: "\n") {
+            let parts = row.split(separator: " ")
+            guard parts.count == 2 else { continue }
+            let hex = Array(parts[0])
+            let mac = stride(from: 0, to: hex.count, by: 2).map { String(hex[$0..<min($0 + 2, hex.count)]) }.joined(separator: ":")
+            bound[mac] = String(parts[1])
+        }
+        return bound
+    }
+
+    /// mock-server on PostgreSQL: five mock-clients bound, their leases the database's rows; PostgreSQL killed:
+    /// the server goes on, refuses what it cannot make durable (no ACK, a lease-db problem); PostgreSQL back: the
+    /// server recovers by itself and binds new clients, in the database too.
+    @Test("mock-server --lease-db postgresql://: PostgreSQL restarted while it serves")
+    func postgreSQLRestart() async throws {
+        try await Lab.run("lease-db-postgresql-restart", index: 64) { lab in
+            let database = try lab.namespace("db")
+            let postgres = try await LabPostgreSQL(lab, in: database)
+            let (client, server, _) = try Self.pair(lab, link: 1, serverAddress: lab.subnet.host(1))
+            let mock = try await Self.startMock(lab, in: server, ["--range", Self.range(lab.subnet, 100, 150), "--lease-time", "600",
+                                                                  "--lease-db", postgres.url], timeout: 200)
+            let first = try lab.start("mock-client-1", in: client, [DHCPScope.binary.path, "mock-client", "-i", "cli0", "--json",
+                                                                   "--clients", "5", "--mac", "06:01:00:00:00:01", "--once", "--timeout", "20"])
+            try await lab.wait(for: "five clients bound", seconds: 25) { !first.isRunning }
+            try lab.check(first.exitStatus == 0, "mock-client exited \(first.exitStatus ?? -1): \(first.output)")
+            let bound = Self.boundLeases(first)
+            try lab.check(bound.count == 5 && Set(bound.values).count == 5, "five clients, five addresses: \(bound)")
+            let rows = try Self.databaseLeases(postgres)
+            try lab.check(rows == bound, "the database: \(rows), the clients: \(bound)")
+
+            postgres.stop(signal: SIGKILL)
+            let refused = try lab.start("mock-client-2", in: client, [DHCPScope.binary.path, "mock-client", "-i", "cli0", "--json",
+                                                                     "--clients", "2", "--mac", "06:01:00:00:01:01", "--once", "--timeout", "6"])
+            try await lab.wait(for: "the refused clients to give up", seconds: 15) { !refused.isRunning }
+            try lab.check(refused.exitStatus == 1 && Self.boundLeases(refused).isEmpty, "a client bound without the database: \(refused.output)")
+            try lab.check(mock.isRunning, "mock-server ended without its database: \(mock.output)")
+            let failure = Self.problems(mock).first { $0.string("code") == "server-lease-db" }
+            try lab.check(failure?.string("text")?.contains("commit failed") == true, "no lease-db problem: \(Self.problems(mock).map(\.object))")
+            try lab.check(!Self.replies(mock).contains { $0.string("type") == "ACK" && $0.string("mac")?.hasPrefix("06:01:00:00:01") == true },
+                          "an ACK went to a client while the database was down")
+
+            try await postgres.start()
+            let third = try lab.start("mock-client-3", in: client, [DHCPScope.binary.path, "mock-client", "-i", "cli0", "--json",
+                                                                   "--clients", "3", "--mac", "06:01:00:00:02:01", "--once", "--timeout", "20"])
+            try await lab.wait(for: "three more clients bound", seconds: 25) { !third.isRunning }
+            try lab.check(third.exitStatus == 0, "after PostgreSQL came back, mock-client exited \(third.exitStatus ?? -1): \(third.output)")
+            let after = try Self.databaseLeases(postgres)
+            for (mac, address) in Self.boundLeases(third) {
+                try lab.check(after[mac] == address, "\(mac) bound \(address), the database has \(after[mac] ?? "nothing")")
+            }
+            try lab.check(Self.problems(mock).contains { $0.string("text")?.contains("lease database back") == true },
+                          "mock-server did not report the database back")
+            try Self.stopMock(lab, mock)
+            postgres.stop()
+        }
+    }
+
+    /// Two mock-servers with the same pool on one segment and one PostgreSQL database, both answering every
+    /// client: their free-address searches collide, and the database's conditional upsert lets one ACK through per
+    /// address; 40 clients end with 40 different addresses, each the database's row for its MAC.
+    @Test("two mock-servers on one PostgreSQL database never give one address to two clients")
+    func sharedDatabase() async throws {
+        try await Lab.run("lease-db-postgresql-shared", index: 65) { lab in
+            let database = try lab.namespace("db")
+            let postgres = try await LabPostgreSQL(lab, in: database)
+            let net = try lab.namespace("net")
+            try lab.ip(net, "link", "add", "br0", "type", "bridge", "stp_state", "0")
+            try lab.ip(net, "link", "set", "br0", "up")
+            var ends: [String: String] = [:]
+            for (link, tag) in ["a", "b", "cli"].enumerated() {
+                let namespace = try lab.namespace(tag)
+                ends[tag] = namespace
+                let address: String? = tag == "cli" ? nil : "\(lab.subnet.host(link + 1))/24"
+                try await Self.attach(lab, (namespace, tag == "cli" ? "cli0" : "srv0", lab.mac(link: link, side: 2), address),
+                                      to: net, bridge: "br0", port: "p-\(tag)", portMAC: lab.mac(link: link, side: 1))
+            }
+            let arguments = ["--range", Self.range(lab.subnet, 100, 199), "--lease-time", "600", "--lease-db", postgres.url]
+            let a = try await Self.startMock(lab, "mock-server-a", in: ends["a"]!, arguments)
+            let b = try await Self.startMock(lab, "mock-server-b", in: ends["b"]!, arguments)
+            let clients = try lab.start("mock-client", in: ends["cli"]!, [DHCPScope.binary.path, "mock-client", "-i", "cli0", "--json",
+                                                                         "--clients", "40", "--mac", "06:01:00:00:00:01", "--once", "--timeout", "40"],
+                                        timeout: 60)
+            try await lab.wait(for: "40 clients bound", seconds: 50) { !clients.isRunning }
+            try lab.check(clients.exitStatus == 0, "mock-client exited \(clients.exitStatus ?? -1): \(clients.output.suffix(3000))")
+            let bound = Self.boundLeases(clients)
+            try lab.check(bound.count == 40 && Set(bound.values).count == 40, "40 clients, \(Set(bound.values).count) addresses: \(bound)")
+            try lab.check(try Self.databaseLeases(postgres) == bound, "the database and the clients differ")
+            // Both servers answered; where their choices collided, one ACK was held back.
+            let acksA = Self.replies(a).filter { $0.string("type") == "ACK" }.count
+            let acksB = Self.replies(b).filter { $0.string("type") == "ACK" }.count
+            try lab.check(acksA > 0 && acksB > 0, "ACKs: a \(acksA), b \(acksB)")
+            try Self.stopMock(lab, a)
+            try Self.stopMock(lab, b)
+            postgres.stop()
+        }
+    }
+}
