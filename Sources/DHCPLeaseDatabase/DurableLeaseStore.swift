@@ -133,6 +133,8 @@ public struct DHCPDurableServer {
 
     public func nextExpiry() -> Double? { server.nextExpiry() }
 
+    public mutating func startSearch(atFraction fraction: Double) { server.startSearch(atFraction: fraction) }
+
     public mutating func handle(bytes: [UInt8], from receipt: DHCPReceipt, now: Double) -> [DHCPServerAction] {
         committing([server.handle(bytes: bytes, from: receipt, now: now)], now: now)[0]
     }

@@ -13,6 +13,8 @@ public protocol ServerObserver: AnyObject {
     /// `kind`: a `DHCPServerProblem.Kind` raw value, or the runtime's own: `socket` (receiving failed; the server
     /// stops), `send` (a reply could not be sent), `capture` (the `-w` file or the tap failed), `lease-db`.
     func problem(_ kind: String, _ text: String, xid: UInt32?)
+    /// The high-availability state changed (`--ha-mode`).
+    func ha(_ state: DHCPHAPeer.State, peer: DHCPHAPeer)
     /// Whether lines wait to be written: the server then wakes within 50 ms to write them.
     var hasPendingOutput: Bool { get }
     func flush()
@@ -28,6 +30,11 @@ public final class ServerEngine {
     public init(_ server: DHCPDurableServer) { durable = server }
 
     public var store: DurableLeaseStore? { durable?.store }
+
+    /// See `DHCPServer.startSearch(atFraction:)`.
+    public func startSearch(atFraction fraction: Double) {
+        if durable != nil { durable!.startSearch(atFraction: fraction) } else { memory!.startSearch(atFraction: fraction) }
+    }
 
     public var leases: [DHCPLease] { durable?.store.allLeases() ?? memory?.store.allLeases() ?? [] }
 
@@ -55,11 +62,19 @@ public final class ServerRuntime {
     public let engine: ServerEngine
     private let recorder: MessageRecorder
     private let clock: RoleClock
+    /// One side of a high-availability pair: heartbeats to the partner, and which clients this server answers.
+    public private(set) var ha: DHCPHAPeer?
+    /// Client messages left to the partner (high availability).
+    public private(set) var leftToPartner = 0
+    private var random = SystemRandomNumberGenerator()
     /// Replies held back by the `replyDelay` fault, by the time they are due (ties in the order they were made).
     private var delayed: [(due: Double, message: DHCPMessage, destination: DHCPServerDestination)] = []
 
-    public init(link: ClientLink, engine: ServerEngine, recorder: MessageRecorder, clock: RoleClock = .process) {
+    public init(link: ClientLink, engine: ServerEngine, recorder: MessageRecorder, clock: RoleClock = .process,
+                ha: DHCPHAConfiguration? = nil) {
         self.link = link; self.engine = engine; self.recorder = recorder; self.clock = clock
+        self.ha = ha.map(DHCPHAPeer.init)
+        if ha?.mode == .loadBalancing, ha?.role == .secondary { engine.startSearch(atFraction: 0.5) }
     }
 
     /// What ends `run`, to call from any thread or a signal handler.
@@ -78,10 +93,12 @@ public final class ServerRuntime {
             var now = clock.now()
             if let deadline, now >= deadline { break }
             sendDue(now: now, observer)
+            heartbeat(now: now, observer)
             // Expiry runs at most four times a second: it scans the lease table. Lines not yet written wait at
             // most 50 ms; a held-back reply is sent on time.
             var wait = min(observer.hasPendingOutput ? 0.05 : 0.25, deadline.map { $0 - now } ?? 0.25)
             if let due = delayed.first?.due { wait = min(wait, max(0, due - now)) }
+            if let ha { wait = min(wait, ha.configuration.heartbeat / 4) }
             var received: [UDPDatagram] = []
             var stopping = false
             do {
@@ -106,6 +123,7 @@ public final class ServerRuntime {
             if !received.isEmpty {
                 var batch: [(bytes: [UInt8], receipt: DHCPReceipt)] = []
                 for datagram in received {
+                    guard admits(datagram, observer) else { continue }
                     let broadcast = datagram.isLimitedBroadcast || datagram.destination == link.broadcast
                     observer.received(datagram)
                     batch.append((datagram.bytes, DHCPReceipt(interfaceAddress: link.address, sourceAddress: datagram.source,
@@ -127,6 +145,39 @@ public final class ServerRuntime {
             do { try store.close() } catch { observer.problem("lease-db", error.description, xid: nil) }
         }
         recorder.close()
+    }
+
+    /// Sends the partner its heartbeat when one is due, and reports the states a missed one leads to.
+    private func heartbeat(now: Double, _ observer: ServerObserver) {
+        guard var peer = ha else { return }
+        let xid = UInt32.random(in: 1...UInt32.max, using: &random)
+        let (due, states) = peer.tick(now: now, xid: xid)
+        ha = peer
+        for state in states { observer.ha(state, peer: peer) }
+        guard due else { return }
+        let message = DHCPHAPeer.heartbeat(xid: xid, address: link.address, mac: link.mac)
+        do { try link.send(message.serialize(), to: .relay(peer.configuration.partner)) }
+        catch { observer.problem("send", "heartbeat to \(peer.configuration.partner): \(error.description)", xid: xid) }
+    }
+
+    /// Whether the server handles `datagram`: the partner's answer to a heartbeat is the pair's, and a client
+    /// this side of the pair leaves to the partner is counted and dropped. Everything else goes to the server.
+    private func admits(_ datagram: UDPDatagram, _ observer: ServerObserver) -> Bool {
+        guard var peer = ha, let message = DHCPMessage.parse(datagram.bytes).message else { return true }
+        if datagram.source == peer.configuration.partner, message.op == DHCPMessage.bootReply {
+            observer.received(datagram)
+            if message.messageType == .ack {
+                let states = peer.answered(xid: message.xid)
+                ha = peer
+                for state in states { observer.ha(state, peer: peer) }
+            }
+            return false
+        }
+        guard peer.serves(message, from: datagram.source) else {
+            leftToPartner += 1
+            return false
+        }
+        return true
     }
 
     private func perform(_ actions: [DHCPServerAction], now: Double, _ observer: ServerObserver) {

@@ -43,6 +43,16 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
     /// MAC addresses tracked by the per-MAC rate limit.
     public var trackedClientCount: Int { limiter?.trackedClients ?? 0 }
 
+    /// Starts the free-address search of every pool at `fraction` of its size: the second server of a
+    /// load-balancing pair searches from the middle, so that the two rarely pick the same address at once.
+    public mutating func startSearch(atFraction fraction: Double) {
+        for (index, subnet) in configuration.subnets.enumerated() {
+            for (poolIndex, pool) in subnet.pools.enumerated() {
+                cursors[index][poolIndex] = Int(Double(pool.count) * min(max(fraction, 0), 1))
+            }
+        }
+    }
+
     /// When `expire(now:)` next has something to do: the earliest end of a hold, a lease or a quarantine.
     public func nextExpiry() -> Double? {
         [holds.nextExpiry, store.nextExpiry()].compactMap { $0 }.min()

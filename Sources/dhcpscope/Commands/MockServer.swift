@@ -63,6 +63,8 @@ struct MockServer: ParsableCommand {
 
     @OptionGroup var faults: ServerFaultOptions
 
+    @OptionGroup(title: "High availability") var ha: HAOptions
+
     @Option(help: ArgumentHelp("Keep leases durably: sqlite:PATH (or a bare path), file:PATH (ISC dhcpd.leases format) or postgresql://… (a libpq URI; several servers may share it). Every lease is made durable before its ACK and survives a restart.",
                                valueName: "url"))
     var leaseDb: String?
@@ -82,6 +84,11 @@ struct MockServer: ParsableCommand {
     @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
     var duration: Double?
 
+    func haConfiguration() throws(ValidationError) -> DHCPHAConfiguration? {
+        let shared = leaseDb.flatMap { try? LeaseDatabase.parse($0).get() }?.isShared ?? false
+        return try ha.configuration(shared: shared)
+    }
+
     /// The subnet flags that --config replaces.
     private var subnetFlags: [(String, Bool)] {
         [("--range", range != nil), ("--subnet", subnet != nil), ("--router", router != nil), ("--dns", dns != nil),
@@ -95,6 +102,7 @@ struct MockServer: ParsableCommand {
         }
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
         if let leaseDb, case .failure(let error) = LeaseDatabase.parse(leaseDb) { throw ValidationError("--lease-db: \(error.text)") }
+        _ = try haConfiguration()
         // The interface is read only when running: here every flag is checked against a subnet that holds any range.
         // A configuration file that cannot be read is found by run() (exit 2); one with a mistake is a usage error.
         if let config, let text = Self.readFile(config) {
@@ -205,7 +213,7 @@ struct MockServer: ParsableCommand {
             } else {
                 ServerEngine(DHCPServer(configuration: configuration, random: random))
             }
-            runtime = ServerRuntime(link: try ClientLink(network), engine: engine, recorder: recorder)
+            runtime = ServerRuntime(link: try ClientLink(network), engine: engine, recorder: recorder, ha: try haConfiguration())
         } catch {
             throw Diagnostics.failure("\(error)")
         }
@@ -213,7 +221,7 @@ struct MockServer: ParsableCommand {
         let signals = StopSignals { _ in stop() }
         defer { signals.cancel() }
         for lease in runtime.engine.leases { log.lease(lease, ack: nil) }
-        log.ready(interface: interface, configuration: configuration)
+        log.ready(interface: interface, configuration: configuration, ha: runtime.ha)
         output.flush()
         runtime.run(until: duration.map { RoleClock.process.now() + $0 }, observer: log)
         if let exportLeases {
@@ -226,6 +234,6 @@ struct MockServer: ParsableCommand {
                 log.problem("export", "\(exportLeases): \(String(cString: strerror(errno)))", xid: nil)
             }
         }
-        log.summary()
+        log.summary(ha: runtime.ha, leftToPartner: runtime.leftToPartner)
     }
 }

@@ -29,7 +29,7 @@ final class MockServerLog: ServerObserver {
 
     /// `subnet` and `range` name the first subnet and its first pool (the fields of the first version); `subnets`
     /// lists every subnet with all its pools.
-    func ready(interface: String, configuration: DHCPServerConfiguration) {
+    func ready(interface: String, configuration: DHCPServerConfiguration, ha: DHCPHAPeer?) {
         let subnets = configuration.subnets
         if json {
             output.append(Events.ready(interface: interface) { line in
@@ -48,12 +48,18 @@ final class MockServerLog: ServerObserver {
             line.endArray()
             line.field("authoritative", configuration.authoritative)
             line.field("faults", !configuration.faults.isEmpty)
+            if let ha {
+                line.beginObject("ha")
+                Self.haFields(&line, ha, state: ha.state)
+                line.endObject()
+            }
             })
             output.endLine()
         } else {
             let pools = subnets.flatMap(\.pools).map(\.description)
             Diagnostics.error("serving \(pools.isEmpty ? "nothing" : pools.joined(separator: ", ")) on \(interface) as \(configuration.serverIdentifier)"
-                + (configuration.faults.isEmpty ? "" : " (with faults)"))
+                + (configuration.faults.isEmpty ? "" : " (with faults)")
+                + (ha.map { " as the \($0.configuration.mode.rawValue) \($0.configuration.role.rawValue), partner \($0.configuration.partner): \($0.state.rawValue)" } ?? ""))
         }
     }
 
@@ -146,10 +152,38 @@ final class MockServerLog: ServerObserver {
         }
     }
 
-    func summary() {
+    /// The `ha` object of `ready` and `summary`, and the `ha` event's fields.
+    static func haFields(_ line: inout JSONLine, _ peer: DHCPHAPeer, state: DHCPHAPeer.State) {
+        line.field("state", state.rawValue)
+        line.field("mode", peer.configuration.mode.rawValue)
+        line.field("role", peer.configuration.role.rawValue)
+        line.key("partner"); line.address(peer.configuration.partner)
+        line.field("partner_up", peer.partnerUp)
+    }
+
+    func ha(_ state: DHCPHAPeer.State, peer: DHCPHAPeer) {
+        if json {
+            var line = JSONLine(event: "ha")
+            Self.haFields(&line, peer, state: state)
+            line.field("missed", peer.missed)
+            output.append(line.finish())
+            output.endLine()
+        } else {
+            output.write(line: "ha \(state.rawValue): partner \(peer.configuration.partner) \(peer.partnerUp ? "up" : "down after \(peer.missed) missed heartbeats")")
+        }
+        output.flush()
+    }
+
+    func summary(ha: DHCPHAPeer?, leftToPartner: Int) {
         let active = leases.values.filter { $0 == .bound }.count
         if json {
             output.append(Events.summary(problems: problems) { line in
+                if let ha {
+                    line.beginObject("ha")
+                    Self.haFields(&line, ha, state: ha.state)
+                    line.field("left_to_partner", leftToPartner)
+                    line.endObject()
+                }
                 line.field("received", received)
                 line.beginObject("replies")
                 for (type, count) in replies.sorted(by: { $0.key < $1.key }) { line.key(text: type); line.number(count) }
