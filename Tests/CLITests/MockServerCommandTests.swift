@@ -9,8 +9,9 @@ struct MockServerCommandTests {
         for option in ["-i <iface>", "--config <file>", "--range <start-end>", "--subnet", "--server-ip", "--router", "--dns",
                        "--domain", "--lease-time", "--t1", "--t2", "--authoritative", "--drop", "--delay", "--nak-all",
                        "--offer-only", "--ignore-renew", "--wrong-server-id", "--exhaust", "--rogue", "--duplicate-ip",
-                       "--answer-only", "--rate-limit", "--lease-db <file>", "--export-leases <file>", "-w <file>", "--json",
-                       "-v, --verbose", "--duration"] {
+                       "--answer-only", "--rate-limit", "--lease-db <url>", "--export-leases <file>", "-w <file>", "--json",
+                       "-v, --verbose", "--duration", "--ha-mode <mode>", "--ha-role <role>", "--ha-partner <ip>",
+                       "--ha-heartbeat <seconds>", "--ha-max-missed <n>", "--ha-secs-threshold <seconds>"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
         }
     }
@@ -25,6 +26,12 @@ struct MockServerCommandTests {
         (["-i", "lo", "--range", "198.18.0.10-198.18.0.20", "--drop", "FOO:10"], "--drop"),
         (["-i", "lo", "--range", "198.18.0.10-198.18.0.20", "--answer-only", "discover,bogus"], "--answer-only"),
         (["-i", "lo", "--config", "/nonexistent.conf", "--range", "198.18.0.10-198.18.0.20"], "--config"),
+        (["-i", "lo", "--range", "198.18.0.10-198.18.0.20", "--lease-db", "mysql://db/leases"], "--lease-db"),
+        (["-i", "lo", "--range", "198.18.0.10-198.18.0.20", "--ha-mode", "hot-standby", "--ha-role", "primary",
+          "--ha-partner", "198.18.0.2"], "--ha-mode"),                                           // no shared database
+        (["-i", "lo", "--range", "198.18.0.10-198.18.0.20", "--ha-mode", "hot-standby", "--ha-role", "secondary",
+          "--ha-partner", "198.18.0.2", "--lease-db", "postgresql://x@/y"], "--ha-mode"),        // no secondary in hot-standby
+        (["-i", "lo", "--range", "198.18.0.10-198.18.0.20", "--ha-partner", "198.18.0.2"], "--ha-mode"),
     ])
     func usageErrorsExit64(arguments: [String], mention: String) throws {
         let result = try CLI.run(["mock-server"] + arguments)

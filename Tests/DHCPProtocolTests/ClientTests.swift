@@ -256,7 +256,8 @@ struct ClientTests {
         link.deliver(link.client.inform(address: address, now: link.now))
         #expect(link.sent.count == 1 && link.sent[0].message.messageType == .inform && link.sent[0].message.clientAddress == address)
         let ack = try #require(link.actions.compactMap { if case .informed(let ack) = $0 { ack } else { nil } }.first)
-        #expect(ack.leaseTime == nil && ack.option(.routers) != nil)
+        // Options (the subnet mask), no lease time, and no router: the INFORM policy's default.
+        #expect(ack.leaseTime == nil && ack.option(.subnetMask) != nil && ack.option(.routers) == nil)
         #expect(link.client.state == .informed && link.problems.isEmpty && link.client.nextDeadline == nil)
     }
 

@@ -304,12 +304,42 @@ struct ServerExchangeTests {
         let ack = try #require(actions.reply)
         #expect(ack.messageType == .ack && ack.yourAddress == .any && ack.clientAddress == here)
         #expect(ack.leaseTime == nil && ack.renewalTime == nil && ack.rebindingTime == nil)
-        #expect(ack.optionCodes == [53, 54, 1, 3, 6, 15])
+        // The INFORM policy's default: every configured option but the router.
+        #expect(ack.optionCodes == [53, 54, 1, 6, 15])
         #expect(actions.sent.first?.destination == .unicast(here))
         #expect(actions.leases.isEmpty && server.store.count == 0)
         // Options of the subnet that holds ciaddr.
         let remote = server.handle(client.inform(address(20, net: 1)), from: unicast(from: address(20, net: 1)), now: 0)
-        #expect(remote.reply?.address(.routers) == remoteRelay)
+        #expect(remote.reply?.address(.subnetMask) == IPv4Address(255, 255, 255, 0) && remote.reply?.address(.routers) == nil)
+    }
+
+    @Test("INFORM policy: allowed subnets, MAC allow-list, rate limit, options; refusals are inform-refused problems")
+    func informPolicy() throws {
+        func refused(_ actions: [DHCPServerAction]) -> String? {
+            actions.lazy.compactMap { if case .problem(let p) = $0, p.kind == .informRefused { p.text } else { nil } }.first
+        }
+        var server = makeServer { configuration in
+            configuration.informPolicy.allowedSubnets = [DHCPAddressPrefix(IPv4Address(198, 18, 0, 0), 25)]
+            configuration.informPolicy.allowedMACs = [MACAddress(rawValue: 0x0600_0000_0001)]
+            configuration.informPolicy.ratePerSecond = 2
+            configuration.informPolicy.options = [3, 6]
+        }
+        let allowed = TestClient(1), stranger = TestClient(2)
+        let inside = address(20), outside = address(200)
+        let ack = try #require(server.handle(allowed.inform(inside), from: unicast(from: inside), now: 0).reply)
+        #expect(ack.optionCodes == [53, 54, 3, 6])
+        let out = server.handle(allowed.inform(outside), from: unicast(from: outside), now: 0)
+        #expect(out.sent.isEmpty && refused(out)?.contains("no allowed subnet") == true)
+        let unknown = server.handle(stranger.inform(inside), from: unicast(from: inside), now: 0)
+        #expect(unknown.sent.isEmpty && refused(unknown)?.contains("allow-list") == true)
+        // Two a second: the third at once is refused, one more a second later is answered.
+        #expect(server.handle(allowed.inform(inside), from: unicast(from: inside), now: 0.1).reply != nil)
+        let third = server.handle(allowed.inform(inside), from: unicast(from: inside), now: 0.2)
+        #expect(third.sent.isEmpty && refused(third)?.contains("INFORMs a second") == true)
+        #expect(server.handle(allowed.inform(inside), from: unicast(from: inside), now: 1.2).reply != nil)
+        // A trusted address (a high-availability partner) is answered whatever the policy says.
+        var trusting = makeServer { $0.informPolicy.allowedMACs = []; $0.informPolicy.trusted = [outside] }
+        #expect(trusting.handle(stranger.inform(outside), from: unicast(from: outside), now: 0).reply != nil)
     }
 }
 

@@ -24,6 +24,8 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
     let parameters: [[DHCPOption]]
     /// Per subnet: the reserved addresses.
     let reserved: [Set<IPv4Address>]
+    /// The INFORM rate limit's buckets: per client address, tokens left and when they were counted.
+    var informBuckets: [IPv4Address: (tokens: Double, time: Double)] = [:]
 
     public init(configuration: DHCPServerConfiguration, store: Store, random: SplitMix64 = SplitMix64(seed: 0)) {
         self.configuration = configuration
@@ -153,7 +155,7 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
         case .request(let request): extend(message, client, request, now, &out)
         case .decline: decline(message, client, now, &out)
         case .release: release(message, client, now, &out)
-        case .inform: inform(message, client, receipt, &out)
+        case .inform: inform(message, client, receipt, now, &out)
         }
     }
 
@@ -504,7 +506,8 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
         return true
     }
 
-    private func inform(_ message: DHCPMessage, _ client: DHCPClientKey, _ receipt: DHCPReceipt, _ out: inout Output) {
+    private mutating func inform(_ message: DHCPMessage, _ client: DHCPClientKey, _ receipt: DHCPReceipt, _ now: Double,
+                                 _ out: inout Output) {
         if configuration.faults.offerOnly {
             out.problem(.fault, "no ACK to INFORM from \(client) (offer-only)")
             return
@@ -512,6 +515,10 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
         let address = message.clientAddress != .any ? message.clientAddress : receipt.sourceAddress
         guard address != .any else {
             out.problem(.malformed, "INFORM from \(client) with ciaddr 0 and no source address")
+            return
+        }
+        if let refusal = informRefusal(message, address: address, source: receipt.sourceAddress, now: now) {
+            out.problem(.informRefused, "INFORM from \(address) (\(client)) refused: \(refusal)")
             return
         }
         // The subnet of ciaddr (RFC 2131 §4.3.5), else the usual selection.
@@ -523,11 +530,41 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
         } else {
             return
         }
+        let policy = configuration.informPolicy
         let reply = reply(.ack, to: message, yourAddress: .any, clientAddress: message.clientAddress, subnet: index,
-                          leaseTimes: false, &out)
+                          leaseTimes: false, allowing: policy.allows, &out)
         let destination: DHCPServerDestination =
             message.relayAddress != .any ? .relay(message.relayAddress) : .unicast(address)
         out.send(reply, destination)
+    }
+
+    /// Why the INFORM policy refuses an INFORM from `address`, or nil; an answered INFORM takes a token of the
+    /// address's rate-limit bucket.
+    private mutating func informRefusal(_ message: DHCPMessage, address: IPv4Address, source: IPv4Address,
+                                        now: Double) -> String? {
+        let policy = configuration.informPolicy
+        if policy.trusted.contains(source) || policy.trusted.contains(address) { return nil }
+        if !policy.allowedSubnets.isEmpty, !policy.allowedSubnets.contains(where: { $0.contains(address) }) {
+            return "\(address) is in no allowed subnet (\(policy.allowedSubnets.map(\.description).joined(separator: ", ")))"
+        }
+        if let macs = policy.allowedMACs {
+            guard message.htype == 1, message.hlen == 6, let mac = message.clientMAC, macs.contains(mac) else {
+                return "hardware address \(Hex.colonSeparated(message.hardwareAddress)) is not on the allow-list"
+            }
+        }
+        guard let rate = policy.ratePerSecond, rate > 0 else { return nil }
+        if informBuckets.count >= 4096 { informBuckets = informBuckets.filter { now - $0.value.time < 60 } }
+        let burst = max(1, rate)
+        var bucket = informBuckets[address] ?? (tokens: burst, time: now)
+        bucket.tokens = min(burst, bucket.tokens + (now - bucket.time) * rate)
+        bucket.time = now
+        guard bucket.tokens >= 1 else {
+            informBuckets[address] = bucket
+            return "more than \(rate) INFORMs a second from \(address)"
+        }
+        bucket.tokens -= 1
+        informBuckets[address] = bucket
+        return nil
     }
 
     // MARK: addresses

@@ -43,6 +43,11 @@ public struct DHCPConfigError: Error, Hashable, Sendable, CustomStringConvertibl
 /// `option NAME-OR-CODE VALUE` (the value in the option's text form by its shape in `DHCPOptionTable`) or
 /// `option NAME-OR-CODE = HEX` (the bytes as they go on the wire).
 ///
+/// The INFORM policy (global keys): `inform-allow-subnets NET/PREFIX, …` (client addresses answered; default all),
+/// `inform-allow-macs MAC, …` (default all), `inform-rate-limit N` (INFORMs answered a second per client address),
+/// `inform-options NAME-OR-CODE, …` (the options an INFORM ACK may carry; default every configured option but
+/// routers). A refused INFORM is an `inform-refused` problem.
+///
 /// Without `server-id` the configuration's `serverIdentifier` is 0.0.0.0, for the caller to fill (mock-server:
 /// the interface's address); without `authoritative` the server is not authoritative.
 public enum DHCPServerConfigFile {
@@ -100,6 +105,9 @@ private struct Parser {
     var line = 0
     var serverIdentifier: Setting<IPv4Address>?
     var authoritative: Setting<Bool>?
+    var informPolicy = DHCPInformPolicy()
+    /// Lines of the INFORM policy's keys, each given once.
+    var informLines: [String: Int] = [:]
     var global = Scope()
     var open: SubnetBlock?
     var subnets: [SubnetBlock] = []
@@ -170,6 +178,11 @@ private struct Parser {
             let reservation = try at(key) { () throws(Reason) in try Self.reservation(rest, in: block) }
             block.reservations.append(Setting(value: reservation, line: line))
             open = block
+        case "inform-allow-subnets", "inform-allow-macs", "inform-rate-limit", "inform-options":
+            try global(key)
+            if let earlier = informLines[key] { throw error(key, "given twice (first on line \(earlier))") }
+            informLines[key] = line
+            try at(key) { () throws(Reason) in try Self.inform(key, rest, &informPolicy) }
         case "lease-time", "t1", "t2", "next-server", "always-send":
             var scope = open?.scope ?? global
             try scoped(key, rest, &scope)
@@ -184,7 +197,8 @@ private struct Parser {
             if open != nil { open!.scope = scope } else { global = scope }
         default:
             throw error(key, "unknown key; expected server-id, authoritative, subnet, pool, reserve, lease-time, t1, t2, "
-                        + "next-server, always-send, option or }")
+                        + "next-server, always-send, option, inform-allow-subnets, inform-allow-macs, inform-rate-limit, "
+                        + "inform-options or }")
         }
     }
 
@@ -243,6 +257,32 @@ private struct Parser {
                 throw Reason("\(block.name) overlaps subnet \(other.name) (line \(other.line))")
             }
             return block
+        }
+    }
+
+    /// The INFORM policy's keys: `inform-allow-subnets NET/PREFIX, …`, `inform-allow-macs MAC, …`,
+    /// `inform-rate-limit N` (a second, per client address) and `inform-options NAME-OR-CODE, …`.
+    static func inform(_ key: String, _ rest: String, _ policy: inout DHCPInformPolicy) throws(Reason) {
+        let items = Text.items(rest)
+        guard !items.isEmpty else { throw Reason("no value") }
+        switch key {
+        case "inform-allow-subnets":
+            policy.allowedSubnets = try items.map { item throws(Reason) in
+                let (network, length) = try Text.prefix(item)
+                return DHCPAddressPrefix(network, length)
+            }
+        case "inform-allow-macs":
+            policy.allowedMACs = Set(try items.map { item throws(Reason) in
+                guard let mac = MACAddress(item) else { throw Reason("'\(item)' is not a MAC address (aa:bb:cc:dd:ee:ff)") }
+                return mac
+            })
+        case "inform-rate-limit":
+            guard items.count == 1, let rate = Double(items[0]), rate > 0, rate.isFinite else {
+                throw Reason("'\(rest)' is not a positive number of INFORMs a second")
+            }
+            policy.ratePerSecond = rate
+        default:
+            policy.options = Set(try items.map { item throws(Reason) in try Options.code(item).rawValue })
         }
     }
 
@@ -355,6 +395,7 @@ private struct Parser {
         }
         var configuration = DHCPServerConfiguration(serverIdentifier: serverIdentifier?.value ?? .any, subnets: built)
         configuration.authoritative = authoritative?.value ?? false
+        configuration.informPolicy = informPolicy
         // A backstop: everything validate() checks is checked above, with a line.
         for problem in configuration.validate() where !(serverIdentifier == nil && problem.contains("0.0.0.0")) {
             let block = subnets.first { problem.hasPrefix("subnet \($0.name)") }

@@ -220,6 +220,44 @@ public struct DHCPServerFaults: Hashable, Sendable {
     public var isEmpty: Bool { self == DHCPServerFaults() }
 }
 
+/// An address prefix, NET/LENGTH.
+public struct DHCPAddressPrefix: Hashable, Sendable, CustomStringConvertible {
+    public var network: IPv4Address
+    public var length: Int
+
+    public init(_ network: IPv4Address, _ length: Int) { self.network = network; self.length = min(max(length, 0), 32) }
+
+    public func contains(_ address: IPv4Address) -> Bool {
+        let mask: UInt32 = length == 0 ? 0 : UInt32.max << UInt32(32 - length)
+        return address.rawValue & mask == network.rawValue & mask
+    }
+
+    public var description: String { "\(network)/\(length)" }
+}
+
+/// Who gets a DHCPINFORM answered, how often, and with what: the operations guide's INFORM policy. The default
+/// answers everyone, without a rate limit, with every configured option but the router (a host with a fixed
+/// address has its own).
+public struct DHCPInformPolicy: Hashable, Sendable {
+    /// Client addresses (ciaddr, else the source) whose INFORMs are answered; empty: all.
+    public var allowedSubnets: [DHCPAddressPrefix] = []
+    /// Client hardware addresses whose INFORMs are answered; nil: all.
+    public var allowedMACs: Set<MACAddress>?
+    /// INFORMs answered per second per client address (bursts of as many); nil: no limit.
+    public var ratePerSecond: Double?
+    /// Option codes an INFORM ACK may carry besides 53, 54, 61 and 82; nil: every configured option but routers (3).
+    public var options: Set<UInt8>?
+    /// Addresses answered whatever the policy says: a high-availability partner's heartbeats.
+    public var trusted: Set<IPv4Address> = []
+
+    public init() {}
+
+    /// Whether an INFORM ACK may carry `code`.
+    public func allows(_ code: DHCPOptionCode) -> Bool {
+        options.map { $0.contains(code.rawValue) } ?? (code != .routers)
+    }
+}
+
 /// Everything a `DHCPServer` needs to know: a value, checked with `validate()`.
 public struct DHCPServerConfiguration: Hashable, Sendable {
     /// Option 54 of every reply, and the identifier REQUEST / DECLINE / RELEASE must name.
@@ -234,6 +272,7 @@ public struct DHCPServerConfiguration: Hashable, Sendable {
     /// Seconds a declined address stays out of use (RFC 2131 §4.3.3).
     public var declineQuarantine: Double = 3600
     public var rateLimit: DHCPRateLimit?
+    public var informPolicy = DHCPInformPolicy()
     public var faults = DHCPServerFaults()
 
     public init(serverIdentifier: IPv4Address, subnets: [DHCPSubnet]) {

@@ -90,6 +90,8 @@ public struct DHCPServerProblem: Hashable, Sendable, CustomStringConvertible {
         case limit
         /// The lease database failed or another server holds the address (the durable stores).
         case leaseDatabase = "lease-db"
+        /// The INFORM policy refused an INFORM (subnet, MAC allow-list or rate).
+        case informRefused = "inform-refused"
     }
 
     public var kind: Kind

@@ -117,7 +117,8 @@ extension DHCPServer {
     /// the client identifier echoed (RFC 6842) and option 82 echoed last (RFC 3046), the parameters fitted into
     /// the client's maximum message size.
     func reply(_ type: DHCPMessageType, to request: DHCPMessage, yourAddress: IPv4Address, clientAddress: IPv4Address,
-               subnet index: Int?, leaseTimes: Bool = true, text: String? = nil, _ out: inout Output) -> DHCPMessage {
+               subnet index: Int?, leaseTimes: Bool = true, text: String? = nil,
+               allowing allowed: ((DHCPOptionCode) -> Bool)? = nil, _ out: inout Output) -> DHCPMessage {
         var head = [DHCPOption(messageType: type), DHCPOption(.serverIdentifier, address: replyServerIdentifier)]
         var parameters = [DHCPOption]()
         var nextServer = IPv4Address.any
@@ -129,6 +130,7 @@ extension DHCPServer {
                 head.append(DHCPOption(.rebindingTime, uint32: subnet.effectiveRebindingTime))
             }
             parameters = parameterOptions(for: request, subnet: index)
+            if let allowed { parameters.removeAll { !allowed($0.code) } }
             nextServer = subnet.nextServer
         }
         if var text {

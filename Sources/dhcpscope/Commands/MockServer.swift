@@ -136,6 +136,8 @@ struct MockServer: ParsableCommand {
         configuration.faults = try faults.faults(serverIdentifier: configuration.serverIdentifier)
         configuration.rateLimit = faults.rateLimit.map { DHCPRateLimit(allocationsPerSecond: $0, burst: max(1, Int($0))) }
         if !configuration.subnets.isEmpty, let problem = configuration.validate().first { throw ValidationError(problem) }
+        // A high-availability partner's heartbeats are answered whatever the INFORM policy says.
+        if let partner = try haConfiguration()?.partner { configuration.informPolicy.trusted.insert(partner) }
         return configuration
     }
 
