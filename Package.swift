@@ -20,6 +20,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // libpq, PostgreSQL's C client (Debian's libpq-dev), for the postgresql:// lease journal.
         .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // OpenLDAP's client library (Debian's libldap-dev), for reservations from a directory.
+        .systemLibrary(name: "CLdap", pkgConfig: "ldap", providers: [.apt(["libldap-dev"])]),
         // Addresses and byte helpers shared by every layer. Pure.
         .target(name: "NetworkPrimitives"),
         // The DHCPv4 message: header, options, the option table, parse and serialize. Pure.
@@ -36,9 +38,10 @@ let package = Package(
         // The RFC 2131 roles as pure state machines ("sans I/O"): the client machine first.
         .target(name: "DHCPProtocol", dependencies: ["DHCPCore"]),
         // Durable lease stores for DHCPServer: one store (memory copy, group commit) over journals in SQLite
-        // (GRDB), ISC dhcpd.leases files and PostgreSQL (libpq). Keeps DHCPProtocol pure.
+        // (GRDB), ISC dhcpd.leases files and PostgreSQL (libpq); reservations from LDAP (libldap). Keeps
+        // DHCPProtocol pure.
         .target(name: "DHCPLeaseDatabase", dependencies: [
-            "DHCPProtocol", "DHCPCore", "CLibpq", .product(name: "GRDB", package: "GRDB.swift"),
+            "DHCPProtocol", "DHCPCore", "CLibpq", "CLdap", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // C declarations Swift's Glibc lacks: sockaddr_ll, ETH_P_*, CMSG_*.
         .target(name: "CNetShim"),

@@ -135,6 +135,10 @@ public struct DHCPDurableServer {
 
     public mutating func startSearch(atFraction fraction: Double) { server.startSearch(atFraction: fraction) }
 
+    public mutating func replaceReservations(_ reservations: [DHCPReservation]) -> [(DHCPReservation, String)] {
+        server.replaceReservations(reservations)
+    }
+
     public mutating func handle(bytes: [UInt8], from receipt: DHCPReceipt, now: Double) -> [DHCPServerAction] {
         committing([server.handle(bytes: bytes, from: receipt, now: now)], now: now)[0]
     }

@@ -7,10 +7,12 @@ import Glibc
 /// actions back.
 public final class StopSignals {
     private var sources: [any DispatchSourceSignal] = []
-    private let numbers: [Int32] = [SIGINT, SIGTERM]
+    private let numbers: [Int32]
 
-    /// `action` runs on a global queue, once per signal received.
-    public init(_ action: @escaping @Sendable (_ signal: Int32) -> Void) {
+    /// `action` runs on a global queue, once per signal received; `numbers` are SIGINT and SIGTERM unless given
+    /// (mock-server watches SIGHUP too, to read its reservations again).
+    public init(_ numbers: [Int32] = [SIGINT, SIGTERM], _ action: @escaping @Sendable (_ signal: Int32) -> Void) {
+        self.numbers = numbers
         // A parent may have left them blocked (a mask is inherited through exec): they must get through.
         var mask = sigset_t()
         sigemptyset(&mask)

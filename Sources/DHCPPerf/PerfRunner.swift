@@ -60,6 +60,8 @@ public final class PerfRunner {
     private var inFlight = 0
     private var measuring = false
     public private(set) var summary = PerfSummary()
+    /// Every ACK of a measured exchange, for the failover drill's longest gap.
+    private var outage = DHCPOutageTracker()
     /// Sees each client's every step along RFC 2131 Figure 5 (perf -v), with the time.
     public var onTransition: ((_ index: Int, _ step: DHCPClientTransition, _ now: Double) -> Void)?
 
@@ -160,6 +162,11 @@ public final class PerfRunner {
         summary.sendRate = Double(summary.sent) / window
         summary.achievedRate = Double(summary.completed) / window
         summary.generatorLimited = summary.sendRate < plan.rate * 0.97 || summary.lateStarts * 100 > summary.sent
+        if let report = outage.report {
+            summary.longestGap = report.seconds
+            summary.gapClients = report.crossed
+            summary.gapKept = report.kept
+        }
         return summary
     }
 
@@ -283,7 +290,10 @@ public final class PerfRunner {
         case .action(let index, .leaseBound):
             guard clients[index].inFlight else { return }
             let now = fleet.arrival
-            if clients[index].measured { summary.requestAck.record(seconds: now - clients[index].stepStarted) }
+            if clients[index].measured {
+                summary.requestAck.record(seconds: now - clients[index].stepStarted)
+                if let address = fleet.clients[index].lease?.address { outage.completed(client: index, address: address, at: now) }
+            }
             finish(&clients[index], now: now, completed: true)
             withLease.push(Int32(index))
         case .action(_, .problem(let problem)):

@@ -121,6 +121,11 @@ public struct PerfSummary: Codable, Sendable, Equatable {
     public var discoverOffer = PerfLatency()
     public var requestAck = PerfLatency()
     public var exchange = PerfLatency()
+    /// The failover drill: the longest stretch without a completed exchange (seconds; nil before two completed),
+    /// the clients with an exchange completed on both sides of it, and those of them that kept their address.
+    public var longestGap: Double?
+    public var gapClients: Int?
+    public var gapKept: Int?
 
     public init() {}
 
@@ -133,13 +138,14 @@ public struct PerfSummary: Codable, Sendable, Equatable {
         case messagesSent = "messages_sent", messagesReceived = "messages_received"
         case sendErrors = "send_errors", firstSendError = "first_send_error", problemCodes = "problem_codes"
         case discoverOffer = "discover_offer", requestAck = "request_ack"
+        case longestGap = "longest_gap_s", gapClients = "gap_clients", gapKept = "gap_kept"
     }
 
     /// Failed exchanges: drops and NAKs.
     public var failed: UInt64 { drops + naks }
 
     /// Several runs (shards on several hosts, at the same time) as one: counts and rates add up, histograms are
-    /// merged, the duration is the longest.
+    /// merged, the duration is the longest, and the drill's figures are those of the run with the longest gap.
     public static func merged(_ summaries: [PerfSummary]) -> PerfSummary {
         var total = PerfSummary()
         total.runs = 0
@@ -174,6 +180,11 @@ public struct PerfSummary: Codable, Sendable, Equatable {
             total.discoverOffer.add(summary.discoverOffer)
             total.requestAck.add(summary.requestAck)
             total.exchange.add(summary.exchange)
+            if let gap = summary.longestGap, gap > total.longestGap ?? -1 {
+                total.longestGap = gap
+                total.gapClients = summary.gapClients
+                total.gapKept = summary.gapKept
+            }
         }
         return total
     }

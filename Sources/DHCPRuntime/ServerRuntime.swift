@@ -2,6 +2,7 @@ import DHCPCore
 import DHCPLeaseDatabase
 import DHCPNetwork
 import DHCPProtocol
+import Synchronization
 
 /// What mock-server's runtime tells whoever runs it: every message received and reply sent, every lease change and
 /// problem. The observer renders them; it also owns the output, which the runtime flushes through it.
@@ -13,6 +14,8 @@ public protocol ServerObserver: AnyObject {
     /// `kind`: a `DHCPServerProblem.Kind` raw value, or the runtime's own: `socket` (receiving failed; the server
     /// stops), `send` (a reply could not be sent), `capture` (the `-w` file or the tap failed), `lease-db`.
     func problem(_ kind: String, _ text: String, xid: UInt32?)
+    /// Reservations were read from `source` (at start, and again on SIGHUP): how many are in use.
+    func reservations(_ count: Int, source: String)
     /// The high-availability state changed (`--ha-mode`).
     func ha(_ state: DHCPHAPeer.State, peer: DHCPHAPeer)
     /// Whether lines wait to be written: the server then wakes within 50 ms to write them.
@@ -30,6 +33,12 @@ public final class ServerEngine {
     public init(_ server: DHCPDurableServer) { durable = server }
 
     public var store: DurableLeaseStore? { durable?.store }
+
+    /// See `DHCPServer.replaceReservations(_:)`.
+    func replaceReservations(_ reservations: [DHCPReservation]) -> [(DHCPReservation, String)] {
+        if durable != nil { return durable!.replaceReservations(reservations) }
+        return memory!.replaceReservations(reservations)
+    }
 
     /// See `DHCPServer.startSearch(atFraction:)`.
     public func startSearch(atFraction fraction: Double) {
@@ -67,12 +76,17 @@ public final class ServerRuntime {
     /// Client messages left to the partner (high availability).
     public private(set) var leftToPartner = 0
     private var random = SystemRandomNumberGenerator()
+    /// Where reservations besides the configuration's come from (a directory), read by `loadReservations`.
+    public let reservationSource: ReservationSource?
+    /// Set from any thread (SIGHUP): the loop reads the reservations again.
+    public let reloadRequest = ReloadRequest()
     /// Replies held back by the `replyDelay` fault, by the time they are due (ties in the order they were made).
     private var delayed: [(due: Double, message: DHCPMessage, destination: DHCPServerDestination)] = []
 
     public init(link: ClientLink, engine: ServerEngine, recorder: MessageRecorder, clock: RoleClock = .process,
-                ha: DHCPHAConfiguration? = nil) {
+                ha: DHCPHAConfiguration? = nil, reservations: ReservationSource? = nil) {
         self.link = link; self.engine = engine; self.recorder = recorder; self.clock = clock
+        reservationSource = reservations
         self.ha = ha.map(DHCPHAPeer.init)
         if ha?.mode == .loadBalancing, ha?.role == .secondary { engine.startSearch(atFraction: 0.5) }
     }
@@ -94,6 +108,9 @@ public final class ServerRuntime {
             if let deadline, now >= deadline { break }
             sendDue(now: now, observer)
             heartbeat(now: now, observer)
+            if reloadRequest.take() {
+                do { try loadReservations(observer) } catch { observer.problem("ldap", error.description, xid: nil) }
+            }
             // Expiry runs at most four times a second: it scans the lease table. Lines not yet written wait at
             // most 50 ms; a held-back reply is sent on time.
             var wait = min(observer.hasPendingOutput ? 0.05 : 0.25, deadline.map { $0 - now } ?? 0.25)
@@ -145,6 +162,19 @@ public final class ServerRuntime {
             do { try store.close() } catch { observer.problem("lease-db", error.description, xid: nil) }
         }
         recorder.close()
+    }
+
+    /// Reads the reservations of `reservationSource` and puts them in place of those read before; each entry
+    /// that cannot be used is a problem. When reading fails it throws, and the reservations stay as they were.
+    public func loadReservations(_ observer: ServerObserver) throws(DHCPLeaseDatabaseError) {
+        guard let source = reservationSource else { return }
+        let (reservations, problems) = try source.load()
+        for problem in problems { observer.problem("ldap", problem, xid: nil) }
+        let refused = engine.replaceReservations(reservations)
+        for (reservation, reason) in refused {
+            observer.problem("ldap", "reservation of \(reservation.address) left out: \(reason)", xid: nil)
+        }
+        observer.reservations(reservations.count - refused.count, source: source.name)
     }
 
     /// Sends the partner its heartbeat when one is due, and reports the states a missed one leads to.
@@ -224,4 +254,32 @@ public final class ServerRuntime {
     private func record(_ now: Double, _ observer: ServerObserver) {
         do { try recorder.collect(at: now) } catch { observer.problem("capture", "\(error)", xid: nil) }
     }
+}
+
+/// Where mock-server reads reservations besides its configuration's: a name for messages, and the reading.
+public struct ReservationSource: Sendable {
+    public let name: String
+    public let load: @Sendable () throws(DHCPLeaseDatabaseError) -> (reservations: [DHCPReservation], problems: [String])
+
+    public init(name: String,
+                load: @escaping @Sendable () throws(DHCPLeaseDatabaseError) -> (reservations: [DHCPReservation], problems: [String])) {
+        self.name = name; self.load = load
+    }
+
+    /// The `dhcpHost` entries of a directory.
+    public static func directory(_ directory: LDAPDirectory) -> ReservationSource {
+        ReservationSource(name: directory.url) { () throws(DHCPLeaseDatabaseError) in try directory.reservations() }
+    }
+}
+
+/// A request set from any thread (a signal handler's queue) and taken by the loop.
+public final class ReloadRequest: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    public init() {}
+
+    public func set() { flag.store(true, ordering: .releasing) }
+
+    /// Whether it was set; clears it.
+    func take() -> Bool { flag.exchange(false, ordering: .acquiringAndReleasing) }
 }

@@ -11,7 +11,8 @@ struct MockServerCommandTests {
                        "--offer-only", "--ignore-renew", "--wrong-server-id", "--exhaust", "--rogue", "--duplicate-ip",
                        "--answer-only", "--rate-limit", "--lease-db <url>", "--export-leases <file>", "-w <file>", "--json",
                        "-v, --verbose", "--duration", "--ha-mode <mode>", "--ha-role <role>", "--ha-partner <ip>",
-                       "--ha-heartbeat <seconds>", "--ha-max-missed <n>", "--ha-secs-threshold <seconds>"] {
+                       "--ha-heartbeat <seconds>", "--ha-max-missed <n>", "--ha-secs-threshold <seconds>", "--ldap <url>",
+                       "--ldap-base <dn>", "--ldap-bind-dn <dn>", "--ldap-password-file <file>"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
         }
     }
@@ -32,6 +33,7 @@ struct MockServerCommandTests {
         (["-i", "lo", "--range", "198.18.0.10-198.18.0.20", "--ha-mode", "hot-standby", "--ha-role", "secondary",
           "--ha-partner", "198.18.0.2", "--lease-db", "postgresql://x@/y"], "--ha-mode"),        // no secondary in hot-standby
         (["-i", "lo", "--range", "198.18.0.10-198.18.0.20", "--ha-partner", "198.18.0.2"], "--ha-mode"),
+        (["-i", "lo", "--range", "198.18.0.10-198.18.0.20", "--ldap", "ldap://127.0.0.1"], "--ldap-base"),
     ])
     func usageErrorsExit64(arguments: [String], mention: String) throws {
         let result = try CLI.run(["mock-server"] + arguments)

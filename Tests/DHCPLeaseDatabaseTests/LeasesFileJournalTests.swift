@@ -163,7 +163,7 @@ struct LeasesFileJournalTests {
             """
         let contents = DHCPDLeaseFile.parse(text)
         #expect(contents.skipped.isEmpty)
-        let entry = try? #require(contents.entries.first)
+        let entry = contents.entries.first
         #expect(contents.entries.count == 1)
         #expect(entry?.uid == [1, 6, 0, 0, 0, 0, 1])
         #expect(entry?.hostname == Array("box".utf8))

@@ -23,7 +23,11 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
     /// Per subnet: the parameter options it hands out, encoded once.
     let parameters: [[DHCPOption]]
     /// Per subnet: the reserved addresses.
-    let reserved: [Set<IPv4Address>]
+    var reserved: [Set<IPv4Address>]
+    /// Per subnet: whether a reservation carries options of its own.
+    var hostOptions: [Bool]
+    /// Per subnet: the reservations of the configuration, which `replaceReservations` keeps.
+    let configuredReservations: [[DHCPReservation]]
     /// The INFORM rate limit's buckets: per client address, tokens left and when they were counted.
     var informBuckets: [IPv4Address: (tokens: Double, time: Double)] = [:]
 
@@ -37,6 +41,38 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
             subnet.parameterOptions().filter { !DHCPReplyPacker.serverControlled.contains($0.code) }
         }
         reserved = configuration.subnets.map { Set($0.reservations.map(\.address)) }
+        hostOptions = configuration.subnets.map { $0.reservations.contains { !$0.options.isEmpty } }
+        configuredReservations = configuration.subnets.map(\.reservations)
+    }
+
+    /// Replaces the reservations that came from elsewhere than the configuration (a directory, read again on
+    /// SIGHUP) with `reservations`: each goes to the subnet that holds its address. Those that cannot be used are
+    /// left out, each with the reason: an address in no subnet, the server's own, or one already reserved, and a
+    /// client with a reservation already. Returns the reasons, in order.
+    @discardableResult
+    public mutating func replaceReservations(_ reservations: [DHCPReservation]) -> [(DHCPReservation, String)] {
+        var subnets = configuration.subnets
+        for index in subnets.indices { subnets[index].reservations = configuredReservations[index] }
+        var refused = [(DHCPReservation, String)]()
+        for reservation in reservations {
+            guard let index = subnets.firstIndex(where: { $0.contains(reservation.address) }) else {
+                refused.append((reservation, "\(reservation.address) is in no subnet served"))
+                continue
+            }
+            if reservation.address == configuration.serverIdentifier {
+                refused.append((reservation, "\(reservation.address) is the server identifier"))
+            } else if subnets[index].reservations.contains(where: { $0.address == reservation.address }) {
+                refused.append((reservation, "\(reservation.address) is already reserved"))
+            } else if subnets.contains(where: { $0.reservations.contains { $0.key == reservation.key } }) {
+                refused.append((reservation, "the client already has a reservation"))
+            } else {
+                subnets[index].reservations.append(reservation)
+            }
+        }
+        configuration.subnets = subnets
+        reserved = subnets.map { Set($0.reservations.map(\.address)) }
+        hostOptions = subnets.map { $0.reservations.contains { !$0.options.isEmpty } }
+        return refused
     }
 
     /// Offers currently held (expired ones may linger until `expire`).

@@ -334,41 +334,20 @@ private struct Parser {
     // MARK: options
 
     func option(_ rest: String) throws(DHCPConfigError) -> OptionSetting {
-        let nameEnd = rest.firstIndex(where: { $0 == " " || $0 == "\t" || $0 == "=" }) ?? rest.endIndex
-        let name = String(rest[..<nameEnd])
-        let value = Text.trimmed(rest[nameEnd...])
+        let (name, value) = Options.split(rest)
         guard !name.isEmpty else { throw error("option", "expected `option NAME VALUE` or `option CODE = HEX`") }
         let key = "option \(name)"
         let line = self.line
         return try at(key) { () throws(Reason) in
-            let code = try Options.code(name)
-            if DHCPReplyPacker.serverControlled.contains(code) { throw Reason(Options.serverControlledReason(code)) }
-            if value.hasPrefix("=") {
-                let text = Text.trimmed(value.dropFirst())
-                guard let bytes = Hex.parse(text) else { throw Reason("'\(text)' is not bytes in hex (e.g. 68:74:74:70)") }
-                return OptionSetting(code: code, line: line, key: key) { subnet in
-                    Options.clear(code, in: &subnet)
-                    subnet.extraOptions.append(DHCPOption(code, bytes))
-                }
-            }
-            guard let definition = DHCPOptionTable.definition(for: code) else {
-                throw Reason("option \(code.rawValue) has no known format: give its bytes, `option \(code.rawValue) = HEX`")
-            }
-            if value.isEmpty, definition.shape != .flag { throw Reason("no value") }
-            let parsed: DHCPOptionValue
-            do throws(DHCPValueError) { parsed = try definition.value(fromText: String(value)) } catch {
-                throw Reason(error.reason + "; or give its bytes, `option \(name) = HEX`")
-            }
-            guard let bytes = definition.shape.encode(parsed) else { throw Reason("'\(value)' cannot be encoded") }
-            let apply = Options.setter(code, parsed, bytes)
+            let (code, parsed, bytes) = try Options.encode(name, value)
+            let apply: (inout DHCPSubnet) -> Void = parsed.map { Options.setter(code, $0, bytes) }
+                ?? { $0.extraOptions.append(DHCPOption(code, bytes)) }
             return OptionSetting(code: code, line: line, key: key) { subnet in
                 Options.clear(code, in: &subnet)
                 apply(&subnet)
             }
         }
     }
-
-    // MARK: the configuration
 
     func build(end: Int) throws(DHCPConfigError) -> DHCPServerConfiguration {
         var built = [DHCPSubnet]()
@@ -432,7 +411,59 @@ private struct Parser {
 
 // MARK: - option values
 
+/// An option in the configuration file's text that cannot be encoded.
+public struct DHCPOptionTextError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var reason: String
+    public var description: String { reason }
+}
+
+extension DHCPServerConfigFile {
+    /// One option as the `option` key reads it, `NAME-OR-CODE VALUE` or `NAME-OR-CODE = HEX`, for the other
+    /// places options come from (a directory's dhcpOption attribute). A value in double quotes is taken without
+    /// them, as ISC dhcpd writes strings.
+    public static func option(fromText text: String) -> Result<DHCPOption, DHCPOptionTextError> {
+        var (name, value) = Options.split(text)
+        if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
+        guard !name.isEmpty else { return .failure(DHCPOptionTextError(reason: "expected `NAME VALUE` or `CODE = HEX`")) }
+        do throws(Reason) {
+            let (code, _, bytes) = try Options.encode(name, value)
+            return .success(DHCPOption(code, bytes))
+        } catch {
+            return .failure(DHCPOptionTextError(reason: "\(name): \(error.text)"))
+        }
+    }
+}
+
 private enum Options {
+    /// `NAME VALUE` or `NAME = HEX`: the name, and the rest trimmed.
+    static func split(_ rest: String) -> (String, Substring) {
+        let trimmed = Text.trimmed(Substring(rest))
+        let nameEnd = trimmed.firstIndex(where: { $0 == " " || $0 == "\t" || $0 == "=" }) ?? trimmed.endIndex
+        return (String(trimmed[..<nameEnd]), Text.trimmed(trimmed[nameEnd...]))
+    }
+
+    /// The code, the parsed value (nil for `= HEX`) and the bytes of an option's text; a server-controlled code,
+    /// an unknown name and a value that does not fit the option's shape are refused.
+    static func encode(_ name: String, _ value: Substring) throws(Reason) -> (DHCPOptionCode, DHCPOptionValue?, [UInt8]) {
+        let code = try Options.code(name)
+        if DHCPReplyPacker.serverControlled.contains(code) { throw Reason(Options.serverControlledReason(code)) }
+        if value.hasPrefix("=") {
+            let text = Text.trimmed(value.dropFirst())
+            guard let bytes = Hex.parse(text) else { throw Reason("'\(text)' is not bytes in hex (e.g. 68:74:74:70)") }
+            return (code, nil, bytes)
+        }
+        guard let definition = DHCPOptionTable.definition(for: code) else {
+            throw Reason("option \(code.rawValue) has no known format: give its bytes, `option \(code.rawValue) = HEX`")
+        }
+        if value.isEmpty, definition.shape != .flag { throw Reason("no value") }
+        let parsed: DHCPOptionValue
+        do throws(DHCPValueError) { parsed = try definition.value(fromText: String(value)) } catch {
+            throw Reason(error.reason + "; or give its bytes, `option \(name) = HEX`")
+        }
+        guard let bytes = definition.shape.encode(parsed) else { throw Reason("'\(value)' cannot be encoded") }
+        return (code, parsed, bytes)
+    }
+
     /// A code by number (1…254) or table name.
     static func code(_ name: String) throws(Reason) -> DHCPOptionCode {
         let code: DHCPOptionCode

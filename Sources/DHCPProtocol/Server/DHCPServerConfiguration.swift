@@ -25,8 +25,12 @@ public struct DHCPReservation: Hashable, Sendable {
 
     public var key: Key
     public var address: IPv4Address
+    /// Options for this client alone, in place of the subnet's of the same code (a directory's dhcpOption).
+    public var options: [DHCPOption]
 
-    public init(_ key: Key, address: IPv4Address) { self.key = key; self.address = address }
+    public init(_ key: Key, address: IPv4Address, options: [DHCPOption] = []) {
+        self.key = key; self.address = address; self.options = options
+    }
 
     /// Whether the reservation names the client that sent `message`.
     public func matches(_ message: DHCPMessage) -> Bool {

@@ -97,6 +97,12 @@ extension DHCPServer {
             replace(.routers, rogue.routers)
             replace(.domainNameServers, rogue.domainNameServers)
         }
+        if hostOptions[index], let host = configuration.subnets[index].reservations.first(where: { !$0.options.isEmpty && $0.matches(request) }) {
+            for option in host.options {
+                available.removeAll { $0.code == option.code }
+                available.append(option)
+            }
+        }
         guard let requested = request.option(.parameterRequestList)?.data, !requested.isEmpty else { return available }
         var chosen = [DHCPOption]()
         chosen.reserveCapacity(available.count)

@@ -69,6 +69,19 @@ struct MockServer: ParsableCommand {
                                valueName: "url"))
     var leaseDb: String?
 
+    @Option(help: ArgumentHelp("Read reservations from an LDAP directory (ldap://host[:port] or ldapi://…): dhcpHost entries of ISC dhcpd's LDAP schema, at start and again on SIGHUP.",
+                               valueName: "url"))
+    var ldap: String?
+
+    @Option(help: ArgumentHelp("With --ldap: the DN under which to search for dhcpHost entries.", valueName: "dn"))
+    var ldapBase: String?
+
+    @Option(help: ArgumentHelp("With --ldap: bind as DN (simple bind) instead of anonymously.", valueName: "dn"))
+    var ldapBindDn: String?
+
+    @Option(help: ArgumentHelp("With --ldap-bind-dn: read the password from FILE (its first line).", valueName: "file"))
+    var ldapPasswordFile: String?
+
     @Option(help: ArgumentHelp("On exit, write the leases to FILE in ISC dhcpd.leases(5) format.", valueName: "file"))
     var exportLeases: String?
 
@@ -83,6 +96,19 @@ struct MockServer: ParsableCommand {
 
     @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
     var duration: Double?
+
+    /// The --ldap directory, with the password of --ldap-password-file.
+    func directory() throws -> LDAPDirectory? {
+        guard let ldap, let ldapBase else { return nil }
+        var password: String?
+        if let ldapPasswordFile {
+            guard let text = Self.readFile(ldapPasswordFile) else {
+                throw Diagnostics.failure("\(ldapPasswordFile): \(String(cString: strerror(errno)))")
+            }
+            password = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        }
+        return LDAPDirectory(url: ldap, base: ldapBase, bindDN: ldapBindDn, password: password)
+    }
 
     func haConfiguration() throws(ValidationError) -> DHCPHAConfiguration? {
         let shared = leaseDb.flatMap { try? LeaseDatabase.parse($0).get() }?.isShared ?? false
@@ -103,6 +129,11 @@ struct MockServer: ParsableCommand {
         if let duration, duration <= 0 { throw ValidationError("--duration must be positive") }
         if let leaseDb, case .failure(let error) = LeaseDatabase.parse(leaseDb) { throw ValidationError("--lease-db: \(error.text)") }
         _ = try haConfiguration()
+        if ldap != nil, ldapBase == nil { throw ValidationError("--ldap needs --ldap-base DN") }
+        if ldap == nil, ldapBase != nil || ldapBindDn != nil || ldapPasswordFile != nil {
+            throw ValidationError("--ldap-base, --ldap-bind-dn and --ldap-password-file need --ldap URL")
+        }
+        if ldapPasswordFile != nil, ldapBindDn == nil { throw ValidationError("--ldap-password-file needs --ldap-bind-dn") }
         // The interface is read only when running: here every flag is checked against a subnet that holds any range.
         // A configuration file that cannot be read is found by run() (exit 2); one with a mistake is a usage error.
         if let config, let text = Self.readFile(config) {
@@ -215,13 +246,18 @@ struct MockServer: ParsableCommand {
             } else {
                 ServerEngine(DHCPServer(configuration: configuration, random: random))
             }
-            runtime = ServerRuntime(link: try ClientLink(network), engine: engine, recorder: recorder, ha: try haConfiguration())
+            runtime = ServerRuntime(link: try ClientLink(network), engine: engine, recorder: recorder, ha: try haConfiguration(),
+                                    reservations: try directory().map(ReservationSource.directory))
         } catch {
             throw Diagnostics.failure("\(error)")
         }
         let stop = runtime.stop
         let signals = StopSignals { _ in stop() }
         defer { signals.cancel() }
+        let reload = runtime.reloadRequest
+        let hangups = ldap.map { _ in StopSignals([SIGHUP]) { _ in reload.set() } }
+        defer { hangups?.cancel() }
+        do { try runtime.loadReservations(log) } catch { throw Diagnostics.failure(error.description) }
         for lease in runtime.engine.leases { log.lease(lease, ack: nil) }
         log.ready(interface: interface, configuration: configuration, ha: runtime.ha)
         output.flush()

@@ -11,6 +11,9 @@ struct MockClientLog {
     private(set) var problems = Events.ProblemCounts()
     private(set) var sent = 0
     private(set) var received = 0
+    /// Every lease bound or renewed, for the failover drill's longest gap; clients numbered by MAC.
+    private var outage = DHCPOutageTracker()
+    private var clientNumbers: [MACAddress: Int] = [:]
 
     init(output: OutputStream, json: Bool) {
         self.output = output; self.json = json
@@ -44,6 +47,11 @@ struct MockClientLog {
     /// A lease bound (`state` active or renewed) or ended (released, expired, declined, nak).
     mutating func lease(_ lease: DHCPClientLease, client: DHCPClientSettings, state: String) {
         leases += 1
+        if state == "active" || state == "renewed" {
+            let number = clientNumbers[client.hardwareAddress] ?? clientNumbers.count
+            clientNumbers[client.hardwareAddress] = number
+            outage.completed(client: number, address: lease.address, at: lease.obtained)
+        }
         let start = Timestamp(secondsSince1970: lease.obtained)
         let end = Timestamp(secondsSince1970: lease.expiresAt)
         if json {
@@ -107,11 +115,19 @@ struct MockClientLog {
                 line.field("transitions", transitions)
                 line.field("sent", sent)
                 line.field("received", received)
+                let gap = outage.report
+                Events.number("longest_gap_s", gap?.seconds, &line)
+                line.field("gap_clients", gap?.crossed)
+                line.field("gap_kept", gap?.kept)
             })
         } else {
             let count = problems.total
             output.write(line: "\(clients) client\(clients == 1 ? "" : "s"), \(bound) bound, \(holding) holding a lease; "
                 + "\(leases) lease events, \(transitions) transitions; \(sent) frames sent, \(received) received; \(count) problems")
+            if let gap = outage.report {
+                output.write(line: "longest gap without a lease bound or renewed: \(String(format: "%.3f", gap.seconds)) s; "
+                    + "\(gap.kept) of \(gap.crossed) clients with a lease on both sides kept their address")
+            }
         }
         output.flush()
     }

@@ -142,7 +142,7 @@ final class MockServerLog: ServerObserver {
     }
 
     func problem(_ kind: String, _ text: String, xid: UInt32?) {
-        let severity = ["malformed", "socket", "send", "capture"].contains(kind) ? "warning" : "info"
+        let severity = ["malformed", "socket", "send", "capture", "ldap"].contains(kind) ? "warning" : "info"
         problems.add(severity)
         if json {
             output.append(Events.problem(Events.Problem(code: "server-\(kind)", severity: severity, xid: xid, text: text)))
@@ -159,6 +159,19 @@ final class MockServerLog: ServerObserver {
         line.field("role", peer.configuration.role.rawValue)
         line.key("partner"); line.address(peer.configuration.partner)
         line.field("partner_up", peer.partnerUp)
+    }
+
+    func reservations(_ count: Int, source: String) {
+        if json {
+            var line = JSONLine(event: "reservations")
+            line.field("source", source)
+            line.field("count", count)
+            output.append(line.finish())
+            output.endLine()
+        } else {
+            Diagnostics.error("\(count) reservations from \(source)")
+        }
+        output.flush()
     }
 
     func ha(_ state: DHCPHAPeer.State, peer: DHCPHAPeer) {

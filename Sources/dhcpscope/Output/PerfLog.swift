@@ -100,6 +100,9 @@ final class PerfLog {
             latency("discover_offer", summary.discoverOffer, &line)
             latency("request_ack", summary.requestAck, &line)
             latency("exchange", summary.exchange, &line)
+            Events.number("longest_gap_s", summary.longestGap, &line)
+            line.field("gap_clients", summary.gapClients)
+            line.field("gap_kept", summary.gapKept)
         })
     }
 
@@ -139,6 +142,10 @@ final class PerfLog {
             let values = [50, 90, 99, 99.9].map { latency.milliseconds(atPercentile: $0) ?? 0 } + [latency.maxMilliseconds ?? 0]
             lines.append(Self.pad(name, 16) + Self.pad(String(latency.count), 9, right: true)
                 + values.map { Self.pad(Self.fixed($0), 9, right: true) }.joined())
+        }
+        if let gap = s.longestGap {
+            lines.append("longest gap without a completed exchange: \(Self.fixed(gap)) s; \(s.gapKept ?? 0) of \(s.gapClients ?? 0) clients "
+                + "with an exchange on both sides kept their address")
         }
         lines.append("messages: \(s.messagesSent) sent, \(s.messagesReceived) received"
             + (s.sendErrors > 0 ? ", \(s.sendErrors) send errors (\(s.firstSendError ?? ""))" : ""))
