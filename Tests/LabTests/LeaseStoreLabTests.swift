@@ -176,3 +176,65 @@ struct LDAPReservationLabTests: MockServerScenario {
         }
     }
 }
+
+/// The `file:` store (ISC dhcpd.leases) by bench/crash-safety's method, in the lab.
+@Suite("dhcpd.leases store", .serialized, .enabled(if: LabGate.enabled))
+struct LeasesFileLabTests: MockServerScenario {
+    /// Three rounds: mock-server on one dhcpd.leases file under perfdhcp load (perfdhcp as a relay, 35 new clients a
+    /// round), killed with SIGKILL after a second or so; every lease ACKed on the wire (yiaddr, chaddr) is an active
+    /// block of the file, and the next round's server reads every one of them back (its lease events at start).
+    @Test("mock-server --lease-db file: every ACKed lease survives kill -9 under perfdhcp load")
+    func crashSafety() async throws {
+        try await Lab.run("lease-db-file-crash", index: 69) { lab in
+            let client = try lab.namespace("cli"), server = try lab.namespace("srv")
+            try lab.link((client, "cli0", lab.mac(link: 1, side: 2), "\(lab.subnet.host(2))/24"),
+                         (server, "srv0", lab.mac(link: 1, side: 1), "\(lab.subnet.host(1))/24"))
+            let file = lab.path("dhcpd.leases")
+            var acked: [String: String] = [:]   // yiaddr → chaddr, every round so far
+            for round in 1...3 {
+                let mock = try await Self.startMock(lab, "mock-server-\(round)", in: server,
+                                                    ["--range", Self.range(lab.subnet, 10, 250), "--lease-db", "file:\(file)"])
+                // What the previous rounds acknowledged is read back from the file.
+                let known = Dictionary(Self.leases(mock).compactMap { lease in lease.string("ip").map { ($0, lease.string("mac") ?? "") } },
+                                       uniquingKeysWith: { $1 })
+                for (address, mac) in acked {
+                    try lab.check(known[address] == mac, "round \(round): the restarted server does not know \(address) → \(mac)")
+                }
+                let capture = try await lab.capture("tcpdump-\(round)", in: client, interface: "cli0", to: "round-\(round).pcap")
+                let perfdhcp = try lab.start("perfdhcp-\(round)", in: client, [
+                    "/usr/sbin/perfdhcp", "-4", "-l", "cli0", "-r", "200", "-R", "35", "-b", String(format: "mac=06:02:00:00:%02x:00", round),
+                    "-p", "8", lab.subnet.host(1),
+                ], timeout: 30)
+                try await Task.sleep(for: .milliseconds(700 + 300 * round))
+                mock.stop(signal: SIGKILL)
+                perfdhcp.stop(signal: SIGINT)
+                try await lab.stopCapture(capture)
+                let acks = try lab.decodedMessages(["round-\(round).pcap"]).filter { $0.messageType == "ACK" }
+                try lab.check(!acks.isEmpty, "round \(round): no ACK on the wire before the kill")
+                for ack in acks {
+                    if let address = ack.dhcp["yiaddr"] as? String, let mac = ack.chaddr { acked[address] = mac }
+                }
+                // Each ACKed lease is an active block of the file (the last of its address).
+                let entries = Self.fileLeases(lab.read("dhcpd.leases"))
+                for (address, mac) in acked {
+                    try lab.check(entries[address] == mac, "round \(round): \(address) → \(mac) ACKed but the file has \(entries[address] ?? "nothing")")
+                }
+            }
+        }
+    }
+
+    /// The file's last block per address, when active: address → MAC.
+    static func fileLeases(_ text: String) -> [String: String] {
+        var leases: [String: String] = [:]
+        for block in text.components(separatedBy: "lease ").dropFirst() {
+            let address = String(block.prefix { $0 != " " })
+            guard block.contains("}") else { continue }  // a block cut short
+            if block.contains("binding state active;"), let range = block.range(of: "hardware ethernet ") {
+                leases[address] = String(block[range.upperBound...].prefix { $0 != ";" })
+            } else {
+                leases[address] = nil
+            }
+        }
+        return leases
+    }
+}
