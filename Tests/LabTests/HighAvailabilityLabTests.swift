@@ -90,8 +90,8 @@ struct HighAvailabilityLabTests: MockServerScenario {
     }
 
     /// Load-balancing: 200 mock-clients split between the pair by the RFC 3074 hash (each server ACKs only its
-    /// own, about half); one server stopped: the survivor takes over and binds 30 new clients of either half (the pool
-    /// holds 241);
+    /// own, about half); perf drives the pair at 2,000 exchanges a second with the same clients; one server stopped: the survivor
+    /// takes over and binds 15 new clients of either half (the pool holds 241);
     /// every bound address in the database belongs to one client.
     @Test("load-balancing pair: the clients split by the hash, the survivor serves all")
     func loadBalancing() async throws {
@@ -120,21 +120,32 @@ struct HighAvailabilityLabTests: MockServerScenario {
             try lab.check(macsA.isDisjoint(with: macsB) && (60...140).contains(macsA.count),
                           "ACKed by the primary \(macsA.count), by the secondary \(macsB.count), both \(macsA.intersection(macsB).count)")
 
+            // perf drives the pair at 2,000 exchanges a second: the same 200 clients again, DORA at layer 2.
+            let perf = try lab.start("perf", in: clients["cli"]!, [DHCPScope.binary.path, "perf", "--json", "-i", "cli0", "--clients", "200",
+                                                                  "--mac", "06:01:00:00:00:01", "--rate", "2000", "--duration", "3"], timeout: 30)
+            try await lab.wait(for: "perf to end", seconds: 20) { !perf.isRunning }
+            let perfSummary = try #require(Self.events(perf).last { $0.name == "summary" }, "perf printed no summary: \(perf.output.suffix(2000))")
+            let completed = perfSummary.object["completed"] as? Int ?? 0, drops = perfSummary.object["drops"] as? Int ?? -1
+            try lab.check(completed >= 4000 && drops * 100 <= completed,
+                          "perf against the pair: completed \(completed), drops \(drops), achieved \(perfSummary.object["achieved_rate"] ?? "?")/s, "
+                          + "no free client \(perfSummary.object["no_free_client"] ?? "?"), exchange \(perfSummary.object["exchange"].map { ($0 as? [String: Any])?.filter { $0.key != "histogram" } ?? [:] } ?? [:])")
+            FileHandle.standardOutput.write(Data("HA load-balancing pair under perf: \(completed) exchanges completed, \(drops) drops, achieved \(perfSummary.object["achieved_rate"] ?? "?")/s\n".utf8))
+
             try Self.stopMock(lab, secondary)
             try await lab.wait(for: "the primary to take over", seconds: 10) { Self.haStates(primary).contains("taking-over") }
             let second = try lab.start("mock-client-2", in: clients["cli"]!, [DHCPScope.binary.path, "mock-client", "-i", "cli0", "--json",
-                                                                             "--clients", "30", "--mac", "06:01:00:00:10:01", "--once", "--timeout", "30"],
+                                                                             "--clients", "15", "--mac", "06:01:00:00:10:01", "--once", "--timeout", "30"],
                                        timeout: 50)
-            try await lab.wait(for: "30 more clients bound by the survivor", seconds: 40) { !second.isRunning }
+            try await lab.wait(for: "15 more clients bound by the survivor", seconds: 40) { !second.isRunning }
             try lab.check(second.exitStatus == 0, "mock-client exited \(second.exitStatus ?? -1): \(second.output.suffix(2000))")
-            try await lab.wait(for: "the survivor's ACKs of the 30 new clients", seconds: 5) {
-                ackedMACs(primary, "06:01:00:00:10").count == 30
+            try await lab.wait(for: "the survivor's ACKs of the 15 new clients", seconds: 5) {
+                ackedMACs(primary, "06:01:00:00:10").count == 15
             }
             let duplicates = try postgres.psql("""
                 SELECT count(*) FROM (SELECT client FROM dhcpscope_lease4 WHERE state = 'bound' GROUP BY client HAVING count(*) > 1) AS d
                 """, database: "leases")
             let rows = try postgres.psql("SELECT count(*) FROM dhcpscope_lease4 WHERE state = 'bound'", database: "leases")
-            try lab.check(duplicates.trimmingCharacters(in: .whitespacesAndNewlines) == "0" && rows.trimmingCharacters(in: .whitespacesAndNewlines) == "230",
+            try lab.check(duplicates.trimmingCharacters(in: .whitespacesAndNewlines) == "0" && rows.trimmingCharacters(in: .whitespacesAndNewlines) == "215",
                           "bound rows \(rows), clients with two addresses \(duplicates)")
             try Self.stopMock(lab, primary)
             postgres.stop()

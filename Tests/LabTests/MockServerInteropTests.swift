@@ -565,6 +565,50 @@ struct MockServerInteropTests: MockServerScenario {
         }
     }
 
+    /// The INFORM policy of the configuration file: dhcpcd --inform from 198.18.x.50 (in the allowed /25) is ACKed,
+    /// without the router (the default inform-options); from .200 (outside it) it is refused: no ACK, and an
+    /// inform-refused problem naming the address.
+    @Test("mock-server INFORM policy: dhcpcd --inform from an allowed and a refused subnet")
+    func mockServerInformPolicy() async throws {
+        try await Lab.run("mock-server-inform-policy", index: 72) { lab in
+            let pair = try Self.pair(lab, link: 0, serverAddress: lab.subnet.host(1))
+            let server = lab.subnet.host(1)
+            let config = try lab.write("mock.conf", """
+                server-id \(server)
+                inform-allow-subnets \(lab.subnet.host(0))/25
+                subnet \(lab.subnet.cidr) {
+                  pool \(Self.range(lab.subnet, 100, 110))
+                  option routers \(server)
+                  option domain-name-servers \(server)
+                }
+
+                """)
+            let mock = try await Self.startMock(lab, in: pair.server, ["--config", config])
+            let allowed = lab.subnet.host(50), refused = lab.subnet.host(200)
+            try lab.ip(pair.client, "addr", "add", "\(allowed)/24", "dev", "cli0")
+            let first = try Self.startDhcpcdInform(lab, "dhcpcd-allowed", in: pair.client, address: "\(allowed)/24")
+            try await lab.wait(for: "the mock's ACK to \(allowed)") {
+                Self.replies(mock).contains { $0.string("type") == "ACK" && $0.string("destination") == "\(allowed):68" }
+            }
+            first.stop()
+            try lab.ip(pair.client, "addr", "flush", "dev", "cli0")
+            try lab.ip(pair.client, "addr", "add", "\(refused)/24", "dev", "cli0")
+            let capture = try await lab.capture("tcpdump-client", in: pair.client, interface: "cli0", to: "client.pcap")
+            let second = try Self.startDhcpcdInform(lab, "dhcpcd-refused", in: pair.client, address: "\(refused)/24")
+            try await lab.wait(for: "the mock's inform-refused problem for \(refused)") {
+                Self.problems(mock).contains { $0.string("code") == "server-inform-refused" && $0.string("text")?.contains(refused) == true }
+            }
+            try await Task.sleep(for: .seconds(1))
+            second.stop()
+            try await lab.stopCapture(capture)
+            try lab.check(!Self.replies(mock).contains { $0.string("destination") == "\(refused):68" }, "the mock answered \(refused)")
+            let messages = try lab.decodedMessages(["client.pcap"])
+            try lab.check(messages.contains { $0.messageType == "INFORM" } && !messages.contains { $0.messageType == "ACK" },
+                          "wire from \(refused): \(lab.typeSequence(messages))")
+            try Self.stopMock(lab, mock)
+        }
+    }
+
     /// dhcpcd --inform with a configured address: the mock ACKs with parameters, yiaddr 0 and no lease times.
     @Test("mock-server + dhcpcd --inform: ACK without a lease")
     func mockServerInform() async throws {

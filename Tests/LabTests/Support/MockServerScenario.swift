@@ -190,9 +190,9 @@ extension MockServerScenario {
     }
 
     /// `dhcpcd --inform ADDRESS/CIDR` on cli0 (DHCPv4 only, nothing configured), in the lab's dhcpcd folders.
-    static func startDhcpcdInform(_ lab: Lab, in namespace: String, address: String) throws -> LabProcess {
+    static func startDhcpcdInform(_ lab: Lab, _ name: String = "dhcpcd", in namespace: String, address: String) throws -> LabProcess {
         try lab.writeDhcpcdConfig(interface: "cli0")
-        return try lab.start("dhcpcd", in: namespace, try lab.withDhcpcdFolders([
+        return try lab.start(name, in: namespace, try lab.withDhcpcdFolders([
             "/usr/sbin/dhcpcd", "-B", "-4", "-d", "-f", lab.path("dhcpcd.conf"), "--script", try lab.dhcpcdScript(),
             "--inform=\(address)", "cli0",
         ]))
