@@ -61,6 +61,17 @@ struct MockServerCommandTests {
         #expect(result.stdout.isEmpty)
     }
 
+    /// A lease database that cannot be reached at start: exit 2, one line naming it (without its password), before any
+    /// socket is opened.
+    @Test func unreachableLeaseDatabaseExits2WithOneLine() throws {
+        let url = "postgresql://dhcp:hunter2@/leases?host=/nonexistent-dhcpscope-socket-folder"
+        let result = try CLI.run(["mock-server", "-i", "lo", "--range", "127.0.0.10-127.0.0.20", "--lease-db", url])
+        #expect(result.status == 2, "stderr: \(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("postgresql://dhcp:***@/leases") && !result.stderr.contains("hunter2"), "stderr: \(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+
     /// With a configuration of several subnets, the ready event lists each with all its pools in `subnets`; `subnet`
     /// and `range` keep naming the first subnet and its first pool.
     @Test(.enabled(if: SniffGate.isRoot || SniffGate.isCI, "live serving needs root (network namespaces)"),

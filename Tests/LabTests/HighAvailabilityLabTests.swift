@@ -90,7 +90,7 @@ struct HighAvailabilityLabTests: MockServerScenario {
     }
 
     /// Load-balancing: 200 mock-clients split between the pair by the RFC 3074 hash (each server ACKs only its
-    /// own, about half); perf drives the pair with the same clients; one server stopped: the survivor
+    /// own, about half); perf drives the pair with the same clients; one server killed (SIGKILL): the survivor
     /// takes over and binds 15 new clients of either half (the pool holds 241);
     /// every bound address in the database belongs to one client.
     @Test("load-balancing pair: the clients split by the hash, the survivor serves all")
@@ -131,7 +131,7 @@ struct HighAvailabilityLabTests: MockServerScenario {
                           "perf against the pair: completed \(completed), drops \(drops), achieved \(perfSummary.object["achieved_rate"] ?? "?")/s")
             FileHandle.standardOutput.write(Data("HA load-balancing pair under perf: \(completed) exchanges completed, \(drops) drops, achieved \(perfSummary.object["achieved_rate"] ?? "?")/s\n".utf8))
 
-            try Self.stopMock(lab, secondary)
+            secondary.stop(signal: SIGKILL)
             try await lab.wait(for: "the primary to take over", seconds: 10) { Self.haStates(primary).contains("taking-over") }
             let second = try lab.start("mock-client-2", in: clients["cli"]!, [DHCPScope.binary.path, "mock-client", "-i", "cli0", "--json",
                                                                              "--clients", "15", "--mac", "06:01:00:00:10:01", "--once", "--timeout", "30"],

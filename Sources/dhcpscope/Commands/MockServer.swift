@@ -19,8 +19,11 @@ struct MockServer: ParsableCommand {
             and replies as RFC 2131 §4.1 says: to the relay, to ciaddr, by broadcast, or in a raw frame to the client's \
             MAC without ARP. Never run it on a network whose clients you do not own: use a network namespace.
 
+            With --ha-mode, two servers on one --lease-db postgresql:// database run as a redundant pair, checking \
+            each other with DHCPINFORM heartbeats. SIGHUP reads the --ldap reservations again.
+
             Exit status: 0 stopped by a signal or --duration; 2 could not start (no such interface, no address, \
-            permission denied, port 67 in use); 64 usage error.
+            permission denied, port 67 in use, a lease database or LDAP directory that cannot be reached); 64 usage error.
             """
     )
 
