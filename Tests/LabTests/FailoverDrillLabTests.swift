@@ -8,22 +8,6 @@ import Testing
 /// without a completed exchange and how many clients kept their address across it.
 @Suite("Failover drills", .serialized, .enabled(if: LabGate.enabled))
 struct FailoverDrillLabTests: MockServerScenario {
-    /// A bridge with the two servers (hosts 1 and 2) and two client namespaces, `perf` and `mc`.
-    static func segment(_ lab: Lab) async throws -> [String: String] {
-        let net = try lab.namespace("net")
-        try lab.ip(net, "link", "add", "br0", "type", "bridge", "stp_state", "0")
-        try lab.ip(net, "link", "set", "br0", "up")
-        var namespaces: [String: String] = [:]
-        for (link, tag) in ["a", "b", "perf", "mc"].enumerated() {
-            let namespace = try lab.namespace(tag)
-            namespaces[tag] = namespace
-            let server = link < 2
-            try await Self.attach(lab, (namespace, server ? "srv0" : "cli0", lab.mac(link: link, side: 2), server ? "\(lab.subnet.host(link + 1))/24" : nil),
-                                  to: net, bridge: "br0", port: "p-\(tag)", portMAC: lab.mac(link: link, side: 1))
-        }
-        return namespaces
-    }
-
     /// perf and mock-client started together; `kill` runs 4 s in; both summaries are checked: a gap of at least the
     /// failover's detection time and at most `maxGap`, and every client with an exchange on both sides of it kept its
     /// address.
@@ -55,7 +39,7 @@ struct FailoverDrillLabTests: MockServerScenario {
     func mockServerPair() async throws {
         try await Lab.run("drill-mock-server-pair", index: 70) { lab in
             let postgres = try await LabPostgreSQL(lab, in: try lab.namespace("db"))
-            let namespaces = try await Self.segment(lab)
+            let namespaces = try await Self.bridgedSegment(lab, servers: ["a", "b"], clients: ["perf", "mc"])
             let common = ["--range", Self.range(lab.subnet, 10, 250), "--lease-time", "8", "--lease-db", postgres.url,
                           "--ha-mode", "hot-standby", "--ha-heartbeat", "0.5", "--ha-max-missed", "2"]
             let primary = try await Self.startMock(lab, "primary", in: namespaces["a"]!, common + ["--ha-role", "primary", "--ha-partner", lab.subnet.host(2)])
@@ -70,7 +54,7 @@ struct FailoverDrillLabTests: MockServerScenario {
     @Test("failover drill: kea-dhcp4's HA hook in hot-standby")
     func keaHotStandby() async throws {
         try await Lab.run("drill-kea-ha", index: 71) { lab in
-            let namespaces = try await Self.segment(lab)
+            let namespaces = try await Self.bridgedSegment(lab, servers: ["a", "b"], clients: ["perf", "mc"])
             var keas: [LabProcess] = []
             for (index, tag) in ["a", "b"].enumerated() {
                 keas.append(try await Self.startKeaHA(lab, name: "server\(index + 1)", in: namespaces[tag]!))

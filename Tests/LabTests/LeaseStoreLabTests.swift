@@ -84,17 +84,7 @@ struct LeaseStoreLabTests: MockServerScenario {
         try await Lab.run("lease-db-postgresql-shared", index: 65) { lab in
             let database = try lab.namespace("db")
             let postgres = try await LabPostgreSQL(lab, in: database)
-            let net = try lab.namespace("net")
-            try lab.ip(net, "link", "add", "br0", "type", "bridge", "stp_state", "0")
-            try lab.ip(net, "link", "set", "br0", "up")
-            var ends: [String: String] = [:]
-            for (link, tag) in ["a", "b", "cli"].enumerated() {
-                let namespace = try lab.namespace(tag)
-                ends[tag] = namespace
-                let address: String? = tag == "cli" ? nil : "\(lab.subnet.host(link + 1))/24"
-                try await Self.attach(lab, (namespace, tag == "cli" ? "cli0" : "srv0", lab.mac(link: link, side: 2), address),
-                                      to: net, bridge: "br0", port: "p-\(tag)", portMAC: lab.mac(link: link, side: 1))
-            }
+            let ends = try await Self.bridgedSegment(lab, servers: ["a", "b"], clients: ["cli"])
             let arguments = ["--range", Self.range(lab.subnet, 100, 199), "--lease-time", "600", "--lease-db", postgres.url]
             let a = try await Self.startMock(lab, "mock-server-a", in: ends["a"]!, arguments)
             let b = try await Self.startMock(lab, "mock-server-b", in: ends["b"]!, arguments)

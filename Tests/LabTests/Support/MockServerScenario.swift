@@ -31,6 +31,23 @@ extension MockServerScenario {
         try lab.ip(namespace, "link", "set", name, "up")
     }
 
+    /// A bridge in its own namespace `net` joining a namespace per tag: each of `servers` with srv0 at hosts 1, 2, …
+    /// of the lab's subnet, each of `clients` with cli0 and no address. The namespaces by tag.
+    static func bridgedSegment(_ lab: Lab, servers: [String], clients: [String]) async throws -> [String: String] {
+        let net = try lab.namespace("net")
+        try lab.ip(net, "link", "add", "br0", "type", "bridge", "stp_state", "0")
+        try lab.ip(net, "link", "set", "br0", "up")
+        var namespaces: [String: String] = [:]
+        for (link, tag) in (servers + clients).enumerated() {
+            let namespace = try lab.namespace(tag)
+            namespaces[tag] = namespace
+            let server = link < servers.count
+            try await attach(lab, (namespace, server ? "srv0" : "cli0", lab.mac(link: link, side: 2), server ? "\(lab.subnet.host(link + 1))/24" : nil),
+                             to: net, bridge: "br0", port: "p-\(tag)", portMAC: lab.mac(link: link, side: 1))
+        }
+        return namespaces
+    }
+
     /// A veth from `end` to a port of the bridge `bridge` in `bridgeNamespace`, waiting for the port to forward.
     static func attach(_ lab: Lab, _ end: (namespace: String, interface: String, mac: String, address: String?),
                        to bridgeNamespace: String, bridge: String = "srv0", port: String, portMAC: String) async throws {
