@@ -12,6 +12,8 @@ public struct AnalysisOptions: Sendable {
     public var timerTolerance: Double?
     /// Relay hops above this are reported (RFC 1542 §4.1.1 suggests 16 as the discard limit).
     public var maximumHops = 16
+    /// When new clients and silent or NAKing servers are `starvation` and `pool-exhausted` findings.
+    public var floods = FloodThresholds()
     /// Two legs of one relayed message (client side and server side) arrive within this many seconds.
     public var relayLegWindow = 1.0
     /// Whether each change of a client's state is handed over as a `transition` event. Without them the changes are

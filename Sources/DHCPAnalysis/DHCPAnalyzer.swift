@@ -28,6 +28,8 @@ public struct DHCPAnalyzer {
     /// Servers in the order they first answered, and where each is: one lookup per reply.
     private var servers: [ServerRecord] = []
     private var serverPositions: [IPv4Address: Int] = [:]
+    /// Starvation and pool exhaustion (`FloodDetector`).
+    private var floods: FloodDetector
     private var lastScan: Timestamp?
     /// Closed transactions in the order they closed: kept a moment for late relay legs, then dropped.
     private var closedQueue: [(key: TransactionKey, at: Timestamp)] = []
@@ -58,7 +60,10 @@ public struct DHCPAnalyzer {
     /// Transactions ended, by outcome (indexed by `TransactionOutcome.index`).
     private var outcomeCounts = [Int](repeating: 0, count: TransactionOutcome.allCases.count)
 
-    public init(options: AnalysisOptions = AnalysisOptions()) { self.options = options }
+    public init(options: AnalysisOptions = AnalysisOptions()) {
+        self.options = options
+        floods = FloodDetector(options.floods)
+    }
 
     struct LeaseKey { var ip: IPv4Address; var client: ClientKey }
 
@@ -349,10 +354,13 @@ public struct DHCPAnalyzer {
         } else {
             transaction = open(key, kind: observed.transactionKind, observed, &events)
         }
+        var isNewClient = false
         let clientPosition = clients.position(of: observed.client) {
-            ClientRecord(machine: DHCPClientStateMachine(state: observed.clientEvent.map(DHCPClientStateMachine.initialState(before:)) ?? .unknown),
-                         lastSeen: observed.time)
+            isNewClient = true
+            return ClientRecord(machine: DHCPClientStateMachine(state: observed.clientEvent.map(DHCPClientStateMachine.initialState(before:)) ?? .unknown),
+                                lastSeen: observed.time)
         }
+        if type == .discover { watchFloods(observed, newClient: isNewClient, &events) }
         // Changed in place (its identifier and host name are not copied); no client leaves the table before the
         // message is done.
         clients.update(at: clientPosition) { client in
@@ -625,9 +633,13 @@ public struct DHCPAnalyzer {
             }
         }
         switch type {
-        case .offer: servers[position].offers += 1
+        case .offer:
+            servers[position].offers += 1
+            floods.offered(by: id, at: observed.time.timeInterval)
         case .ack: servers[position].acks += 1
-        case .nak: servers[position].naks += 1
+        case .nak:
+            servers[position].naks += 1
+            if let finding = floods.naked(by: id, at: observed.time.timeInterval) { reportFlood(finding, observed, &events) }
         default: break
         }
         // Response time: from the client's latest message this reply answers.
@@ -993,6 +1005,31 @@ public struct DHCPAnalyzer {
         if creationOrder.count > 2 * max(1024, transactions.count) {
             creationOrder = creationOrder.filter { transactions[$0] != nil }
             creationHead = 0
+        }
+    }
+
+    /// A DISCOVER: a new client's counts towards starvation, and every one towards the silence of servers that
+    /// offered before.
+    private mutating func watchFloods(_ observed: ObservedMessage, newClient: Bool, _ events: inout [AnalysisEvent]) {
+        let time = observed.time.timeInterval
+        if newClient, let finding = floods.newClientDiscovered(at: time) { reportFlood(finding, observed, &events) }
+        for finding in floods.discovered(by: observed.client, at: time) { reportFlood(finding, observed, &events) }
+    }
+
+    private mutating func reportFlood(_ finding: FloodDetector.Finding, _ observed: ObservedMessage, _ events: inout [AnalysisEvent]) {
+        switch finding {
+        case .starvation(let count, let seconds):
+            let rate = seconds > 0 ? " (\(Int((Double(count) / seconds).rounded())) a second)" : ""
+            report(.starvation, .error, rfc: nil, client: observed.client, xid: observed.xid, frames: [observed.frame],
+                   "\(count) previously unseen clients sent DISCOVER within \(FixedPoint.format(seconds)) s\(rate): DHCP starvation "
+                       + "(DHCPig, yersinia) or a mass arrival of new hosts", &events)
+        case .silentServer(let server, let clients, let seconds):
+            report(.poolExhausted, .error, rfc: nil, client: observed.client, ip: server, xid: observed.xid, frames: [observed.frame],
+                   "server \(server) has offered nothing for \(FixedPoint.format(seconds)) s while \(clients) clients sent DISCOVER: "
+                       + "its pool may be exhausted", &events)
+        case .nakBurst(let server, let count, let seconds):
+            report(.poolExhausted, .error, rfc: nil, client: observed.client, ip: server, xid: observed.xid, frames: [observed.frame],
+                   "server \(server) sent \(count) NAKs within \(FixedPoint.format(seconds)) s: its pool may be exhausted", &events)
         }
     }
 

@@ -45,6 +45,8 @@ public struct Problem: Sendable {
         public static let transactionCap = Self(rawValue: "transaction-cap")
         public static let clientCap = Self(rawValue: "client-cap")
         public static let captureFile = Self(rawValue: "capture-file")
+        public static let starvation = Self(rawValue: "starvation")
+        public static let poolExhausted = Self(rawValue: "pool-exhausted")
         // DHCPv6 (RFC 8415); the codes above that mean the same serve both families.
         public static let solicitUnanswered = Self(rawValue: "solicit-unanswered")
         public static let advertiseNotRequested = Self(rawValue: "advertise-not-requested")

@@ -11,7 +11,8 @@ struct AnalyseCommandTests {
     @Test func helpListsEveryOption() throws {
         let result = try CLI.run(["analyse", "--help"])
         #expect(result.status == 0)
-        for option in ["--txn-timeout", "--max-transactions", "--max-clients", "--timer-tolerance", "--leases", "--ladder", "--svg", "--threads",
+        for option in ["--txn-timeout", "--max-transactions", "--max-clients", "--starvation-clients", "--starvation-window",
+                       "--exhaustion-clients", "--nak-burst", "--timer-tolerance", "--leases", "--ladder", "--svg", "--threads",
                        "--expect", "--expect-mac", "--json", "-v", "--verbose", "--filter", "--port", "--mac", "--xid",
                        "-c", "<file>"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
@@ -68,6 +69,18 @@ struct AnalyseCommandTests {
         #expect(clients <= 8 && clients + forgotten == 50)
     }
 
+    /// The same 50 new MACs within 5 ms: a starvation problem (an error: exit status 1) under --starvation-clients 20,
+    /// none under the default 100.
+    @Test func starvationThresholdIsAFlag() throws {
+        let flood = try CLI.run(["analyse", "--json", "--starvation-clients", "20", "zeek-unique-xid.pcapng"])
+        #expect(flood.status == 1)
+        let problems = try flood.events().filter { $0["code"] as? String == "starvation" }
+        #expect(problems.count == 1)
+        #expect((problems.first?["text"] as? String)?.hasPrefix("20 previously unseen clients sent DISCOVER within 0.002 s") == true)
+        let quiet = try CLI.run(["analyse", "--json", "zeek-unique-xid.pcapng"])
+        #expect(quiet.status == 0 && !quiet.stdout.contains("starvation"))
+    }
+
     // MARK: report
 
     /// A pcap file of `count` DISCOVERs from as many MACs, none answered: a problem each.
@@ -89,16 +102,17 @@ struct AnalyseCommandTests {
         #expect(three.stdout == one.stdout)
     }
 
-    /// The report lists the first 10000 problems and says how many it left out; --json writes every one.
+    /// The report lists the first 10000 problems and says how many it left out; --json writes every one. (10,025 new
+    /// MACs at once are a starvation: its threshold is set out of reach, so that the count is the DISCOVERs'.)
     @Test func textReportSaysHowManyProblemsItLeftOut() throws {
         let capture = try Self.unansweredDiscovers(10_025)
         defer { try? FileManager.default.removeItem(at: capture.deletingLastPathComponent()) }
-        let text = try CLI.run(["analyse", capture.path])
+        let text = try CLI.run(["analyse", "--starvation-clients", "1000000", capture.path])
         #expect(text.status == 0, "stderr: \(text.stderr)")
         #expect(text.lines.filter { $0.contains(" discover-unanswered ") }.count == 10_000)
         #expect(text.lines.last == "… and 25 more not listed: the report lists the first 10000; --json gives every one",
                 "\(text.lines.suffix(2))")
-        let json = try CLI.run(["analyse", "--json", capture.path])
+        let json = try CLI.run(["analyse", "--json", "--starvation-clients", "1000000", capture.path])
         #expect(try json.events().filter { $0["code"] as? String == "discover-unanswered" }.count == 10_025)
     }
 
