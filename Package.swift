@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // libpcap, through pkg-config (Debian's libpcap-dev ships libpcap.pc).
@@ -53,6 +55,12 @@ let package = Package(
             "DHCPProtocol", "DHCPLeaseDatabase", "DHCPNetwork", "Capture", "DHCPAnalysis", "DHCPCore", "Framing", "NetworkPrimitives",
             "CNetShim",
         ]),
+        // --metrics: the Prometheus registry (swift-prometheus) behind GET /metrics (FlyingFox's HTTP server), and what
+        // each role exposes.
+        .target(name: "DHCPMetrics", dependencies: [
+            "DHCPAnalysis", "DHCPProtocol", "DHCPCore",
+            .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "FlyingFox", package: "FlyingFox"),
+        ]),
         // The client roles' I/O: many DHCPClient machines over one raw socket (mock-client, probe, perf).
         .target(name: "DHCPClients", dependencies: ["DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing"]),
         // probe: client machines that ask, every answer per server, judged against the expected servers.
@@ -72,7 +80,7 @@ let package = Package(
             name: "dhcpscope",
             dependencies: [
                 "DHCPCore", "DHCPv6Core", "DHCPProtocol", "DHCPv6Protocol", "DHCPNetwork", "Framing", "Capture", "DHCPAnalysis", "NetworkPrimitives",
-                "DHCPLeaseDatabase", "DHCPClients", "DHCPPerf", "ServerProbe", "DHCPRuntime",
+                "DHCPLeaseDatabase", "DHCPClients", "DHCPPerf", "ServerProbe", "DHCPRuntime", "DHCPMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -13,7 +13,8 @@ struct SniffCommandTests {
         #expect(result.status == 0)
         for option in ["-i", "--interface", "--filter", "--port", "--promisc", "-w", "-C", "-G", "--duration", "-c",
                        "--xid", "--mac", "--expect", "--expect-mac", "--json", "-v", "--verbose", "--txn-timeout",
-                       "--max-transactions", "--max-clients"] {
+                       "--max-transactions", "--max-clients", "--starvation-clients", "--starvation-window", "--exhaustion-clients",
+                       "--nak-burst", "--metrics <addr:port>"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
         }
         #expect(result.stdout.contains("Exit status"))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import DHCPAnalysis
 import DHCPCore
+import DHCPMetrics
 import DHCPNetwork
 import DHCPRuntime
 import Framing
@@ -51,6 +52,10 @@ struct Sniff: ParsableCommand {
             help: ArgumentHelp("With -w: start a new file every this many seconds (strftime % patterns in the name are expanded, else a number is appended).",
                                valueName: "seconds"))
     var rotateSeconds: Int?
+
+    @Option(help: ArgumentHelp("Serve Prometheus metrics on ADDR:PORT (GET /metrics): messages, transactions, response times per server, servers, clients by state, leases, problems, capture drops.",
+                               valueName: "addr:port"))
+    var metrics: String?
 
     @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
     var duration: Double?
@@ -107,6 +112,20 @@ struct Sniff: ParsableCommand {
                 throw ExitCode(2)
             }
         }
+        var endpoint: MetricsEndpoint?
+        var exposed: AnalysisMetrics?
+        if let metrics {
+            do {
+                let started = try MetricsEndpoint(listeningOn: metrics)
+                endpoint = started
+                exposed = AnalysisMetrics(registry: started.registry)
+            } catch {
+                writer?.close()
+                Diagnostics.error(error.description)
+                throw ExitCode(2)
+            }
+        }
+        defer { endpoint?.stop() }
         // From here on SIGINT and SIGTERM end the loop, not the process; a closed pipe on stdout ends it too.
         let signals = StopSignals { _ in capture.breakLoop() }
         defer { signals.cancel() }
@@ -119,6 +138,7 @@ struct Sniff: ParsableCommand {
                 ready.field("snaplen", Int(capture.snapshotLength))
                 ready.field("promiscuous", promisc)
                 ready.field("file", writer?.currentPath)
+                ready.field("metrics", metrics)
             })
         } else {
             Diagnostics.error("listening on \(interface), link-type \(capture.linkTypeName) (\(capture.linkTypeDescription)), filter: \(capture.filter)")
@@ -129,6 +149,7 @@ struct Sniff: ParsableCommand {
         let feed = LiveFeed(capture: capture, ports: ports, writer: writer)
         let limit = filters.count ?? Int.max
         var shown = 0
+        var lastTables = Timestamp(seconds: 0, nanoseconds: 0)
         let failure = feed.run(for: duration, { packet, decoded in
             let frame = FrameReference(file: 0, frame: packet.frameNumber, time: packet.timestamp)
             var found = [AnalysisEvent]()
@@ -138,20 +159,36 @@ struct Sniff: ParsableCommand {
                 printer.message(MessageContext(file: interface, frame: packet.frameNumber, time: packet.timestamp,
                                                link: decoded.link, record: record), verbose: verbose)
                 analyzer.observe(record, link: decoded.link, frame: frame, into: &found)
+                exposed?.message(family: "v4", type: record.view?.typeName ?? "MALFORMED")
             case .dhcpv6(let record):
                 guard messageFilter.isEmpty || messageFilter.matches(try? record.parse().get()) else { return !stdout.failed }
                 printer.message(DHCPv6MessageContext(file: interface, frame: packet.frameNumber, time: packet.timestamp,
                                                      link: decoded.link, record: record), verbose: verbose)
                 analyzer6.observe(record, link: decoded.link, frame: frame, into: &found)
+                exposed?.message(family: "v6", type: record.view.map { "\($0.type)" } ?? "MALFORMED")
             default:
                 return !stdout.failed
             }
             printer.emit(found)
+            exposed?.events(found)
             shown += 1
             return shown < limit && !stdout.failed
         }, tick: { now in
-            printer.emit(analyzer.advance(to: now))
-            printer.emit(analyzer6.advance(to: now))
+            let ended = analyzer.advance(to: now), ended6 = analyzer6.advance(to: now)
+            printer.emit(ended)
+            printer.emit(ended6)
+            if let exposed {
+                exposed.events(ended)
+                exposed.events(ended6)
+                // The tables are read every 5 s: a scrape interval is 15 s or more.
+                if now.seconds - lastTables.seconds >= 5 {
+                    lastTables = now
+                    exposed.tables(analyzer)
+                    if let statistics = capture.statistics() {
+                        exposed.captureDrops(kernel: UInt64(max(0, statistics.kernelDrops)), interface: UInt64(max(0, statistics.interfaceDrops)))
+                    }
+                }
+            }
             return !stdout.failed
         })
         signals.cancel()

@@ -14,7 +14,7 @@ enum LabGate {
         "/usr/sbin/ip", "/usr/bin/timeout", "/usr/sbin/dnsmasq", "/usr/sbin/kea-dhcp4", "/usr/sbin/dhcpd",
         "/usr/sbin/dhclient", "/usr/sbin/udhcpc", "/usr/sbin/dhcrelay", "/usr/bin/tcpdump", "/usr/bin/tshark",
         "/usr/sbin/udhcpd", "/usr/sbin/dhcpcd", "/usr/bin/unshare", "/usr/bin/mount", "/usr/sbin/nft", "/usr/bin/dhcpig",
-        "/usr/lib/postgresql/15/bin/postgres", "/usr/bin/setpriv", "/usr/sbin/slapd", "/usr/bin/ldapadd",
+        "/usr/lib/postgresql/15/bin/postgres", "/usr/bin/setpriv", "/usr/sbin/slapd", "/usr/bin/ldapadd", "/usr/bin/promtool", "/usr/bin/curl",
     ]
 
     /// Why the lab cannot run, or nil when it can.

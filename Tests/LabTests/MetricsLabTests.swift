@@ -1,0 +1,66 @@
+import Foundation
+import Glibc
+import Testing
+
+/// --metrics read back by scraping the endpoint inside the lab while real peers talk: Prometheus's own promtool
+/// accepts the exposition, and the values agree with the traffic.
+@Suite("Prometheus metrics", .serialized, .enabled(if: LabGate.enabled))
+struct MetricsLabTests: MockServerScenario {
+    /// `curl` of http://ADDR/metrics from inside `namespace`.
+    static func scrape(_ lab: Lab, in namespace: String, _ address: String) throws -> String {
+        try lab.run("curl", in: namespace, ["/usr/bin/curl", "-sS", "--max-time", "5", "http://\(address)/metrics"])
+    }
+
+    /// The value of the series `name{labels}` (labels as written, in the exposition's order), or nil.
+    static func value(_ text: String, _ series: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+
+    /// sniff --metrics beside mock-server while mock-client binds five clients: the endpoint passes promtool, counts
+    /// the DISCOVERs sniff saw and the server's response times, lists the five clients as BOUND and their leases
+    /// active; a second sniff on the same port cannot start (exit 2, one line).
+    @Test("sniff --metrics: a scrape that promtool accepts and that agrees with the traffic")
+    func sniffMetrics() async throws {
+        try await Lab.run("metrics-sniff", index: 75) { lab in
+            let (client, server, _) = try Self.pair(lab, link: 1, serverAddress: lab.subnet.host(1))
+            let endpoint = "\(lab.subnet.host(1)):9467"
+            let sniff = try lab.start("sniff", in: server, [DHCPScope.binary.path, "sniff", "--json", "-i", "srv0", "--metrics", endpoint],
+                                      timeout: 90)
+            try await lab.wait(for: "sniff's ready event") {
+                if !sniff.isRunning { throw LabError.check("sniff ended before it was ready: \(sniff.output)") }
+                return sniff.standardOutput.contains(#""event":"ready""#)
+            }
+            let second = try lab.start("sniff-2", in: server, [DHCPScope.binary.path, "sniff", "--json", "-i", "srv0", "--metrics", endpoint])
+            try await lab.wait(for: "the second sniff to give up", seconds: 10) { !second.isRunning }
+            let refusal = (try? String(contentsOf: second.stderrURL, encoding: .utf8)) ?? ""
+            try lab.check(second.exitStatus == 2 && refusal.split(separator: "\n").count == 1 && refusal.contains(endpoint),
+                          "a second listener on \(endpoint): exit \(second.exitStatus ?? -1), stderr \(refusal)")
+
+            let mock = try await Self.startMock(lab, in: server, ["--range", Self.range(lab.subnet, 100, 150), "--lease-time", "600"])
+            let clients = try lab.start("mock-client", in: client, [DHCPScope.binary.path, "mock-client", "-i", "cli0", "--json",
+                                                                   "--clients", "5", "--mac", "06:06:00:00:00:01", "--once", "--timeout", "15"])
+            try await lab.wait(for: "five clients bound", seconds: 20) { !clients.isRunning }
+            try lab.check(clients.exitStatus == 0, "mock-client exited \(clients.exitStatus ?? -1): \(clients.output.suffix(1500))")
+            // The tables (clients, leases) are read every 5 s; a DORA's transaction ends when its ACK is seen.
+            try await Task.sleep(for: .seconds(6))
+            let text = try Self.scrape(lab, in: server, endpoint)
+            let file = try lab.write("metrics.txt", text)
+            // promtool exits non-zero on a malformed exposition or a convention broken (lint): `run` throws then.
+            let check = try lab.run("promtool", in: server, ["/bin/sh", "-c", "/usr/bin/promtool check metrics < \(file)"])
+            try lab.check(check.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool: \(check)\n\(text)")
+
+            let discovers = Self.events(sniff).filter { $0.name == "message" && $0.messageType == "DISCOVER" }.count
+            let seen = Self.value(text, #"dhcp_messages_total{family="v4",type="DISCOVER"}"#)
+            try lab.check(seen == Double(discovers) && discovers >= 5, "DISCOVERs: sniff printed \(discovers), metrics say \(seen ?? -1)\n\(text)")
+            let acks = Self.value(text, #"dhcp_transactions_total{family="v4",kind="dora",outcome="ack"}"#)
+            try lab.check(acks == 5, "ACKed DORA transactions: \(acks ?? -1)\n\(text)")
+            let offers = Self.value(text, #"dhcp_server_response_seconds_count{server="\#(lab.subnet.host(1))",step="discover-offer"}"#)
+            try lab.check(offers == 5, "the server's DISCOVER→OFFER response times: \(offers ?? -1)\n\(text)")
+            try lab.check(Self.value(text, #"dhcp_clients{state="BOUND"}"#) == 5 && Self.value(text, "dhcp_leases_active") == 5
+                          && Self.value(text, #"dhcp_servers{expected="true"}"#) == 1, "tables:\n\(text)")
+            try Self.stopMock(lab, mock)
+            sniff.signal(SIGINT)
+            try lab.check(sniff.waitForExit(seconds: 10) && sniff.exitStatus == 0, "sniff did not stop cleanly: \(sniff.output.suffix(1000))")
+        }
+    }
+}
