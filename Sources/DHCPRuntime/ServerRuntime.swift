@@ -16,6 +16,8 @@ public protocol ServerObserver: AnyObject {
     func problem(_ kind: String, _ text: String, xid: UInt32?)
     /// Reservations were read from `source` (at start, and again on SIGHUP): how many are in use.
     func reservations(_ count: Int, source: String)
+    /// Every 5 s: the server's state, for gauges (`--metrics`).
+    func periodic(_ engine: ServerEngine, ha: DHCPHAPeer?, now: Double)
     /// The high-availability state changed (`--ha-mode`).
     func ha(_ state: DHCPHAPeer.State, peer: DHCPHAPeer)
     /// Whether lines wait to be written: the server then wakes within 50 ms to write them.
@@ -44,6 +46,10 @@ public final class ServerEngine {
     public func startSearch(atFraction fraction: Double) {
         if durable != nil { durable!.startSearch(atFraction: fraction) } else { memory!.startSearch(atFraction: fraction) }
     }
+
+    public var configuration: DHCPServerConfiguration { durable?.server.configuration ?? memory!.configuration }
+    public var heldOfferCount: Int { durable?.server.heldOfferCount ?? memory!.heldOfferCount }
+    public var refusedAllocations: Int { durable?.server.refusedAllocations ?? memory!.refusedAllocations }
 
     public var leases: [DHCPLease] { durable?.store.allLeases() ?? memory?.store.allLeases() ?? [] }
 
@@ -103,6 +109,7 @@ public final class ServerRuntime {
     public func run(until deadline: Double?, observer: ServerObserver) {
         var lastExpire = -Double.infinity
         var lastFlush = clock.now()
+        var lastPeriodic = -Double.infinity
         serving: while true {
             var now = clock.now()
             if let deadline, now >= deadline { break }
@@ -132,6 +139,10 @@ public final class ServerRuntime {
             }
             now = clock.now()
             record(now, observer)
+            if now - lastPeriodic >= 5 {
+                lastPeriodic = now
+                observer.periodic(engine, ha: ha, now: now)
+            }
             if now - lastExpire >= 0.25 {
                 lastExpire = now
                 perform(engine.refresh(), now: now, observer)

@@ -12,7 +12,7 @@ struct MockServerCommandTests {
                        "--answer-only", "--rate-limit", "--lease-db <url>", "--export-leases <file>", "-w <file>", "--json",
                        "-v, --verbose", "--duration", "--ha-mode <mode>", "--ha-role <role>", "--ha-partner <ip>",
                        "--ha-heartbeat <seconds>", "--ha-max-missed <n>", "--ha-secs-threshold <seconds>", "--ldap <url>",
-                       "--ldap-base <dn>", "--ldap-bind-dn <dn>", "--ldap-password-file <file>"] {
+                       "--ldap-base <dn>", "--ldap-bind-dn <dn>", "--ldap-password-file <file>", "--metrics <addr:port>"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
         }
     }

@@ -16,10 +16,11 @@ struct MetricsLabTests: MockServerScenario {
         text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 
-    /// sniff --metrics beside mock-server while mock-client binds five clients: the endpoint passes promtool, counts
-    /// the DISCOVERs sniff saw and the server's response times, lists the five clients as BOUND and their leases
-    /// active; a second sniff on the same port cannot start (exit 2, one line).
-    @Test("sniff --metrics: a scrape that promtool accepts and that agrees with the traffic")
+    /// sniff --metrics beside mock-server --metrics while mock-client binds five clients: both endpoints pass promtool;
+    /// sniff's counts the DISCOVERs it saw and the server's response times, lists the five clients as BOUND and their
+    /// leases active; mock-server's counts its replies and its pool's leased and free addresses; a second sniff on the
+    /// same port cannot start (exit 2, one line).
+    @Test("sniff and mock-server --metrics: scrapes that promtool accepts and that agree with the traffic")
     func sniffMetrics() async throws {
         try await Lab.run("metrics-sniff", index: 75) { lab in
             let (client, server, _) = try Self.pair(lab, link: 1, serverAddress: lab.subnet.host(1))
@@ -36,7 +37,9 @@ struct MetricsLabTests: MockServerScenario {
             try lab.check(second.exitStatus == 2 && refusal.split(separator: "\n").count == 1 && refusal.contains(endpoint),
                           "a second listener on \(endpoint): exit \(second.exitStatus ?? -1), stderr \(refusal)")
 
-            let mock = try await Self.startMock(lab, in: server, ["--range", Self.range(lab.subnet, 100, 150), "--lease-time", "600"])
+            let serverEndpoint = "\(lab.subnet.host(1)):9468"
+            let mock = try await Self.startMock(lab, in: server, ["--range", Self.range(lab.subnet, 100, 150), "--lease-time", "600",
+                                                                  "--metrics", serverEndpoint])
             let clients = try lab.start("mock-client", in: client, [DHCPScope.binary.path, "mock-client", "-i", "cli0", "--json",
                                                                    "--clients", "5", "--mac", "06:06:00:00:00:01", "--once", "--timeout", "15"])
             try await lab.wait(for: "five clients bound", seconds: 20) { !clients.isRunning }
@@ -58,6 +61,19 @@ struct MetricsLabTests: MockServerScenario {
             try lab.check(offers == 5, "the server's DISCOVER→OFFER response times: \(offers ?? -1)\n\(text)")
             try lab.check(Self.value(text, #"dhcp_clients{state="BOUND"}"#) == 5 && Self.value(text, "dhcp_leases_active") == 5
                           && Self.value(text, #"dhcp_servers{expected="true"}"#) == 1, "tables:\n\(text)")
+
+            // mock-server's own endpoint: replies by type, and its pool (51 addresses, 5 leased) read every 5 s.
+            let served = try Self.scrape(lab, in: server, serverEndpoint)
+            let servedFile = try lab.write("server-metrics.txt", served)
+            let servedCheck = try lab.run("promtool-server", in: server, ["/bin/sh", "-c", "/usr/bin/promtool check metrics < \(servedFile)"])
+            try lab.check(servedCheck.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "promtool: \(servedCheck)\n\(served)")
+            let subnet = lab.subnet.cidr
+            try lab.check(Self.value(served, #"dhcp_server_replies_total{type="ACK"}"#) == 5
+                          && Self.value(served, #"dhcp_server_messages_received_total{type="DISCOVER"}"#) == Double(discovers)
+                          && Self.value(served, #"dhcp_server_addresses{subnet="\#(subnet)",state="pool"}"#) == 51
+                          && Self.value(served, #"dhcp_server_addresses{subnet="\#(subnet)",state="leased"}"#) == 5
+                          && Self.value(served, #"dhcp_server_addresses{subnet="\#(subnet)",state="free"}"#) == 46,
+                          "mock-server's metrics:\n\(served)")
             try Self.stopMock(lab, mock)
             sniff.signal(SIGINT)
             try lab.check(sniff.waitForExit(seconds: 10) && sniff.exitStatus == 0, "sniff did not stop cleanly: \(sniff.output.suffix(1000))")

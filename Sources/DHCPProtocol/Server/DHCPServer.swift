@@ -78,6 +78,8 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
     /// Offers currently held (expired ones may linger until `expire`).
     public var heldOffers: [DHCPOfferHold] { Array(holds.byAddress.values) }
     public var heldOfferCount: Int { holds.count }
+    /// New allocations the rate limit refused.
+    public private(set) var refusedAllocations = 0
     /// MAC addresses tracked by the per-MAC rate limit.
     public var trackedClientCount: Int { limiter?.trackedClients ?? 0 }
 
@@ -272,6 +274,7 @@ public struct DHCPServer<Store: DHCPLeaseStore> {
             }
         }
         if let refusal = limiter?.refusal(DHCPClientKey.hardware(of: message), now: now) {
+            refusedAllocations += 1
             out.problem(.limit, "no new address for \(client): \(refusal)")
             return false
         }

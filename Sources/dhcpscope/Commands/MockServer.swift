@@ -3,6 +3,7 @@ import Capture
 import DHCPAnalysis
 import DHCPCore
 import DHCPLeaseDatabase
+import DHCPMetrics
 import DHCPNetwork
 import DHCPProtocol
 import DHCPRuntime
@@ -96,6 +97,10 @@ struct MockServer: ParsableCommand {
 
     @Flag(name: .shortAndLong, help: "With --json, also print a message event for every message received and sent; in text, a line per message received.")
     var verbose = false
+
+    @Option(help: ArgumentHelp("Serve Prometheus metrics on ADDR:PORT (GET /metrics): messages and replies by type, problems, addresses per subnet, offers held, allocations refused.",
+                               valueName: "addr:port"))
+    var metrics: String?
 
     @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
     var duration: Double?
@@ -238,6 +243,12 @@ struct MockServer: ParsableCommand {
         let configuration = try self.configuration(serverAddress: address.address,
                                                    interfaceSubnet: (address.network, address.prefixLength), fileText: fileText)
         let log = MockServerLog(output: output, json: json, verbose: verbose, server: configuration.serverIdentifier)
+        var endpoint: MetricsEndpoint?
+        if let metrics {
+            do { endpoint = try MetricsEndpoint(listeningOn: metrics) } catch { throw Diagnostics.failure(error.description) }
+            log.metrics = endpoint.map { ServerMetrics(registry: $0.registry) }
+        }
+        defer { endpoint?.stop() }
         let runtime: ServerRuntime
         do {
             let events = json && verbose ? MessageEvents(interface: interface, output: output) : nil
@@ -262,7 +273,7 @@ struct MockServer: ParsableCommand {
         defer { hangups?.cancel() }
         do { try runtime.loadReservations(log) } catch { throw Diagnostics.failure(error.description) }
         for lease in runtime.engine.leases { log.lease(lease, ack: nil) }
-        log.ready(interface: interface, configuration: configuration, ha: runtime.ha)
+        log.ready(interface: interface, configuration: configuration, ha: runtime.ha, metrics: metrics)
         output.flush()
         runtime.run(until: duration.map { RoleClock.process.now() + $0 }, observer: log)
         if let exportLeases {

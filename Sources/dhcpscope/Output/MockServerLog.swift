@@ -1,6 +1,7 @@
 import Capture
 import DHCPAnalysis
 import DHCPCore
+import DHCPMetrics
 import DHCPNetwork
 import DHCPProtocol
 import DHCPRuntime
@@ -18,6 +19,8 @@ final class MockServerLog: ServerObserver {
     private var replies: [String: Int] = [:]
     private var problems = Events.ProblemCounts()
     private var leases: [IPv4Address: DHCPLease.State] = [:]
+    /// --metrics: what the endpoint exposes.
+    var metrics: ServerMetrics?
 
     init(output: OutputStream, json: Bool, verbose: Bool, server: IPv4Address) {
         self.output = output; self.json = json; receivedLines = verbose && !json; self.server = server
@@ -29,7 +32,7 @@ final class MockServerLog: ServerObserver {
 
     /// `subnet` and `range` name the first subnet and its first pool (the fields of the first version); `subnets`
     /// lists every subnet with all its pools.
-    func ready(interface: String, configuration: DHCPServerConfiguration, ha: DHCPHAPeer?) {
+    func ready(interface: String, configuration: DHCPServerConfiguration, ha: DHCPHAPeer?, metrics: String?) {
         let subnets = configuration.subnets
         if json {
             output.append(Events.ready(interface: interface) { line in
@@ -48,6 +51,7 @@ final class MockServerLog: ServerObserver {
             line.endArray()
             line.field("authoritative", configuration.authoritative)
             line.field("faults", !configuration.faults.isEmpty)
+            line.field("metrics", metrics)
             if let ha {
                 line.beginObject("ha")
                 Self.haFields(&line, ha, state: ha.state)
@@ -65,6 +69,7 @@ final class MockServerLog: ServerObserver {
 
     func received(_ datagram: UDPDatagram) {
         received += 1
+        metrics?.received(type: DHCPMessage.parse(datagram.bytes).message?.typeName ?? "MALFORMED")
         guard receivedLines else { return }
         let parsed = DHCPMessage.parse(datagram.bytes).message
         let type = parsed?.typeName ?? "malformed message"
@@ -75,6 +80,7 @@ final class MockServerLog: ServerObserver {
     func sent(_ message: DHCPMessage, to destination: DHCPServerDestination) {
         let type = message.typeName
         replies[type, default: 0] += 1
+        metrics?.sent(type: type)
         if json {
             var line = JSONLine(event: "reply")
             line.field("type", type)
@@ -144,6 +150,7 @@ final class MockServerLog: ServerObserver {
     func problem(_ kind: String, _ text: String, xid: UInt32?) {
         let severity = ["malformed", "socket", "send", "capture", "ldap"].contains(kind) ? "warning" : "info"
         problems.add(severity)
+        metrics?.problem(code: "server-\(kind)")
         if json {
             output.append(Events.problem(Events.Problem(code: "server-\(kind)", severity: severity, xid: xid, text: text)))
             output.endLine()
@@ -159,6 +166,11 @@ final class MockServerLog: ServerObserver {
         line.field("role", peer.configuration.role.rawValue)
         line.key("partner"); line.address(peer.configuration.partner)
         line.field("partner_up", peer.partnerUp)
+    }
+
+    func periodic(_ engine: ServerEngine, ha: DHCPHAPeer?, now: Double) {
+        metrics?.state(configuration: engine.configuration, leases: engine.leases, heldOffers: engine.heldOfferCount,
+                       refusedAllocations: engine.refusedAllocations, partnerUp: ha?.partnerUp, now: now)
     }
 
     func reservations(_ count: Int, source: String) {
