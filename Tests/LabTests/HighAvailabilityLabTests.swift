@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
+extension OneAtATime {
 /// mock-server as a redundant pair on one PostgreSQL database the test starts: hot-standby with real clients
 /// (dhclient, udhcpc, dhcpcd) across a kill -9 of the primary, and load-balancing with 200 mock-clients.
 @Suite("High availability", .serialized, .enabled(if: LabGate.enabled))
@@ -136,4 +137,5 @@ struct HighAvailabilityLabTests: MockServerScenario {
             postgres.stop()
         }
     }
+}
 }

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
+extension OneAtATime {
 /// mock-server's durable lease stores against real ones: a PostgreSQL server the test starts (initdb into the lab
 /// folder, Unix socket only, stopped by PID), and the dhcpd.leases journal under kill -9.
 @Suite("Lease stores", .serialized, .enabled(if: LabGate.enabled))
@@ -227,4 +228,5 @@ struct LeasesFileLabTests: MockServerScenario {
         }
         return leases
     }
+}
 }

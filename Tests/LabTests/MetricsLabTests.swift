@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
+extension OneAtATime {
 /// --metrics read back by scraping the endpoint inside the lab while real peers talk: Prometheus's own promtool
 /// accepts the exposition, and the values agree with the traffic.
 @Suite("Prometheus metrics", .serialized, .enabled(if: LabGate.enabled))
@@ -79,4 +80,5 @@ struct MetricsLabTests: MockServerScenario {
             try lab.check(sniff.waitForExit(seconds: 10) && sniff.exitStatus == 0, "sniff did not stop cleanly: \(sniff.output.suffix(1000))")
         }
     }
+}
 }

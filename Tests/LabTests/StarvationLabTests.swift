@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
+extension OneAtATime {
 /// starvation and pool-exhausted against real servers, inside namespaces: a DHCPig-style flood written with
 /// mock-client (Debian's DHCPig crashes with Debian's scapy) against kea-dhcp4, and a small pool that real clients
 /// exhaust one after another. sniff watches live on the server's side; analyse reads the same traffic afterwards.
@@ -80,4 +81,5 @@ struct StarvationLabTests: MockServerScenario {
             try lab.check((problems["pool-exhausted"] ?? 0) >= 1 && problems["starvation"] == nil, "analyse's problems: \(problems)")
         }
     }
+}
 }
