@@ -14,7 +14,7 @@ struct SniffCommandTests {
         for option in ["-i", "--interface", "--filter", "--port", "--promisc", "-w", "-C", "-G", "--duration", "-c",
                        "--xid", "--mac", "--expect", "--expect-mac", "--json", "-v", "--verbose", "--txn-timeout",
                        "--max-transactions", "--max-clients", "--starvation-clients", "--starvation-window", "--exhaustion-clients",
-                       "--nak-burst", "--metrics <addr:port>"] {
+                       "--nak-burst", "--metrics <addr:port>", "--stats-interval <s>"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
         }
         #expect(result.stdout.contains("Exit status"))
@@ -28,6 +28,8 @@ struct SniffCommandTests {
                       ["sniff", "-i", "lo", "-w", "x.pcap", "-C", "0"],
                       ["sniff", "-i", "lo", "-w", "x.pcap", "-G", "0"],
                       ["sniff", "-i", "lo", "--duration", "0"],
+                      ["sniff", "-i", "lo", "--stats-interval", "0"],
+                      ["sniff", "-i", "lo", "--starvation-window", "0"],
                       ["sniff", "-i", "lo", "-c", "0"],
                       ["sniff", "-i", "lo", "--txn-timeout", "0"],
                       ["sniff", "-i", "lo", "--port", "http"],

@@ -20,14 +20,14 @@ struct MetricsLabTests: MockServerScenario {
     /// sniff --metrics beside mock-server --metrics while mock-client binds five clients: both endpoints pass promtool;
     /// sniff's counts the DISCOVERs it saw and the server's response times, lists the five clients as BOUND and their
     /// leases active; mock-server's counts its replies and its pool's leased and free addresses; a second sniff on the
-    /// same port cannot start (exit 2, one line).
+    /// same port cannot start (exit 2, one line); sniff's --stats-interval prints a stats event every 2 s.
     @Test("sniff and mock-server --metrics: scrapes that promtool accepts and that agree with the traffic")
     func sniffMetrics() async throws {
         try await Lab.run("metrics-sniff", index: 75) { lab in
             let (client, server, _) = try Self.pair(lab, link: 1, serverAddress: lab.subnet.host(1))
             let endpoint = "\(lab.subnet.host(1)):9467"
-            let sniff = try lab.start("sniff", in: server, [DHCPScope.binary.path, "sniff", "--json", "-i", "srv0", "--metrics", endpoint],
-                                      timeout: 90)
+            let sniff = try lab.start("sniff", in: server, [DHCPScope.binary.path, "sniff", "--json", "-i", "srv0", "--metrics", endpoint,
+                                                            "--stats-interval", "2"], timeout: 90)
             try await lab.wait(for: "sniff's ready event") {
                 if !sniff.isRunning { throw LabError.check("sniff ended before it was ready: \(sniff.output)") }
                 return sniff.standardOutput.contains(#""event":"ready""#)
@@ -78,6 +78,13 @@ struct MetricsLabTests: MockServerScenario {
             try Self.stopMock(lab, mock)
             sniff.signal(SIGINT)
             try lab.check(sniff.waitForExit(seconds: 10) && sniff.exitStatus == 0, "sniff did not stop cleanly: \(sniff.output.suffix(1000))")
+            // --stats-interval 2: a stats event every 2 s, of the summary's form, its counts never going back.
+            let stats = Self.events(sniff).filter { $0.name == "stats" }
+            let counts = stats.compactMap { $0.object["messages"] as? Int }
+            let final = try #require(Self.events(sniff).last { $0.name == "summary" })
+            try lab.check(stats.count >= 4 && counts == counts.sorted() && counts.last.map { $0 <= (final.object["messages"] as? Int ?? -1) } == true
+                          && counts.last.map { $0 >= discovers } == true && stats.allSatisfy { $0.object["captured"] != nil },
+                          "stats events: \(stats.map(\.object))")
         }
     }
 }

@@ -57,6 +57,9 @@ struct Sniff: ParsableCommand {
                                valueName: "addr:port"))
     var metrics: String?
 
+    @Option(help: ArgumentHelp("Every S seconds, print the summary so far: a stats event with --json, else one line.", valueName: "s"))
+    var statsInterval: Double?
+
     @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
     var duration: Double?
 
@@ -69,6 +72,7 @@ struct Sniff: ParsableCommand {
     func validate() throws {
         guard !interface.isEmpty else { throw ValidationError("-i needs an interface name") }
         if let duration, !(duration > 0) { throw ValidationError("--duration must be positive") }
+        if let statsInterval, !(statsInterval > 0) { throw ValidationError("--stats-interval must be positive") }
         if let fileSize, !(fileSize > 0) { throw ValidationError("-C must be positive") }
         if let rotateSeconds, rotateSeconds < 1 { throw ValidationError("-G must be at least 1") }
         if writeFile == nil, fileSize != nil || rotateSeconds != nil { throw ValidationError("-C and -G rotate the -w file: give -w") }
@@ -150,6 +154,8 @@ struct Sniff: ParsableCommand {
         let limit = filters.count ?? Int.max
         var shown = 0
         var lastTables = Timestamp(seconds: 0, nanoseconds: 0)
+        let started = Timestamp(secondsSince1970: RoleClock.systemWall())
+        var statsPrinted = 0
         let failure = feed.run(for: duration, { packet, decoded in
             let frame = FrameReference(file: 0, frame: packet.frameNumber, time: packet.timestamp)
             var found = [AnalysisEvent]()
@@ -177,6 +183,19 @@ struct Sniff: ParsableCommand {
             let ended = analyzer.advance(to: now), ended6 = analyzer6.advance(to: now)
             printer.emit(ended)
             printer.emit(ended6)
+            if let statsInterval, now.seconds(since: started) - Double(statsPrinted + 1) * statsInterval >= 0 {
+                statsPrinted += 1
+                let statistics = capture.statistics()
+                let live = LiveCaptureCounts(interface: interface, captured: capture.framesRead,
+                                             kernelDrops: statistics?.kernelDrops, interfaceDrops: statistics?.interfaceDrops)
+                let summary = AnalysisSummary(decode: feed.summary, analyzer: analyzer, v6: analyzer6, live: live)
+                if json {
+                    stdout.event(summary.json(elapsed: now.seconds(since: started)))
+                } else {
+                    stdout.write(line: "stats: " + summary.headline + "; " + summary.problemsLine
+                        + "; \(live.captured) frames captured, \(statistics?.kernelDrops ?? 0) dropped by the kernel")
+                }
+            }
             if let exposed {
                 exposed.events(ended)
                 exposed.events(ended6)

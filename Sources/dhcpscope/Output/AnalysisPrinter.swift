@@ -174,6 +174,19 @@ struct AnalysisSummary {
     var live: LiveCaptureCounts?
     var errors: Int { (problems[.error] ?? 0) + decode.captureErrors }
 
+    /// The report's first line: messages, frames, transactions by outcome, clients, leases, servers.
+    var headline: String {
+        let outcomes = transactionsByOutcome.sorted(by: { $0.key < $1.key }).map { "\($0.value) \($0.key)" }
+        var line = "\(messages) DHCP messages in \(decode.frames) frames; \(transactions) transactions"
+        if !outcomes.isEmpty { line += " (" + outcomes.joined(separator: ", ") + ")" }
+        return line + "; \(clients) clients; \(leases) leases; \(servers) servers"
+    }
+
+    /// "problems: 0 error, 1 warning, 2 info".
+    var problemsLine: String {
+        "problems: " + Problem.Severity.allCases.reversed().map { "\(problems[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+    }
+
     /// Both families' counts, added: a capture with both gives one summary.
     init(decode: DecodeSummary, analyzer: DHCPAnalyzer, v6 analyzer6: DHCPv6Analyzer, live: LiveCaptureCounts? = nil) {
         self.decode = decode
@@ -189,9 +202,11 @@ struct AnalysisSummary {
         self.live = live
     }
 
-    func json() -> [UInt8] {
+    /// The `summary` event, or with `elapsed` sniff's `stats` event of the same fields (and `elapsed` seconds first).
+    func json(elapsed: Double? = nil) -> [UInt8] {
         let counts = Events.ProblemCounts(Problem.Severity.allCases.map { ($0.rawValue, problems[$0] ?? 0) })
-        return Events.summary(problems: counts) { json in
+        return Events.summary(event: elapsed == nil ? "summary" : "stats", problems: counts) { json in
+            if let elapsed { json.field("elapsed", (elapsed * 1000).rounded() / 1000) }
             if let live { json.field("interface", live.interface) } else { json.field("files", decode.files) }
             json.field("frames", decode.frames)
             json.field("messages", messages)

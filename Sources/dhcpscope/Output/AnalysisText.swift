@@ -9,15 +9,10 @@ enum AnalysisText {
                        problemLines: [UInt8], problemsListed: Int, problemsLeftOut: Int,
                        to output: OutputStream) {
         let lines = Lines(output: output)
-        let outcomes = summary.transactionsByOutcome.sorted(by: { $0.key < $1.key }).map { "\($0.value) \($0.key)" }
-        var first = "\(summary.messages) DHCP messages in \(summary.decode.frames) frames; \(summary.transactions) transactions"
-        if !outcomes.isEmpty { first += " (" + outcomes.joined(separator: ", ") + ")" }
-        first += "; \(summary.clients) clients; \(summary.leases) leases; \(summary.servers) servers"
-        lines.append(first)
+        lines.append(summary.headline)
         if summary.evicted > 0 { lines.append("\(summary.evicted) transactions evicted past --max-transactions") }
         if summary.evictedClients > 0 { lines.append("\(summary.evictedClients) clients forgotten past --max-clients") }
-        let severities = Problem.Severity.allCases.reversed().map { "\(summary.problems[$0] ?? 0) \($0.rawValue)" }
-        lines.append("problems: " + severities.joined(separator: ", "))
+        lines.append(summary.problemsLine)
 
         if !servers.isEmpty {
             lines.append("")

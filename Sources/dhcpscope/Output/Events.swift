@@ -201,8 +201,9 @@ enum Events {
     }
 
     /// `summary`, every command's last line: its own counts, then `problems` by severity.
-    static func summary(problems: ProblemCounts, _ details: (inout JSONLine) -> Void) -> [UInt8] {
-        var json = JSONLine(event: "summary")
+    /// The `summary` event (or another of the same form: sniff's `stats`), the problem counts last.
+    static func summary(event: String = "summary", problems: ProblemCounts, _ details: (inout JSONLine) -> Void) -> [UInt8] {
+        var json = JSONLine(event: event)
         details(&json)
         json.beginObject("problems")
         json.field("info", problems.info)
