@@ -98,6 +98,10 @@ let package = Package(
         .testTarget(name: "DHCPPerfTests", dependencies: [
             "DHCPPerf", "DHCPClients", "ServerProbe", "DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing",
         ]),
+        // The permanent monitor's parts: metrics as scraped, the alert command's gate and runner (real /bin/sh).
+        .testTarget(name: "MonitorTests", dependencies: [
+            "DHCPMetrics", "DHCPRuntime", "DHCPProtocol", .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         .testTarget(name: "DHCPAnalysisTests", dependencies: ["DHCPAnalysis", "DHCPCore", "DHCPv6Core", "DHCPv6Protocol", "Framing"]),
         .testTarget(
             name: "ConformanceTests",

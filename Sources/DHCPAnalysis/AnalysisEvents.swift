@@ -86,6 +86,8 @@ public struct ServerReport: Sendable {
     public var id: IPv4Address
     public var ip: IPv4Address
     public var mac: MACAddress?
+    /// The relay agent its first reply came through (then `ip` and `mac` are the relay's); nil when it answered itself.
+    public var relay: IPv4Address?
     public var offers: Int
     public var acks: Int
     public var naks: Int

@@ -142,6 +142,7 @@ public struct DHCPAnalyzer {
         var id: IPv4Address
         var ip: IPv4Address
         var mac: MACAddress?
+        var relay: IPv4Address?
         var offers = 0, acks = 0, naks = 0
         var expected: Bool
         var latency = Histogram<UInt64>(numberOfSignificantValueDigits: .two)
@@ -277,7 +278,7 @@ public struct DHCPAnalyzer {
             let histogram = server.latency
             let empty = histogram.totalCount == 0
             func ms(_ percentile: Double) -> Double? { empty ? nil : Double(histogram.valueAtPercentile(percentile)) / 1000 }
-            return ServerReport(id: server.id, ip: server.ip, mac: server.mac, offers: server.offers, acks: server.acks,
+            return ServerReport(id: server.id, ip: server.ip, mac: server.mac, relay: server.relay, offers: server.offers, acks: server.acks,
                                 naks: server.naks, expected: server.expected, p50Milliseconds: ms(50),
                                 p90Milliseconds: ms(90), p99Milliseconds: ms(99),
                                 maxMilliseconds: empty ? nil : Double(histogram.max) / 1000)
@@ -620,15 +621,20 @@ public struct DHCPAnalyzer {
         if let known = serverPositions[id] {
             position = known
         } else {
-            let expected = options.expectation.isExpected(serverID: observed.message.serverIdentifier, sourceIP: observed.sourceIP,
-                                                          sourceMAC: observed.sourceMAC)
+            let relay = observed.origin.relay
+            // Behind a relay agent the source address and MAC are the relay's: the server is judged by its own name.
+            let expected = relay == nil
+                ? options.expectation.isExpected(serverID: observed.message.serverIdentifier, sourceIP: observed.sourceIP,
+                                                 sourceMAC: observed.sourceMAC)
+                : options.expectation.isExpected(serverID: id, sourceIP: id, sourceMAC: nil)
             position = servers.count
-            servers.append(ServerRecord(id: id, ip: observed.sourceIP, mac: observed.sourceMAC, expected: expected))
+            servers.append(ServerRecord(id: id, ip: observed.sourceIP, mac: observed.sourceMAC, relay: relay, expected: expected))
             serverPositions[id] = position
             if !expected {
+                let via = relay.map { ", relayed by \($0)" } ?? ""
                 report(.unexpectedServer, .error, rfc: nil, client: observed.client, ip: id, xid: observed.xid,
                                frames: [observed.frame],
-                               "unexpected server \(id) (source \(observed.sourceIP), MAC \(observed.sourceMAC?.description ?? "unknown")) answered: possible rogue",
+                               "unexpected server \(id) (source \(observed.sourceIP), MAC \(observed.sourceMAC?.description ?? "unknown")\(via)) answered: possible rogue",
                        &events)
             }
         }

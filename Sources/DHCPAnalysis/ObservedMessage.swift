@@ -16,7 +16,7 @@ struct ObservedMessage {
          destinationPort: UInt16, sourceMAC: MACAddress?, client: ClientKey, type: DHCPMessageType?) {
         self.message = message; self.frame = frame; self.sourceIP = sourceIP; self.destinationIP = destinationIP
         self.destinationPort = destinationPort; self.sourceMAC = sourceMAC; self.client = client; self.type = type
-        serverID = message.serverIdentifier ?? sourceIP
+        origin = DHCPReplyOrigin(message, sourceIP: sourceIP, toClient: destinationPort == 68)
     }
 
     var time: Timestamp { frame.time }
@@ -24,8 +24,10 @@ struct ObservedMessage {
     var isFromClient: Bool { message.op == DHCPMessage.bootRequest }
     var isRelayed: Bool { message.relayAddress != .any }
 
-    /// The server a reply speaks for: its identifier (option 54), else the source address.
-    let serverID: IPv4Address
+    /// The server a reply speaks for (`DHCPReplyOrigin`: option 54, else a relayed BOOTP reply's siaddr, else the
+    /// source), and the relay agent that passed it on to the client, if one did.
+    let origin: DHCPReplyOrigin
+    var serverID: IPv4Address { origin.server }
 
     /// The client's Figure 5 event for a message it sent or received; nil for messages that are not about a
     /// client's own state (leasequery, FORCERENEW, BOOTP).

@@ -9,31 +9,33 @@ import Prometheus
 /// `maximumServers` servers (the rest are `other`), never one per client, so a run of weeks cannot grow the endpoint.
 public final class AnalysisMetrics {
     public static let maximumServers = 64
-    /// Response-time buckets, seconds: 1 ms to 10 s.
-    static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    static let messages = CounterFamily(name: "dhcp_messages_total", help: "DHCP messages seen, by family and message type.")
+    static let transactions = CounterFamily(name: "dhcp_transactions_total",
+                                            help: "DHCP transactions ended, by family, kind and outcome.")
+    static let problems = CounterFamily(name: "dhcp_problems_total", help: "Problems found, by code and severity.")
+    static let drops = CounterFamily(name: "dhcp_capture_dropped_total", help: "Frames the capture lost, by where they were dropped.")
+    static let responses = HistogramFamily(name: "dhcp_server_response_seconds",
+                                           help: "Server response time, by server and exchange step.")
+    static let servers = GaugeFamily(name: "dhcp_servers", help: "DHCP servers seen, expected (--expect) or not.")
+    static let clients = GaugeFamily(name: "dhcp_clients", help: "DHCP clients by RFC 2131 state.")
+    static let leases = GaugeFamily(name: "dhcp_leases_active", help: "Leases active (bound or renewed, not ended).")
 
     let registry: PrometheusCollectorRegistry
-    private var serverLabels: Set<String> = []
+    private var serverLabels = BoundedLabels(limit: AnalysisMetrics.maximumServers)
     private var lastKernelDrops: UInt64 = 0
     private var lastInterfaceDrops: UInt64 = 0
 
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         // Zero series that exist from the start, so that a scrape before the first message shows them.
-        for family in ["v4", "v6"] {
-            _ = registry.makeCounter(name: "dhcp_messages_total", labels: [("family", family), ("type", "DISCOVER")],
-                                     help: "DHCP messages seen, by family and message type.")
-        }
-        _ = registry.makeCounter(name: "dhcp_capture_dropped_total", labels: [("where", "kernel")],
-                                 help: "Frames the capture lost, by where they were dropped.")
-        _ = registry.makeCounter(name: "dhcp_capture_dropped_total", labels: [("where", "interface")],
-                                 help: "Frames the capture lost, by where they were dropped.")
+        for family in ["v4", "v6"] { _ = Self.messages.on(registry, [("family", family), ("type", "DISCOVER")]) }
+        for place in ["kernel", "interface"] { _ = Self.drops.on(registry, [("where", place)]) }
     }
 
     /// One message seen: `family` v4 or v6, its type name (contract names: DISCOVER, SOLICIT, …).
     public func message(family: String, type: String) {
-        registry.makeCounter(name: "dhcp_messages_total", labels: [("family", family), ("type", type)],
-                             help: "DHCP messages seen, by family and message type.").increment()
+        Self.messages.on(registry, [("family", family), ("type", type)]).increment()
     }
 
     /// The analysis's events: transactions (with their response times), problems.
@@ -41,21 +43,17 @@ public final class AnalysisMetrics {
         for event in events {
             switch event {
             case .transaction(let report):
-                registry.makeCounter(name: "dhcp_transactions_total",
-                                     labels: [("family", "v4"), ("kind", report.kind.rawValue), ("outcome", report.outcome.rawValue)],
-                                     help: "DHCP transactions ended, by family, kind and outcome.").increment()
+                Self.transactions.on(registry, [("family", "v4"), ("kind", report.kind.rawValue), ("outcome", report.outcome.rawValue)])
+                    .increment()
                 guard let server = report.servers.first else { continue }
-                let label = serverLabel(server.description)
+                let label = serverLabels.label(server.description)
                 if let offer = report.discoverOfferMilliseconds { responseTime(label, step: "discover-offer", offer) }
                 if let ack = report.requestAckMilliseconds { responseTime(label, step: "request-ack", ack) }
             case .transaction6(let report):
-                registry.makeCounter(name: "dhcp_transactions_total",
-                                     labels: [("family", "v6"), ("kind", report.kind.rawValue), ("outcome", report.outcome.rawValue)],
-                                     help: "DHCP transactions ended, by family, kind and outcome.").increment()
+                Self.transactions.on(registry, [("family", "v6"), ("kind", report.kind.rawValue), ("outcome", report.outcome.rawValue)])
+                    .increment()
             case .problem(let problem):
-                registry.makeCounter(name: "dhcp_problems_total",
-                                     labels: [("code", problem.code.rawValue), ("severity", problem.severity.rawValue)],
-                                     help: "Problems found, by code and severity.").increment()
+                Self.problems.on(registry, [("code", problem.code.rawValue), ("severity", problem.severity.rawValue)]).increment()
             default:
                 continue
             }
@@ -63,17 +61,7 @@ public final class AnalysisMetrics {
     }
 
     private func responseTime(_ server: String, step: String, _ milliseconds: Double) {
-        registry.makeValueHistogram(name: "dhcp_server_response_seconds", labels: [("server", server), ("step", step)],
-                                    buckets: Self.buckets, help: "Server response time, by server and exchange step.")
-            .record(milliseconds / 1000)
-    }
-
-    /// A server's label: its identifier, or `other` past `maximumServers` of them.
-    private func serverLabel(_ server: String) -> String {
-        if serverLabels.contains(server) { return server }
-        guard serverLabels.count < Self.maximumServers else { return "other" }
-        serverLabels.insert(server)
-        return server
+        Self.responses.on(registry, [("server", server), ("step", step)]).record(milliseconds / 1000)
     }
 
     /// The gauges the analysis's tables give (servers seen, clients by state, active leases): read now and then,
@@ -81,32 +69,26 @@ public final class AnalysisMetrics {
     public func tables(_ analyzer: DHCPAnalyzer) {
         let servers = analyzer.serverTable
         for expected in [true, false] {
-            registry.makeGauge(name: "dhcp_servers", labels: [("expected", expected ? "true" : "false")],
-                               help: "DHCP servers seen, expected (--expect) or not.")
+            Self.servers.on(registry, [("expected", expected ? "true" : "false")])
                 .set(Double(servers.filter { $0.expected == expected }.count))
         }
         var states: [String: Int] = [:]
         for state in DHCPClientState.allCases { states[state.rawValue] = 0 }
         analyzer.forEachClient { states[$0.state.rawValue, default: 0] += 1 }
-        for (state, count) in states {
-            registry.makeGauge(name: "dhcp_clients", labels: [("state", state)], help: "DHCP clients by RFC 2131 state.")
-                .set(Double(count))
-        }
+        for (state, count) in states { Self.clients.on(registry, [("state", state)]).set(Double(count)) }
         var active = 0
         analyzer.forEachLease { if $0.state == .active || $0.state == .renewed { active += 1 } }
-        registry.makeGauge(name: "dhcp_leases_active", help: "Leases active (bound or renewed, not ended).").set(Double(active))
+        Self.leases.on(registry).set(Double(active))
     }
 
     /// The capture's cumulative drop counts, as counters.
     public func captureDrops(kernel: UInt64, interface: UInt64) {
         if kernel > lastKernelDrops {
-            registry.makeCounter(name: "dhcp_capture_dropped_total", labels: [("where", "kernel")],
-                                 help: "Frames the capture lost, by where they were dropped.").increment(by: Int64(kernel - lastKernelDrops))
+            Self.drops.on(registry, [("where", "kernel")]).increment(by: Int64(kernel - lastKernelDrops))
             lastKernelDrops = kernel
         }
         if interface > lastInterfaceDrops {
-            registry.makeCounter(name: "dhcp_capture_dropped_total", labels: [("where", "interface")],
-                                 help: "Frames the capture lost, by where they were dropped.").increment(by: Int64(interface - lastInterfaceDrops))
+            Self.drops.on(registry, [("where", "interface")]).increment(by: Int64(interface - lastInterfaceDrops))
             lastInterfaceDrops = interface
         }
     }

@@ -7,30 +7,33 @@ import Prometheus
 /// refused and, in a pair, whether the partner is up. Labels: message types, problem kinds, subnets (the
 /// configuration's), never clients.
 public final class ServerMetrics {
+    static let received = CounterFamily(name: "dhcp_server_messages_received_total", help: "DHCP messages received, by type.")
+    static let replies = CounterFamily(name: "dhcp_server_replies_total", help: "Replies sent, by type.")
+    static let problems = CounterFamily(name: "dhcp_server_problems_total", help: "Problems, by code.")
+    static let refused = CounterFamily(name: "dhcp_server_allocations_refused_total",
+                                       help: "New allocations the rate limit (--rate-limit) refused.")
+    static let addresses = GaugeFamily(name: "dhcp_server_addresses",
+                                       help: "Addresses of each subnet's pools: their number (pool), leased, declined and free.")
+    static let offersHeld = GaugeFamily(name: "dhcp_server_offers_held", help: "Offers held (addresses reserved for a client's REQUEST).")
+    static let partnerUp = GaugeFamily(name: "dhcp_server_ha_partner_up",
+                                       help: "1 while the high-availability partner answers its heartbeats.")
+
     let registry: PrometheusCollectorRegistry
     private var refusedSoFar = 0
 
     public init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
-        _ = registry.makeCounter(name: "dhcp_server_allocations_refused_total",
-                                 help: "New allocations the rate limit (--rate-limit) refused.")
+        _ = Self.refused.on(registry)
     }
 
     /// A message received, by its type name (DISCOVER, …; MALFORMED when it did not parse).
-    public func received(type: String) {
-        registry.makeCounter(name: "dhcp_server_messages_received_total", labels: [("type", type)],
-                             help: "DHCP messages received, by type.").increment()
-    }
+    public func received(type: String) { Self.received.on(registry, [("type", type)]).increment() }
 
     /// A reply sent, by type.
-    public func sent(type: String) {
-        registry.makeCounter(name: "dhcp_server_replies_total", labels: [("type", type)], help: "Replies sent, by type.").increment()
-    }
+    public func sent(type: String) { Self.replies.on(registry, [("type", type)]).increment() }
 
     /// A problem, by its code (server-…).
-    public func problem(code: String) {
-        registry.makeCounter(name: "dhcp_server_problems_total", labels: [("code", code)], help: "Problems, by code.").increment()
-    }
+    public func problem(code: String) { Self.problems.on(registry, [("code", code)]).increment() }
 
     /// The server's state now.
     public func state(configuration: DHCPServerConfiguration, leases: [DHCPLease], heldOffers: Int, refusedAllocations: Int,
@@ -45,22 +48,14 @@ public final class ServerMetrics {
             }
             for (state, count) in [("pool", size), ("leased", leased), ("declined", declined),
                                    ("free", max(0, size - leased - declined))] {
-                registry.makeGauge(name: "dhcp_server_addresses", labels: [("subnet", label), ("state", state)],
-                                   help: "Addresses of each subnet's pools: their number (pool), leased, declined and free.")
-                    .set(Double(count))
+                Self.addresses.on(registry, [("subnet", label), ("state", state)]).set(Double(count))
             }
         }
-        registry.makeGauge(name: "dhcp_server_offers_held", help: "Offers held (addresses reserved for a client's REQUEST).")
-            .set(Double(heldOffers))
+        Self.offersHeld.on(registry).set(Double(heldOffers))
         if refusedAllocations > refusedSoFar {
-            registry.makeCounter(name: "dhcp_server_allocations_refused_total",
-                                 help: "New allocations the rate limit (--rate-limit) refused.")
-                .increment(by: Int64(refusedAllocations - refusedSoFar))
+            Self.refused.on(registry).increment(by: Int64(refusedAllocations - refusedSoFar))
             refusedSoFar = refusedAllocations
         }
-        if let partnerUp {
-            registry.makeGauge(name: "dhcp_server_ha_partner_up", help: "1 while the high-availability partner answers its heartbeats.")
-                .set(partnerUp ? 1.0 : 0.0)
-        }
+        if let partnerUp { Self.partnerUp.on(registry).set(partnerUp ? 1.0 : 0.0) }
     }
 }

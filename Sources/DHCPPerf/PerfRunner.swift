@@ -4,6 +4,13 @@ import DHCPNetwork
 import DHCPProtocol
 
 /// What `run` reports once a second.
+/// What perf times: DISCOVER to OFFER, REQUEST to ACK, and the whole exchange.
+public enum PerfStep: String, CaseIterable, Sendable {
+    case discoverOffer = "discover-offer"
+    case requestAck = "request-ack"
+    case exchange
+}
+
 public struct PerfProgress: Sendable, Equatable {
     public var elapsed: Double
     public var sent: UInt64
@@ -64,6 +71,8 @@ public final class PerfRunner {
     private var outage = DHCPOutageTracker()
     /// Sees each client's every step along RFC 2131 Figure 5 (perf -v), with the time.
     public var onTransition: ((_ index: Int, _ step: DHCPClientTransition, _ now: Double) -> Void)?
+    /// Sees every latency measured, as the summary's histograms record it (perf --metrics).
+    public var onLatency: ((_ step: PerfStep, _ seconds: Double) -> Void)?
 
     /// - Parameters:
     ///   - clock: seconds, monotonic; the fleet's clock is set to it.
@@ -248,7 +257,7 @@ public final class PerfRunner {
         switch (client.inFlight, type) {
         case (true, .offer?) where state == .selecting:
             let arrival = fleet.arrival
-            if client.measured { summary.discoverOffer.record(seconds: arrival - client.stepStarted) }
+            if client.measured { measured(.discoverOffer, arrival - client.stepStarted) }
             if client.kind == .discoverOffer {
                 finish(&client, now: arrival, completed: true)
                 resets.append(Int32(index))
@@ -291,7 +300,7 @@ public final class PerfRunner {
             guard clients[index].inFlight else { return }
             let now = fleet.arrival
             if clients[index].measured {
-                summary.requestAck.record(seconds: now - clients[index].stepStarted)
+                measured(.requestAck, now - clients[index].stepStarted)
                 if let address = fleet.clients[index].lease?.address { outage.completed(client: index, address: address, at: now) }
             }
             finish(&clients[index], now: now, completed: true)
@@ -312,7 +321,17 @@ public final class PerfRunner {
         guard completed, client.measured else { return }
         summary.completed += 1
         summary.kinds[client.kind.rawValue, default: PerfKindCounts()].completed += 1
-        summary.exchange.record(seconds: now - client.started)
+        measured(.exchange, now - client.started)
+    }
+
+    /// A latency of a measured exchange: into the summary's histogram of its step, and to `onLatency`.
+    private func measured(_ step: PerfStep, _ seconds: Double) {
+        switch step {
+        case .discoverOffer: summary.discoverOffer.record(seconds: seconds)
+        case .requestAck: summary.requestAck.record(seconds: seconds)
+        case .exchange: summary.exchange.record(seconds: seconds)
+        }
+        onLatency?(step, seconds)
     }
 
     /// Reads every reply already waiting in the socket (up to a bound) before any exchange is judged dropped: under

@@ -77,6 +77,16 @@ public struct ServerProbe {
         public var elapsed: Double
         /// The socket was stopped (a signal) before the timeout.
         public var stopped = false
+        /// The verdict's parts as problems, each with the server it is about: `unexpected-server` (error) for each
+        /// rogue, `no-server` (error) when nobody answered, `server-missing` (warning) for each expected server that
+        /// did not, `slow-server` (warning) for each slower than --warn-ms.
+        public var findings: [Finding] = []
+    }
+
+    public struct Finding: Sendable {
+        public var problem: DHCPClientProblem
+        /// The server's identifier (or the MAC expected), nil for `no-server`.
+        public var server: String?
     }
 
     public enum Event {
@@ -126,19 +136,23 @@ public struct ServerProbe {
             handler(.fleet(event))
         }
 
-        /// An answer from `source` (from `sourceMAC` on the link; nil when it came by UDP, in relay mode).
+        /// An answer from `source` (from `sourceMAC` on the link, to port 68; nil when it came by UDP to port 67,
+        /// in relay mode).
         func record(_ payload: [UInt8], from source: IPv4Address, mac sourceMAC: MACAddress?) {
             guard let reply = DHCPMessage.parse(payload).message, reply.op == DHCPMessage.bootReply,
                   reply.clientMAC == mac, let probe = sentAt[reply.xid] else { return }
-            let id = reply.serverIdentifier ?? source
+            let origin = DHCPReplyOrigin(reply, sourceIP: source, toClient: sourceMAC != nil)
+            let id = origin.server
             var server = servers[id] ?? Server(id: id, sourceIP: source)
             let isNew = servers[id] == nil
             if isNew {
                 server.mac = sourceMAC
                 server.giaddr = reply.relayAddress == .any ? nil : reply.relayAddress
                 server.options = reply.options
-                server.expected = settings.expectation.isExpected(serverID: reply.serverIdentifier, sourceIP: source,
-                                                                   sourceMAC: sourceMAC)
+                // Behind a relay agent the source address and MAC are the relay's: the server is judged by its own name.
+                server.expected = origin.relay == nil
+                    ? settings.expectation.isExpected(serverID: reply.serverIdentifier, sourceIP: source, sourceMAC: sourceMAC)
+                    : settings.expectation.isExpected(serverID: id, sourceIP: id, sourceMAC: nil)
             }
             if server.offered == nil, reply.yourAddress != .any {
                 server.offered = reply.yourAddress
@@ -230,6 +244,23 @@ public struct ServerProbe {
         let slow = settings.warnMilliseconds.map { limit in
             list.filter { $0.expected && ($0.responseTimes.min() ?? 0) > limit }
         } ?? []
+        var findings: [Finding] = list.isEmpty
+            ? [Finding(problem: DHCPClientProblem("no-server", .error, rfc: "", xid: nil, "no DHCP server answered"), server: nil)] : []
+        for rogue in rogues {
+            var text = "unexpected server \(rogue.id) (source \(rogue.sourceIP), MAC \(rogue.mac?.description ?? "unknown")"
+            if let relay = rogue.giaddr { text += ", relayed by \(relay)" }
+            findings.append(Finding(problem: DHCPClientProblem("unexpected-server", .error, rfc: "", xid: nil, text + ") answered: possible rogue"),
+                                    server: rogue.id.description))
+        }
+        for name in missing.map(\.description) + missingMACs.map(\.description) {
+            findings.append(Finding(problem: DHCPClientProblem("server-missing", .warning, rfc: "", xid: nil,
+                                                               "expected server \(name) did not answer"), server: name))
+        }
+        for server in slow {
+            findings.append(Finding(problem: DHCPClientProblem("slow-server", .warning, rfc: "", xid: nil,
+                                                               "\(server.id) answered in \(server.responseTimes.min() ?? 0) ms, slower than \(settings.warnMilliseconds ?? 0) ms"),
+                                    server: server.id.description))
+        }
         let (status, text): (Status, String)
         if list.isEmpty {
             (status, text) = (.critical, "no DHCP server answered")
@@ -243,6 +274,7 @@ public struct ServerProbe {
         } else {
             (status, text) = (.ok, "\(list.count) server\(list.count == 1 ? "" : "s") answered: \(list.map(\.id.description).joined(separator: ", "))")
         }
-        return Result(servers: list, status: status, statusText: text, missing: missing, missingMACs: missingMACs, elapsed: elapsed)
+        return Result(servers: list, status: status, statusText: text, missing: missing, missingMACs: missingMACs, elapsed: elapsed,
+                      findings: findings)
     }
 }

@@ -10,7 +10,7 @@ struct MockClientCommandTests {
                        "--request-list", "--max-message-size", "--broadcast", "--requested-ip", "--offer-window",
                        "--prefer-server", "--release", "--decline", "--arp-check", "--inform <ip>", "--time-scale <k>",
                        "--lease-file <file>", "--once", "--timeout", "--duration", "--count", "-w <file>", "--json",
-                       "-v, --verbose"] {
+                       "-v, --verbose", "--metrics <addr:port>"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
         }
     }

@@ -9,7 +9,7 @@ struct PerfCommandTests {
         for option in ["-i <iface>", "--server <ip>", "--relay <giaddr[,giaddr…]>", "--clients <n>", "--mac <mac>", "--client-id",
                        "--rate <r>", "--duration <s>", "--count <n>", "--warmup <s>", "--drop-time <s>", "--max-drops <n|p%>",
                        "--exchange <2way|4way>", "--mix <mix>", "--shard <i/N>", "--merge <file>", "-w <file>", "--json",
-                       "perfdhcp exits 3", "per client"] {
+                       "perfdhcp exits 3", "per client", "--metrics <addr:port>"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
         }
     }

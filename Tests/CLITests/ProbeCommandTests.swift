@@ -9,7 +9,8 @@ struct ProbeCommandTests {
         for option in ["-i <iface>", "--type <type,…>", "--mac <mac>", "--broadcast", "--vlan <id>", "--option <code=hex>",
                        "--request <codes>", "--address <ip>", "--giaddr <ip>", "--server <ip>", "--timeout <seconds>", "--retries <n>", "--inform", "--full",
                        "--expect <ip,…>", "--expect-mac <mac,…>", "--warn-ms <ms>", "--nagios", "--watch <seconds>",
-                       "--count <n>", "-w <file>", "--json", "-v, --verbose", "3 UNKNOWN"] {
+                       "--count <n>", "-w <file>", "--json", "-v, --verbose", "3 UNKNOWN", "--metrics <addr:port>",
+                       "--alert <command>", "--alert-severity <severity>", "--alert-interval <seconds>", "--alert-timeout <seconds>"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
         }
     }
@@ -28,6 +29,8 @@ struct ProbeCommandTests {
         (["-i", "nosuchif0", "--count", "3"], "--count"),
         (["-i", "nosuchif0", "--nagios", "--json"], "--nagios"),
         (["-i", "nosuchif0", "--giaddr", "198.18.0.9"], "--giaddr"),
+        (["-i", "nosuchif0", "--alert", "true", "--alert-severity", "loud"], "--alert-severity"),
+        (["-i", "nosuchif0", "--alert-timeout", "5"], "--alert"),
     ])
     func usageErrorsExit3(arguments: [String], mention: String) throws {
         let result = try CLI.run(["probe"] + arguments)

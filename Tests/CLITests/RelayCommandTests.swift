@@ -8,7 +8,7 @@ struct RelayCommandTests {
         #expect(result.status == 0)
         for option in ["-i <iface,…>", "--server <ip,…>", "--upstream <iface>", "--circuit-id <text>", "--remote-id <text>",
                        "--link-selection", "--server-id-override", "--agent-info <append|replace|keep|drop>", "--max-hops <n>",
-                       "-w <file>", "-c <n>", "--json", "-v, --verbose", "--duration <seconds>", "Exit status"] {
+                       "-w <file>", "-c <n>", "--metrics <addr:port>", "--json", "-v, --verbose", "--duration <seconds>", "Exit status"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
         }
     }

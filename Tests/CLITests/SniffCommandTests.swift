@@ -14,7 +14,8 @@ struct SniffCommandTests {
         for option in ["-i", "--interface", "--filter", "--port", "--promisc", "-w", "-C", "-G", "--duration", "-c",
                        "--xid", "--mac", "--expect", "--expect-mac", "--json", "-v", "--verbose", "--txn-timeout",
                        "--max-transactions", "--max-clients", "--starvation-clients", "--starvation-window", "--exhaustion-clients",
-                       "--nak-burst", "--metrics <addr:port>", "--stats-interval <s>"] {
+                       "--nak-burst", "--metrics <addr:port>", "--stats-interval <s>", "--alert <command>",
+                       "--alert-severity <severity>", "--alert-interval <seconds>", "--alert-timeout <seconds>"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
         }
         #expect(result.stdout.contains("Exit status"))
@@ -35,7 +36,11 @@ struct SniffCommandTests {
                       ["sniff", "-i", "lo", "--port", "http"],
                       ["sniff", "-i", "lo", "--expect", "nowhere"],
                       ["sniff", "-i", "lo", "--mac", "zz"],
-                      ["sniff", "-i", "lo", "--type", "ack"]])
+                      ["sniff", "-i", "lo", "--type", "ack"],
+                      ["sniff", "-i", "lo", "--alert", "true", "--alert-severity", "loud"],
+                      ["sniff", "-i", "lo", "--alert", "true", "--alert-timeout", "0"],
+                      ["sniff", "-i", "lo", "--alert", " "],
+                      ["sniff", "-i", "lo", "--alert-interval", "60"]])
     func usageErrorsExit64(arguments: [String]) throws {
         let result = try CLI.run(arguments)
         #expect(result.status == 64)

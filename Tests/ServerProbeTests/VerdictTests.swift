@@ -69,4 +69,16 @@ struct VerdictTests {
         #expect(expectation.isExpected(serverID: rogue, sourceIP: rogue, sourceMAC: MACAddress(rawValue: 0x0600_0000_00AA)))
         #expect(!expectation.isExpected(serverID: rogue, sourceIP: rogue, sourceMAC: MACAddress(rawValue: 0x0600_0000_00BB)))
     }
+
+    /// The verdict's parts as problems, each naming its server: what --alert runs for and --json prints.
+    @Test func findingsNameEachServer() {
+        let nobody = verdict(probe(), [])
+        #expect(nobody.findings.map(\.problem.code) == ["no-server"] && nobody.findings[0].server == nil)
+        let mixed = verdict(probe(expect: [expected, IPv4Address(198, 18, 0, 2)], warnMs: 1),
+                            [server(expected, ms: 5, expected: true), server(rogue, expected: false)])
+        #expect(mixed.findings.map(\.problem.code) == ["unexpected-server", "server-missing", "slow-server"])
+        #expect(mixed.findings.map(\.server) == ["198.18.0.66", "198.18.0.2", "198.18.0.1"])
+        #expect(mixed.findings[0].problem.severity == .error && mixed.findings[1].problem.severity == .warning)
+        #expect(verdict(probe(expect: [expected]), [server(expected, expected: true)]).findings.isEmpty)
+    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import DHCPClients
 import DHCPCore
+import DHCPMetrics
 import DHCPNetwork
 import DHCPProtocol
 import DHCPRuntime
@@ -103,6 +104,10 @@ struct MockClient: ParsableCommand {
     @Option(name: .customShort("w"), help: ArgumentHelp("Write every frame sent and received (DHCP and ARP) to a pcap file.", valueName: "file"))
     var write: String?
 
+    @Option(help: ArgumentHelp("Serve Prometheus metrics on ADDR:PORT (GET /metrics): messages by type, clients by state, lease events, problems.",
+                               valueName: "addr:port"))
+    var metrics: String?
+
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
@@ -181,6 +186,8 @@ struct MockClient: ParsableCommand {
         } catch let error as CaptureError {
             throw Diagnostics.failure(error.description)
         }
+        let endpoint = try MetricsEndpoint.start(metrics)
+        defer { endpoint?.stop() }
         let socket = fleet.socket
         let signals = StopSignals { _ in socket.stop() }
         defer { signals.cancel() }
@@ -196,6 +203,7 @@ struct MockClient: ParsableCommand {
             deadline: deadline, givesUp: givesUp, leaseEventLimit: count, release: release, inform: informAddress,
             remembered: remembered))
         let rebooting = session.rebooting(at: started)
+        log.metrics = endpoint.map { ClientMetrics(registry: $0.registry, clients: all.count, rebooting: rebooting) }
         let mode = informAddress.map { "INFORM as \($0)" } ?? (rebooting == 0 ? "DORA" : "INIT-REBOOT for \(rebooting) from \(leaseFile ?? "")")
         log.ready(interface: interface, first: first, last: all[all.count - 1].hardwareAddress, count: clients, mode: mode)
         do {
@@ -203,12 +211,11 @@ struct MockClient: ParsableCommand {
                 let now = fleet.clock()
                 switch event {
                 case .frame(let frame, let sent):
-                    log.counted(sent: sent)
+                    log.counted(frame: frame, sent: sent)
                     recorder.keep(frame, at: now)
                     if verboseText { MockClientLog.frameLine(frame, sent: sent, to: out) }
-                case .datagram(_, _, let sent):
-                    // mock-client's link is layer 2: it has frames only.
-                    log.counted(sent: sent)
+                case .datagram:
+                    break  // mock-client's link is layer 2: it has frames only.
                 case .problem(let index, let problem):
                     log.problem(problem, client: index.map { all[$0] })
                 case .action(let index, let action):

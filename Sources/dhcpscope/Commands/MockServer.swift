@@ -243,10 +243,9 @@ struct MockServer: ParsableCommand {
         let configuration = try self.configuration(serverAddress: address.address,
                                                    interfaceSubnet: (address.network, address.prefixLength), fileText: fileText)
         let log = MockServerLog(output: output, json: json, verbose: verbose, server: configuration.serverIdentifier)
-        var endpoint: MetricsEndpoint?
-        if let metrics {
-            do { endpoint = try MetricsEndpoint(listeningOn: metrics) } catch { throw Diagnostics.failure(error.description) }
-            log.metrics = endpoint.map { ServerMetrics(registry: $0.registry) }
+        let endpoint = try MetricsEndpoint.start(metrics)
+        if let endpoint {
+            log.metrics = ServerMetrics(registry: endpoint.registry)
         }
         defer { endpoint?.stop() }
         let runtime: ServerRuntime

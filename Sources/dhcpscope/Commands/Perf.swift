@@ -2,6 +2,7 @@ import ArgumentParser
 import Capture
 import DHCPClients
 import DHCPCore
+import DHCPMetrics
 import DHCPNetwork
 import DHCPPerf
 import DHCPRuntime
@@ -97,6 +98,10 @@ struct Perf: ParsableCommand {
                                                         valueName: "file"))
     var write: String?
 
+    @Option(help: ArgumentHelp("Serve Prometheus metrics on ADDR:PORT (GET /metrics) while it runs: exchanges started, completed, dropped, NAKed, in flight; latency histograms.",
+                               valueName: "addr:port"))
+    var metrics: String?
+
     @Flag(help: "Print JSON Lines events (ready, progress, problem, summary; transition with -v) instead of text.")
     var json = false
 
@@ -182,6 +187,10 @@ struct Perf: ParsableCommand {
             throw Diagnostics.failure("\(error)")
         }
         if part.count > 1 { place.append(("shard", "\(part.index + 1)/\(part.count)")) }
+        let endpoint = try MetricsEndpoint.start(metrics)
+        defer { endpoint?.stop() }
+        let exposed = endpoint.map { PerfMetrics(registry: $0.registry) }
+        if let metrics { place.append(("metrics", metrics)) }
         let signals = StopSignals { _ in link.stop() }
         defer { signals.cancel() }
         let settings = population.settings()
@@ -196,15 +205,21 @@ struct Perf: ParsableCommand {
                 if json { out.event(Events.transition(transition)) } else { out.write(line: Events.transitionText(transition)) }
             }
         }
+        if let exposed { runner.onLatency = { step, seconds in exposed.latency(step: step.rawValue, seconds: seconds) } }
         log.ready(place, clients: settings.count, rate: plan.rate, mix: plan.mix.description)
         let summary: PerfSummary
         do {
-            summary = try runner.run(progress: log.progress, seen: { frame, _, now in
+            summary = try runner.run(progress: { progress in
+                log.progress(progress)
+                exposed?.progress(sent: progress.sent, completed: progress.completed, drops: progress.drops, naks: progress.naks,
+                                  inFlight: progress.inFlight)
+            }, seen: { frame, _, now in
                 if let frame { recorder.keep(frame, at: now) } else { recorder.collectTapped(at: now) }
             })
         } catch {
             throw Diagnostics.failure(error.description)
         }
+        exposed?.progress(sent: summary.sent, completed: summary.completed, drops: summary.drops, naks: summary.naks, inFlight: 0)
         if summary.sendErrors > 0, summary.messagesSent == 0 {
             log.summary(summary)
             throw Diagnostics.failure("nothing could be sent: \(summary.firstSendError ?? "send failed")")

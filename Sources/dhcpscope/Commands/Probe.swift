@@ -3,6 +3,7 @@ import Capture
 import DHCPAnalysis
 import DHCPClients
 import DHCPCore
+import DHCPMetrics
 import DHCPNetwork
 import DHCPProtocol
 import DHCPRuntime
@@ -21,7 +22,9 @@ struct Probe: ParsableCommand {
 
             Exit status follows the Nagios plugin contract (as check_dhcp): 0 OK (only expected servers answered; \
             without --expect, anyone answered); 1 WARNING (an expected server missing, or slower than --warn-ms); \
-            2 CRITICAL (a rogue answered, or nobody did); 3 UNKNOWN (usage or runtime error).
+            2 CRITICAL (a rogue answered, or nobody did); 3 UNKNOWN (usage or runtime error, --metrics cannot listen). \
+            Each round's verdict is also given as problems (unexpected-server, no-server, server-missing, \
+            slow-server); --alert runs a command for each, and --metrics serves Prometheus metrics while --watch runs.
             """
     )
 
@@ -86,6 +89,12 @@ struct Probe: ParsableCommand {
 
     @Option(name: .customShort("w"), help: ArgumentHelp("Write every frame sent and received to a pcap file.", valueName: "file"))
     var write: String?
+
+    @Option(help: ArgumentHelp("Serve Prometheus metrics on ADDR:PORT (GET /metrics): success, status and duration of the last round, servers, rogues, response times per server, problems.",
+                               valueName: "addr:port"))
+    var metrics: String?
+
+    @OptionGroup var alerts: AlertOptions
 
     @OptionGroup var output: OutputOptions
 
@@ -173,10 +182,14 @@ struct Probe: ParsableCommand {
         } catch let error as CaptureError {
             throw Diagnostics.failure(error.description, status: 3)
         }
+        let endpoint = try MetricsEndpoint.start(metrics, status: 3)
+        defer { endpoint?.stop() }
         let signals = StopSignals { _ in socket.stop() }
         defer { signals.cancel() }
 
         var log = ProbeLog(output: out, json: output.json, nagios: nagios, verbose: output.verbose && !output.json)
+        log.metrics = endpoint.map { ProbeMetrics(registry: $0.registry) }
+        log.alerts = alerts.runner().map { AlertLog(runner: $0, output: out, json: output.json, verbose: output.verbose) }
         log.ready(interface: interface, kinds: settings.kinds.map(\.rawValue), mac: chaddr)
         var previous: [ServerProbe.Server]?
         let last: ServerProbe.Result
@@ -203,6 +216,7 @@ struct Probe: ParsableCommand {
         } catch {
             throw Diagnostics.failure(error.description, status: 3)
         }
+        log.alerts?.finish()
         throw ExitCode(Int32(last.status.rawValue))
     }
 }

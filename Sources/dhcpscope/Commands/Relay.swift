@@ -1,6 +1,7 @@
 import ArgumentParser
 import Capture
 import DHCPCore
+import DHCPMetrics
 import DHCPNetwork
 import DHCPProtocol
 import DHCPRuntime
@@ -59,6 +60,10 @@ struct Relay: ParsableCommand {
 
     @Option(name: .customShort("w"), help: ArgumentHelp("Write every message received and sent to a pcap file.", valueName: "file"))
     var write: String?
+
+    @Option(help: ArgumentHelp("Serve Prometheus metrics on ADDR:PORT (GET /metrics): messages received, passed on by direction and type, dropped by reason, problems.",
+                               valueName: "addr:port"))
+    var metrics: String?
 
     @Option(name: .customShort("c"), help: ArgumentHelp("Stop after passing this many messages on.", valueName: "n"))
     var count: Int?
@@ -138,10 +143,13 @@ struct Relay: ParsableCommand {
             maximumHops: UInt8(maxHops))
         let runtime = RelayRuntime(links: links, upstream: upstreamSocket, upstreamInterface: upstreamInterface,
                                    agent: DHCPRelayAgent(configuration: configuration), recorder: recorder)
+        let endpoint = try MetricsEndpoint.start(metrics)
+        defer { endpoint?.stop() }
         let stop = runtime.stop
         let signals = StopSignals { _ in stop() }
         defer { signals.cancel() }
         let log = RelayLog(output: output, json: json)
+        log.metrics = endpoint.map { RelayMetrics(registry: $0.registry) }
         log.ready(configuration, upstream: upstream)
         let ok = runtime.run(until: duration.map { RoleClock.process.now() + $0 }, limit: count, observer: log)
         log.summary()

@@ -17,8 +17,9 @@ struct Sniff: ParsableCommand {
             unexpected server with --expect …); at the end, the analysis report as analyse prints it. --json \
             prints the JSON Lines events of dhcpscope(1) instead: ready once listening, a message event per message, \
             transaction, transition and problem events as they happen, then lease, server and summary events. \
-            -w writes the captured frames to a pcap file (-C and -G rotate it, as tcpdump). Stops after -c \
-            messages, after --duration, or on SIGINT/SIGTERM, and always ends with the summary. Capturing needs \
+            -w writes the captured frames to a pcap file (-C and -G rotate it, as tcpdump). --metrics serves \
+            Prometheus metrics; --stats-interval prints the summary so far now and then; --alert runs a command for \
+            each problem (its JSON event on the command's standard input). Stops after -c messages, after --duration, or on SIGINT/SIGTERM, and always ends with the summary. Capturing needs \
             root or CAP_NET_RAW.
 
             Exit status: 0 no problem of severity error; 1 problems of severity error; 2 the capture could not \
@@ -68,6 +69,7 @@ struct Sniff: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     @OptionGroup var limits: AnalysisLimitOptions
+    @OptionGroup var alerts: AlertOptions
 
     func validate() throws {
         guard !interface.isEmpty else { throw ValidationError("-i needs an interface name") }
@@ -116,19 +118,12 @@ struct Sniff: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        var endpoint: MetricsEndpoint?
-        var exposed: AnalysisMetrics?
-        if let metrics {
-            do {
-                let started = try MetricsEndpoint(listeningOn: metrics)
-                endpoint = started
-                exposed = AnalysisMetrics(registry: started.registry)
-            } catch {
-                writer?.close()
-                Diagnostics.error(error.description)
-                throw ExitCode(2)
-            }
+        let endpoint: MetricsEndpoint?
+        do { endpoint = try MetricsEndpoint.start(metrics) } catch {
+            writer?.close()
+            throw error
         }
+        let exposed = endpoint.map { AnalysisMetrics(registry: $0.registry) }
         defer { endpoint?.stop() }
         // From here on SIGINT and SIGTERM end the loop, not the process; a closed pipe on stdout ends it too.
         let signals = StopSignals { _ in capture.breakLoop() }
@@ -150,6 +145,18 @@ struct Sniff: ParsableCommand {
 
         let printer = AnalysisPrinter(output: stdout, names: [interface],
                                       style: .init(json: json, textSteps: verbose, textProblems: true))
+        let alerting = alerts.runner().map { AlertLog(runner: $0, output: stdout, json: json, verbose: verbose) }
+        /// The events to the output, the metrics and the alert command.
+        func emit(_ events: [AnalysisEvent]) {
+            printer.emit(events)
+            exposed?.events(events)
+            guard let alerting else { return }
+            for case .problem(let problem) in events {
+                alerting.problem(code: problem.code.rawValue, severity: problem.severity.rawValue,
+                                 subject: problem.ip?.description ?? problem.v6?.address?.description,
+                                 event: AnalysisJSON.problem(problem, names: [interface]))
+            }
+        }
         let feed = LiveFeed(capture: capture, ports: ports, writer: writer)
         let limit = filters.count ?? Int.max
         var shown = 0
@@ -175,14 +182,13 @@ struct Sniff: ParsableCommand {
             default:
                 return !stdout.failed
             }
-            printer.emit(found)
-            exposed?.events(found)
+            emit(found)
             shown += 1
             return shown < limit && !stdout.failed
         }, tick: { now in
-            let ended = analyzer.advance(to: now), ended6 = analyzer6.advance(to: now)
-            printer.emit(ended)
-            printer.emit(ended6)
+            emit(analyzer.advance(to: now))
+            emit(analyzer6.advance(to: now))
+            alerting?.report()
             if let statsInterval, now.seconds(since: started) - Double(statsPrinted + 1) * statsInterval >= 0 {
                 statsPrinted += 1
                 let statistics = capture.statistics()
@@ -197,8 +203,6 @@ struct Sniff: ParsableCommand {
                 }
             }
             if let exposed {
-                exposed.events(ended)
-                exposed.events(ended6)
                 // The tables are read every 5 s: a scrape interval is 15 s or more.
                 if now.seconds - lastTables.seconds >= 5 {
                     lastTables = now
@@ -216,11 +220,15 @@ struct Sniff: ParsableCommand {
         writer?.close()
         if let failure {
             Diagnostics.error(failure.description)
-            printer.inputProblem(Problem(Problem.Code(rawValue: "capture-interface"), .error, rfc: nil, failure.description))
+            let problem = Problem(Problem.Code(rawValue: "capture-interface"), .error, rfc: nil, failure.description)
+            printer.inputProblem(problem)
+            alerting?.problem(code: problem.code.rawValue, severity: "error", subject: nil,
+                              event: AnalysisJSON.problem(problem, names: [interface]))
             feed.countFailure()
         }
-        analyzer.finish(printer.emit)
-        analyzer6.finish(printer.emit)
+        analyzer.finish(emit)
+        analyzer6.finish(emit)
+        alerting?.finish()
         let live = LiveCaptureCounts(interface: interface, captured: capture.framesRead,
                                      kernelDrops: statistics?.kernelDrops, interfaceDrops: statistics?.interfaceDrops)
         let summary = AnalysisSummary(decode: feed.summary, analyzer: analyzer, v6: analyzer6, live: live)

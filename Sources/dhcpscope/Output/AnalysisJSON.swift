@@ -138,6 +138,8 @@ enum AnalysisJSON {
         json.key("id"); json.address(server.id)
         json.key("ip"); json.address(server.ip)
         json.field("mac", server.mac?.description)
+        json.key("relay")
+        if let relay = server.relay { json.address(relay) } else { json.null() }
         json.field("offers", server.offers)
         json.field("acks", server.acks)
         json.field("naks", server.naks)

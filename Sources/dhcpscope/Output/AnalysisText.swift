@@ -23,7 +23,8 @@ enum AnalysisText {
                 lines.append(columns([server.id.description, server.ip.description, server.mac?.description ?? "-",
                                       String(server.offers), String(server.acks), String(server.naks),
                                       milliseconds(server.p50Milliseconds), milliseconds(server.p90Milliseconds),
-                                      milliseconds(server.maxMilliseconds), server.expected ? "" : "UNEXPECTED"], widths))
+                                      milliseconds(server.maxMilliseconds),
+                                      (server.expected ? "" : "UNEXPECTED ") + (server.relay.map { "via relay \($0)" } ?? "")], widths))
             }
         }
         if analyzer.clientCount > 0 {

@@ -1,4 +1,5 @@
 import DHCPCore
+import DHCPMetrics
 import DHCPProtocol
 import Framing
 
@@ -6,6 +7,8 @@ import Framing
 struct MockClientLog {
     let output: OutputStream
     let json: Bool
+    /// --metrics, when given.
+    var metrics: ClientMetrics?
     private(set) var transitions = 0
     private(set) var leases = 0
     private(set) var problems = Events.ProblemCounts()
@@ -33,12 +36,18 @@ struct MockClientLog {
         }
     }
 
-    mutating func counted(sent isSent: Bool) {
+    /// A frame sent or received (DHCP or ARP): counted, and with --metrics its DHCP message type.
+    mutating func counted(frame: [UInt8], sent isSent: Bool) {
         if isSent { sent += 1 } else { received += 1 }
+        guard let metrics else { return }
+        let parsed = frame.withUnsafeBytes { FrameParser.parse($0, linkType: .ethernet) }
+        guard case .udp(_, let udp, _) = parsed.payload else { return }
+        metrics.message(type: DHCPMessage.parse(Array(frame[udp.payload])).message?.typeName ?? "MALFORMED", sent: isSent)
     }
 
     mutating func transition(_ step: DHCPClientTransition, client: DHCPClientSettings, now: Double) {
         transitions += 1
+        metrics?.transition(step)
         let transition = Events.Transition(mac: client.hardwareAddress.description, clientID: client.clientIdentifier, step: step,
                                            time: Timestamp(secondsSince1970: now))
         if json { output.event(Events.transition(transition)) } else { output.write(line: Events.transitionText(transition)) }
@@ -47,6 +56,7 @@ struct MockClientLog {
     /// A lease bound (`state` active or renewed) or ended (released, expired, declined, nak).
     mutating func lease(_ lease: DHCPClientLease, client: DHCPClientSettings, state: String) {
         leases += 1
+        metrics?.lease(state: state)
         if state == "active" || state == "renewed" {
             let number = clientNumbers[client.hardwareAddress] ?? clientNumbers.count
             clientNumbers[client.hardwareAddress] = number
@@ -95,6 +105,7 @@ struct MockClientLog {
 
     mutating func problem(_ problem: DHCPClientProblem, client: DHCPClientSettings?, ip: IPv4Address? = nil) {
         problems.add(problem.severity.rawValue)
+        metrics?.problem(code: problem.code, severity: problem.severity.rawValue)
         if json {
             output.event(Events.problem(Events.Problem(
                 code: problem.code, severity: problem.severity.rawValue, rfc: problem.rfc,

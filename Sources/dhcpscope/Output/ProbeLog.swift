@@ -1,4 +1,5 @@
 import DHCPCore
+import DHCPMetrics
 import DHCPProtocol
 import ServerProbe
 
@@ -9,6 +10,9 @@ struct ProbeLog {
     let json: Bool
     let nagios: Bool
     let verbose: Bool
+    /// --metrics and --alert, when given.
+    var metrics: ProbeMetrics?
+    var alerts: AlertLog?
     private var problems = Events.ProblemCounts()
 
     init(output: OutputStream, json: Bool, nagios: Bool, verbose: Bool) {
@@ -33,15 +37,15 @@ struct ProbeLog {
         if verbose, !nagios { MockClientLog.datagramLine(payload, peer: peer, sent: sent, to: output) }
     }
 
-    mutating func problem(_ problem: DHCPClientProblem) {
+    /// A problem of a probe's client machine, or of the verdict (`server`: the one it is about).
+    mutating func problem(_ problem: DHCPClientProblem, server: String? = nil) {
         problems.add(problem.severity.rawValue)
+        metrics?.problem(code: problem.code, severity: problem.severity.rawValue)
+        let event = Events.problem(Events.Problem(code: problem.code, severity: problem.severity.rawValue, rfc: problem.rfc,
+                                                  ip: server.flatMap { IPv4Address($0) }, xid: problem.xid, text: problem.text))
+        alerts?.problem(code: problem.code, severity: problem.severity.rawValue, subject: server, event: event)
         guard !nagios else { return }
-        if json {
-            output.event(Events.problem(Events.Problem(code: problem.code, severity: problem.severity.rawValue,
-                                                       rfc: problem.rfc, xid: problem.xid, text: problem.text)))
-        } else {
-            output.write(line: "problem \(problem.code): \(problem.text)")
-        }
+        if json { output.event(event) } else { output.write(line: "problem \(problem.code): \(problem.text)") }
     }
 
     /// A server's first answer, as soon as it comes.
@@ -84,7 +88,12 @@ struct ProbeLog {
         }
     }
 
-    func summary(_ result: ServerProbe.Result, round: Int) {
+    mutating func summary(_ result: ServerProbe.Result, round: Int) {
+        for finding in result.findings { problem(finding.problem, server: finding.server) }
+        metrics?.round(status: result.status.rawValue, name: result.status.name, seconds: result.elapsed,
+                       answers: result.servers.map { .init(server: $0.id.description, expected: $0.expected, milliseconds: $0.responseTimes) },
+                       missing: result.missing.count + result.missingMACs.count)
+        alerts?.report()
         let rogues = result.servers.filter { !$0.expected }.count
         let fastest = result.servers.compactMap { $0.responseTimes.min() }.min()
         if nagios {

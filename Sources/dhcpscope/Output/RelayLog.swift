@@ -1,4 +1,5 @@
 import DHCPCore
+import DHCPMetrics
 import DHCPNetwork
 import DHCPProtocol
 import DHCPRuntime
@@ -8,6 +9,8 @@ import DHCPRuntime
 final class RelayLog: RelayObserver {
     let output: OutputStream
     let json: Bool
+    /// --metrics, when given.
+    var metrics: RelayMetrics?
     private(set) var received = 0
     private(set) var toServers = 0
     private(set) var toClients = 0
@@ -51,11 +54,15 @@ final class RelayLog: RelayObserver {
         }
     }
 
-    func received(_ datagram: UDPDatagram) { received += 1 }
+    func received(_ datagram: UDPDatagram) {
+        received += 1
+        metrics?.received()
+    }
 
     /// A request forwarded to a server, or a reply delivered to a client.
     func passed(_ message: DHCPMessage, link: DHCPRelayLink, to destination: String, toServer: Bool) {
         if toServer { toServers += 1 } else { toClients += 1 }
+        metrics?.forwarded(type: message.typeName, toServer: toServer)
         if json {
             var line = JSONLine(event: "relay")
             line.field("direction", toServer ? "to_server" : "to_client")
@@ -98,13 +105,16 @@ final class RelayLog: RelayObserver {
     }
 
     func problem(_ problem: DHCPRelayProblem) {
-        if problem.code != .agentInformationTooLong { dropped += 1 }
+        let drops = problem.code != .agentInformationTooLong
+        if drops { dropped += 1 }
+        metrics?.problem(code: problem.code.rawValue, severity: Self.severity(problem.code), dropped: drops)
         write(code: problem.code.rawValue, severity: Self.severity(problem.code), rfc: problem.code.rfc,
               mac: problem.clientHardwareAddress, xid: problem.xid, text: problem.text)
     }
 
     /// A socket or file that failed: not the relay agent's protocol, so code `relay-socket`.
     func failure(_ text: String) {
+        metrics?.problem(code: "relay-socket", severity: "warning", dropped: false)
         write(code: "relay-socket", severity: "warning", rfc: nil, mac: nil, xid: nil, text: text)
     }
 
