@@ -299,7 +299,7 @@ struct MockServerInteropTests: MockServerScenario {
             try lab.ip(server, "route", "add", lab.subnet.cidr, "via", lab.secondSubnet.host(1))  // replies to giaddr
             let mock = try await Self.startMock(lab, in: server, ["--subnet", lab.subnet.cidr, "--range", Self.range(lab.subnet, 100, 110),
                                                                  "--router", giaddr, "--lease-time", "120"])
-            _ = try await lab.startDhcrelay(in: relay, downstream: "rly-dn", upstream: "rly-up", server: serverAddress)
+            _ = try await lab.startDhcrelay(in: relay, downstream: "rly-dn", upstreams: ["rly-up"], servers: [serverAddress])
             let clientCapture = try await lab.capture("tcpdump-client", in: client, interface: "cli0", to: "client.pcap")
             let serverCapture = try await lab.capture("tcpdump-server", in: server, interface: "srv0", to: "server.pcap")
             _ = try Self.startDhclient(lab, "dhclient", in: client)

@@ -163,7 +163,7 @@ struct PeerScenarioTests {
             try lab.ip(server, "route", "add", lab.subnet.cidr, "via", lab.secondSubnet.host(1))  // replies to giaddr
             // The server's own subnet is listed first: only giaddr can make Kea pick the client's.
             _ = try await lab.startKea(in: server, interface: "srv0", subnets: [lab.secondSubnet, lab.subnet])
-            _ = try await lab.startDhcrelay(in: relay, downstream: "rly-dn", upstream: "rly-up", server: serverAddress)
+            _ = try await lab.startDhcrelay(in: relay, downstream: "rly-dn", upstreams: ["rly-up"], servers: [serverAddress])
             let clientCapture = try await lab.capture("tcpdump-client", in: client, interface: "cli0", to: "client.pcap")
             let serverCapture = try await lab.capture("tcpdump-server", in: server, interface: "srv0", to: "server.pcap")
             _ = try lab.startDhclient(in: client, interface: "cli0")

@@ -181,7 +181,7 @@ struct RelayLabTests {
             for relayName in ["dhcpscope", "dhcrelay"] {
                 let relay = relayName == "dhcpscope"
                     ? try await Self.startRelay(lab, topology)
-                    : try await lab.startDhcrelay(in: topology.router, downstream: "r0", upstream: "up0", server: topology.serverAddress)
+                    : try await lab.startDhcrelay(in: topology.router, downstream: "r0", upstreams: ["up0"], servers: [topology.serverAddress])
                 let clientCapture = try await lab.capture("tcpdump-client-\(relayName)", in: client, interface: "cli0", to: "client-\(relayName).pcap")
                 let serverCapture = try await lab.capture("tcpdump-server-\(relayName)", in: topology.server, interface: "srv0",
                                                           to: "server-\(relayName).pcap")

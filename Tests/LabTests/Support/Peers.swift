@@ -71,11 +71,12 @@ extension Lab {
         return process
     }
 
-    /// ISC dhcrelay in the foreground, adding option 82 (`-a`), between a downstream and an upstream interface.
-    func startDhcrelay(in namespace: String, downstream: String, upstream: String, server: String) async throws -> LabProcess {
+    /// ISC dhcrelay in the foreground, adding option 82 (`-a`), between a downstream interface and upstream ones,
+    /// forwarding to every server.
+    func startDhcrelay(in namespace: String, downstream: String, upstreams: [String], servers: [String]) async throws -> LabProcess {
         let process = try start("dhcrelay", in: namespace, [
-            "/usr/sbin/dhcrelay", "-4", "-d", "-a", "-pf", path("dhcrelay.pid"), "-id", downstream, "-iu", upstream, server,
-        ])
+            "/usr/sbin/dhcrelay", "-4", "-d", "-a", "-pf", path("dhcrelay.pid"), "-id", downstream,
+        ] + upstreams.flatMap { ["-iu", $0] } + servers)
         try await wait(for: process, toPrint: "Listening on LPF/\(downstream)")
         return process
     }
