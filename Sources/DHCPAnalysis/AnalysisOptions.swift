@@ -6,6 +6,10 @@ public struct AnalysisOptions: Sendable {
     public var maximumTransactions = 100_000
     /// At most this many clients are remembered; past it the least recently seen eighth is forgotten (--max-clients).
     public var maximumClients = 200_000
+    /// At most this many leases (an address or prefix and its client) are remembered; past it an eighth is forgotten,
+    /// the longest ended first, then the oldest held (--max-leases). A sniff of days among ever-new clients (randomised
+    /// MACs) stays the same size.
+    public var maximumLeases = 500_000
     /// Servers expected to answer (--expect, --expect-mac).
     public var expectation = ServerExpectation()
     /// How far a renewal may stray from T1 (or a rebinding from T2), in seconds; nil: max(2 s, 10 % of the lease).

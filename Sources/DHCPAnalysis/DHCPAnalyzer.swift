@@ -49,6 +49,9 @@ public struct DHCPAnalyzer {
     public private(set) var transactionCount = 0
     public private(set) var evictedTransactions = 0
     public private(set) var evictedClients = 0
+    /// Leases forgotten past --max-leases.
+    public private(set) var evictedLeases = 0
+    private var leaseCapReported = false
     /// Problems found, by severity.
     public var problemCounts: [Problem.Severity: Int] {
         [.info: severityCounts[0], .warning: severityCounts[1], .error: severityCounts[2]]
@@ -749,6 +752,7 @@ public struct DHCPAnalyzer {
         let (position, renewed) = leases.store(LeaseKey(ip: address, client: observed.client), lease)
         if renewed { leases.modify(at: position) { $0.state = .renewed } }
         if holder != observed.client { leaseHolders[address] = Int32(position) }
+        if leases.count > options.maximumLeases { forgetLeases(&events) }
         clients.update(at: clientPosition) { client in
             client.address = address
             client.leaseAddress = address
@@ -953,6 +957,23 @@ public struct DHCPAnalyzer {
         }
         clients.removeSmallest(count) { $0.lastSeen < $1.lastSeen }
         evictedClients += count
+    }
+
+    /// Past --max-leases, forgets an eighth of the leases at once: those that ended, then the oldest held.
+    private mutating func forgetLeases(_ events: inout [AnalysisEvent]) {
+        let maximum = options.maximumLeases
+        if !leaseCapReported {
+            leaseCapReported = true
+            report(.leaseCap, .warning, rfc: nil,
+                   "more than \(maximum) leases: those ended longest ago are forgotten (counted in the summary)", &events)
+        }
+        var holderOf: [Int32: IPv4Address] = [:]
+        for (address, position) in leaseHolders { holderOf[position] = address }
+        var holders: [IPv4Address: Int32] = [:]
+        evictedLeases += leases.forget(keeping: maximum - max(1, maximum / 8)) { old, new in
+            if let address = holderOf[Int32(old)] { holders[address] = Int32(new) }
+        }
+        leaseHolders = holders
     }
 
     /// Ends transactions idle past the timeout, at most every quarter of the timeout.

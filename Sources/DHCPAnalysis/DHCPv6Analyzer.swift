@@ -137,6 +137,9 @@ public struct DHCPv6Analyzer {
     public private(set) var transactionCount = 0
     public private(set) var evictedTransactions = 0
     public private(set) var evictedClients = 0
+    /// Leases forgotten past --max-leases.
+    public private(set) var evictedLeases = 0
+    private var leaseCapReported = false
     private var clientCapReported = false
     public private(set) var problemsLeftOut = 0
     private var problemEvents = 0
@@ -542,6 +545,7 @@ public struct DHCPv6Analyzer {
             report(code, severity, rfc: finding.rfc, client: name(seen.client, mac: mac), address: address, xid: seen.xid,
                    frames: [seen.frame], (address.map { "\($0): " } ?? "") + finding.text, &events)
         }
+        if leases.count > options.maximumLeases { forgetLeases(&events) }
         if granted {
             clients.update(at: Int(clientPosition(seen.client, mac: mac, at: seen.time))) { record in
                 record.boundAt = seen.time
@@ -575,6 +579,22 @@ public struct DHCPv6Analyzer {
         }
         clients.removeSmallest(count) { $0.lastSeen < $1.lastSeen }
         evictedClients += count
+    }
+
+    /// Past --max-leases, forgets an eighth of the leases at once: those that ended, then the oldest held.
+    private mutating func forgetLeases(_ events: inout [AnalysisEvent]) {
+        let maximum = options.maximumLeases
+        let count = min(leases.count - 1, leases.count - maximum + max(1, maximum / 8))
+        if !leaseCapReported {
+            leaseCapReported = true
+            report(.leaseCap, .warning, rfc: nil, frames: [],
+                   "more than \(maximum) DHCPv6 leases: those ended longest ago are forgotten (counted in the summary)", &events)
+        }
+        leases.removeSmallest(count) { first, second in
+            let firstHeld = first.state == .active || first.state == .renewed, secondHeld = second.state == .active || second.state == .renewed
+            return firstHeld != secondHeld ? !firstHeld : first.start < second.start
+        }
+        evictedLeases += count
     }
 
     /// The leases a RELEASE or DECLINE names.

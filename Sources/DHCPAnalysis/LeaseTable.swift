@@ -3,7 +3,7 @@ import DHCPCore
 /// Every lease seen, by address and client: a map from each address to its newest entry, and from each entry to the
 /// one before it for the same address (an address is leased to few clients over a capture). Four times smaller than
 /// a map keyed by address and client (a client key is 40 bytes): the lease table is the analysis's largest. Leases are
-/// never removed.
+/// removed only past --max-leases (`forget`), an eighth at a time.
 struct LeaseTable {
     typealias Key = DHCPAnalyzer.LeaseKey
 
@@ -57,6 +57,29 @@ struct LeaseTable {
     /// The key and the entry at `position`.
     func key(at position: Int) -> Key { keys[position] }
     subscript(position position: Int) -> LeaseRecord { values[position] }
+
+    /// Forgets all but `keeping` entries: first those no longer held, then held ones, the oldest first in each. The
+    /// others keep their order but move: `moved` is told each kept entry's old and new position. Returns how many
+    /// were forgotten.
+    mutating func forget(keeping: Int, moved: (_ old: Int, _ new: Int) -> Void) -> Int {
+        let total = values.count
+        guard total > keeping else { return 0 }
+        var order = (0..<Int32(total)).map { $0 }
+        order.sort { first, second in
+            let a = values[Int(first)], b = values[Int(second)]
+            return a.isHeld != b.isHeld ? !a.isHeld : a.start < b.start
+        }
+        var dropped = [Bool](repeating: false, count: total)
+        for position in order.prefix(total - keeping) { dropped[Int(position)] = true }
+        order = []
+        var kept = LeaseTable()
+        for position in 0..<total where !dropped[position] {
+            kept[keys[position]] = values[position]
+            moved(position, kept.count - 1)
+        }
+        self = kept
+        return total - keeping
+    }
 
     /// Changes an entry in place, without copying it out.
     mutating func modify(_ key: Key, _ body: (inout LeaseRecord) -> Void) {

@@ -44,6 +44,7 @@ public struct Problem: Sendable {
         public static let unexpectedTransition = Self(rawValue: "unexpected-transition")
         public static let transactionCap = Self(rawValue: "transaction-cap")
         public static let clientCap = Self(rawValue: "client-cap")
+        public static let leaseCap = Self(rawValue: "lease-cap")
         public static let captureFile = Self(rawValue: "capture-file")
         public static let starvation = Self(rawValue: "starvation")
         public static let poolExhausted = Self(rawValue: "pool-exhausted")

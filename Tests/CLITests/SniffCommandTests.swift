@@ -13,7 +13,7 @@ struct SniffCommandTests {
         #expect(result.status == 0)
         for option in ["-i", "--interface", "--filter", "--port", "--promisc", "-w", "-C", "-G", "--duration", "-c",
                        "--xid", "--mac", "--expect", "--expect-mac", "--json", "-v", "--verbose", "--txn-timeout",
-                       "--max-transactions", "--max-clients", "--starvation-clients", "--starvation-window", "--exhaustion-clients",
+                       "--max-transactions", "--max-clients", "--max-leases", "--starvation-clients", "--starvation-window", "--exhaustion-clients",
                        "--nak-burst", "--metrics <addr:port>", "--stats-interval <s>", "--alert <command>",
                        "--alert-severity <severity>", "--alert-interval <seconds>", "--alert-timeout <seconds>"] {
             #expect(result.stdout.contains(option), "help lacks \(option)")
@@ -33,6 +33,7 @@ struct SniffCommandTests {
                       ["sniff", "-i", "lo", "--starvation-window", "0"],
                       ["sniff", "-i", "lo", "-c", "0"],
                       ["sniff", "-i", "lo", "--txn-timeout", "0"],
+                      ["sniff", "-i", "lo", "--max-leases", "0"],
                       ["sniff", "-i", "lo", "--port", "http"],
                       ["sniff", "-i", "lo", "--expect", "nowhere"],
                       ["sniff", "-i", "lo", "--mac", "zz"],

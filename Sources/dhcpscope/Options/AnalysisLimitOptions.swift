@@ -14,6 +14,9 @@ struct AnalysisLimitOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Clients remembered; past it the least recently seen are forgotten.", valueName: "N"))
     var maxClients = 200_000
 
+    @Option(help: ArgumentHelp("Leases remembered; past it those ended longest ago are forgotten.", valueName: "N"))
+    var maxLeases = 500_000
+
     @Option(help: ArgumentHelp("Previously unseen clients sending DISCOVER within --starvation-window seconds that make a starvation problem (default 100).",
                                valueName: "N"))
     var starvationClients = 100
@@ -33,6 +36,7 @@ struct AnalysisLimitOptions: ParsableArguments {
         guard txnTimeout > 0 else { throw ValidationError("--txn-timeout must be positive") }
         guard maxTransactions >= 1 else { throw ValidationError("--max-transactions must be at least 1") }
         guard maxClients >= 1 else { throw ValidationError("--max-clients must be at least 1") }
+        guard maxLeases >= 1 else { throw ValidationError("--max-leases must be at least 1") }
         guard starvationClients >= 1, exhaustionClients >= 1, nakBurst >= 1 else {
             throw ValidationError("--starvation-clients, --exhaustion-clients and --nak-burst must be at least 1")
         }
@@ -43,6 +47,7 @@ struct AnalysisLimitOptions: ParsableArguments {
         options.transactionTimeout = txnTimeout
         options.maximumTransactions = maxTransactions
         options.maximumClients = maxClients
+        options.maximumLeases = maxLeases
         options.floods.starvationClients = starvationClients
         options.floods.window = starvationWindow
         options.floods.exhaustionClients = exhaustionClients

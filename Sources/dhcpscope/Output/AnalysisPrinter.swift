@@ -165,6 +165,7 @@ struct AnalysisSummary {
     var transactions: Int
     var evicted: Int
     var evictedClients: Int
+    var evictedLeases: Int
     var clients: Int
     var leases: Int
     var servers: Int
@@ -194,6 +195,7 @@ struct AnalysisSummary {
         transactions = analyzer.transactionCount + analyzer6.transactionCount
         evicted = analyzer.evictedTransactions + analyzer6.evictedTransactions
         evictedClients = analyzer.evictedClients + analyzer6.evictedClients
+        evictedLeases = analyzer.evictedLeases + analyzer6.evictedLeases
         clients = analyzer.clientCount + analyzer6.clientCount
         leases = analyzer.leaseCount + analyzer6.leaseCount
         servers = analyzer.serverTable.count + analyzer6.serverTable.count
@@ -220,6 +222,7 @@ struct AnalysisSummary {
             json.field("clients", clients)
             json.field("evicted_clients", evictedClients)
             json.field("leases", leases)
+            json.field("evicted_leases", evictedLeases)
             json.field("servers", servers)
             json.field("capture_errors", decode.captureErrors)
             if let live {

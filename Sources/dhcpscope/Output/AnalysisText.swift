@@ -12,6 +12,7 @@ enum AnalysisText {
         lines.append(summary.headline)
         if summary.evicted > 0 { lines.append("\(summary.evicted) transactions evicted past --max-transactions") }
         if summary.evictedClients > 0 { lines.append("\(summary.evictedClients) clients forgotten past --max-clients") }
+        if summary.evictedLeases > 0 { lines.append("\(summary.evictedLeases) leases forgotten past --max-leases") }
         lines.append(summary.problemsLine)
 
         if !servers.isEmpty {
