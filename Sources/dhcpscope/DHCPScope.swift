@@ -3,7 +3,7 @@ import ArgumentParser
 @main
 struct DHCPScope: ParsableCommand {
     /// The release: `--version`, the man page's header and HISTORY, and what written files say made them.
-    static let version = "0.4.0"
+    static let version = "0.5.0"
 
     static let configuration = CommandConfiguration(
         commandName: "dhcpscope",
