@@ -65,6 +65,10 @@ let package = Package(
         .target(name: "DHCPClients", dependencies: ["DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing"]),
         // probe: client machines that ask, every answer per server, judged against the expected servers.
         .target(name: "ServerProbe", dependencies: ["DHCPClients", "DHCPAnalysis", "DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing"]),
+        // The conformance battery's checks and the rules that judge a reply by itself (RFC 2131 and kin). Pure.
+        .target(name: "DHCPConformance", dependencies: ["DHCPCore", "Framing", "NetworkPrimitives"]),
+        // conformance: the battery's scenarios, fresh client machines over one link, judged as the replies come.
+        .target(name: "ServerConformance", dependencies: ["DHCPConformance", "DHCPClients", "DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing"]),
         // perf: the open-loop load generator over the client fleet, its statistics (HDR histograms) and plans.
         .target(name: "DHCPPerf", dependencies: [
             "DHCPClients", "DHCPProtocol", "DHCPNetwork", "DHCPCore",
@@ -81,6 +85,7 @@ let package = Package(
             dependencies: [
                 "DHCPCore", "DHCPv6Core", "DHCPProtocol", "DHCPv6Protocol", "DHCPNetwork", "Framing", "Capture", "DHCPAnalysis", "NetworkPrimitives",
                 "DHCPLeaseDatabase", "DHCPClients", "DHCPPerf", "ServerProbe", "DHCPRuntime", "DHCPMetrics",
+                "DHCPConformance", "ServerConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -98,6 +103,7 @@ let package = Package(
         .testTarget(name: "DHCPPerfTests", dependencies: [
             "DHCPPerf", "DHCPClients", "ServerProbe", "DHCPProtocol", "DHCPNetwork", "DHCPCore", "Framing",
         ]),
+        .testTarget(name: "DHCPConformanceTests", dependencies: ["DHCPConformance", "DHCPCore", "Framing"]),
         // The permanent monitor's parts: metrics as scraped, the alert command's gate and runner (real /bin/sh).
         .testTarget(name: "MonitorTests", dependencies: [
             "DHCPMetrics", "DHCPRuntime", "DHCPProtocol", .product(name: "Prometheus", package: "swift-prometheus"),

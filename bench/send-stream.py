@@ -41,7 +41,8 @@ def exchange(index):
     host = 10 + index % 65000
     address = bytes([198, 18, host >> 8, host & 255])
     xid = (0x20000000 + index) & 0xFFFFFFFF
-    lease = b"\x33\x04\x00\x00\x0e\x10\x36\x04" + server_ip + b"\x01\x04\xff\xff\x00\x00\x03\x04" + server_ip
+    # 10 s leases: an address comes round again (every 65,000 clients) after its lease ended, as on a real network.
+    lease = b"\x33\x04\x00\x00\x00\x0a\x36\x04" + server_ip + b"\x01\x04\xff\xff\x00\x00\x03\x04" + server_ip
     discover = frame(mac, broadcast_mac, zero_ip, broadcast_ip, 68, 67, dhcp(1, xid, mac, zero_ip, b"\x35\x01\x01\x37\x03\x01\x03\x06"))
     if index % 10 == 9:
         return [discover]

@@ -15,7 +15,8 @@ struct DHCPScope: ParsableCommand {
             flag, JSON Lines event and field, diagnostic code and exit status.
             """,
         version: version,
-        subcommands: [Decode.self, Analyse.self, Sniff.self, MockServer.self, MockClient.self, Relay.self, Probe.self, Perf.self]
+        subcommands: [Decode.self, Analyse.self, Sniff.self, MockServer.self, MockClient.self, Relay.self, Probe.self, Perf.self,
+                      Conformance.self]
     )
 
     /// argument-parser's main, except that probe's usage errors exit 3 (UNKNOWN), as a Nagios plugin must.

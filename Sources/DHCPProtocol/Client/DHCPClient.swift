@@ -77,6 +77,8 @@ public struct DHCPClient: Sendable {
         switch probe {
         case .discover:
             sendDiscover(now: now, hint: nil, &out)
+        case .discoverRequesting(let address):
+            sendDiscover(now: now, hint: address, &out)
         case .bootp:
             newExchange(now: now)
             var message = request(type: .discover, now: now)

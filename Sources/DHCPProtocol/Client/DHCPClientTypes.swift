@@ -163,6 +163,8 @@ public enum DHCPClientAction: Hashable, Sendable {
 public enum DHCPProbe: Hashable, Sendable {
     /// DISCOVER, as a client in INIT.
     case discover
+    /// DISCOVER asking for `address` (option 50), as a client in INIT that remembers it; then on as DORA.
+    case discoverRequesting(IPv4Address)
     /// A BOOTP request: a DISCOVER without option 53, which only BOOTP servers answer.
     case bootp
     /// REQUEST as in SELECTING: naming `server` (option 54) and `address` (option 50).
