@@ -76,7 +76,7 @@ let package = Package(
         ]),
         // Frames to DHCP records, transactions, client state, leases, findings. Pure, streaming.
         .target(name: "DHCPAnalysis", dependencies: [
-            "DHCPCore", "DHCPv6Core", "DHCPProtocol", "DHCPv6Protocol", "Framing", "NetworkPrimitives",
+            "DHCPCore", "DHCPv6Core", "DHCPProtocol", "DHCPv6Protocol", "DHCPConformance", "Framing", "NetworkPrimitives",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         // The CLI: argument parsing and rendering only.

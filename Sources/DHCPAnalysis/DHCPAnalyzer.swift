@@ -1,3 +1,4 @@
+import DHCPConformance
 import DHCPCore
 import DHCPProtocol
 import Framing
@@ -564,7 +565,7 @@ public struct DHCPAnalyzer {
             if transaction.kind == .dora, let offered = transaction.offers.last(where: { $0.server == serverID }),
                offered.address != message.yourAddress, message.yourAddress != .any {
                 report(.ackAddressMismatch, .warning, rfc: "2131 4.3.2", client: observed.client, ip: message.yourAddress,
-                               xid: observed.xid, frames: [observed.frame],
+                               xid: observed.xid, frames: [observed.frame], check: .ackSameAddress,
                                "ACK gives \(message.yourAddress), the OFFER gave \(offered.address)", &events)
             }
             if transaction.kind != .inform, message.yourAddress != .any { bind(observed, transaction, &events) }
@@ -662,29 +663,32 @@ public struct DHCPAnalyzer {
     private mutating func checkReply(_ observed: ObservedMessage, _ type: DHCPMessageType, _ transaction: Transaction,
                                      _ events: inout [AnalysisEvent]) {
         let message = observed.message
-        func problem(_ code: Problem.Code, _ severity: Problem.Severity, _ rfc: String, _ text: @autoclosure () -> String) {
+        func problem(_ code: Problem.Code, _ severity: Problem.Severity, _ rfc: String, check: ConformanceCheck? = nil,
+                     _ text: @autoclosure () -> String) {
             report(code, severity, rfc: rfc, client: observed.client, ip: message.yourAddress == .any ? nil : message.yourAddress,
-                   xid: observed.xid, frames: [observed.frame], text(), &events)
+                   xid: observed.xid, frames: [observed.frame], check: check, text(), &events)
         }
+        let isAck = type == .ack && transaction.kind != .inform
         if message.serverIdentifier == nil {
-            problem(.serverIDMissing, .error, "2131 4.3.1", "\(type) from \(observed.sourceIP) has no server identifier (option 54)")
+            problem(.serverIDMissing, .error, "2131 4.3.1", check: type == .offer ? .offerServerID : isAck ? .ackServerID : nil,
+                    "\(type) from \(observed.sourceIP) has no server identifier (option 54)")
         } else if type != .offer, let selected = transaction.selectedServer, selected != message.serverIdentifier {
             problem(.serverIDChanged, .warning, "2131 4.3.2",
                     "\(type) carries server identifier \(observed.serverID), the client's REQUEST selected \(selected)")
         }
         let answersRequest = type == .offer || (type == .ack && transaction.kind != .inform)
         if answersRequest, message.leaseTime == nil {
-            problem(.leaseTimeMissing, .error, "2131 4.3.1", "\(type) has no lease time (option 51)")
+            problem(.leaseTimeMissing, .error, "2131 4.3.1", check: type == .offer ? .offerLeaseTime : .ackLeaseTime,
+                    "\(type) has no lease time (option 51)")
         }
-        if let lease = message.leaseTime, lease != UInt32.max {
-            let t1 = message.renewalTime, t2 = message.rebindingTime
-            if let t1, let t2, t1 >= t2 {
-                problem(.badTimers, .error, "2131 4.4.5", "T1 \(t1) s is not below T2 \(t2) s")
-            } else if let t2, t2 >= lease {
-                problem(.badTimers, .error, "2131 4.4.5", "T2 \(t2) s is not below the lease time \(lease) s")
-            } else if let t1, t1 >= lease {
-                problem(.badTimers, .error, "2131 4.4.5", "T1 \(t1) s is not below the lease time \(lease) s")
-            }
+        if type != .nak, transaction.kind != .inform, let disorder = ConformanceJudge.timerDisorder(message) {
+            problem(.badTimers, .error, "2131 4.4.5", check: .timersOrdered, disorder)
+        }
+        if type == .nak, let defects = ConformanceJudge.nakDefects(message, destination: observed.destinationIP) {
+            problem(.nakForm, .error, "2131 4.3.2", check: .nakForm, defects)
+        }
+        if type == .ack, transaction.kind == .inform, let defects = ConformanceJudge.informAckDefects(message) {
+            problem(.informNoLease, .error, "2131 4.3.5", check: .informNoLease, defects)
         }
         if transaction.relayAddress != .any, message.relayAddress != transaction.relayAddress {
             problem(.giaddrMismatch, .error, "1542 4.1.2",
@@ -696,7 +700,8 @@ public struct DHCPAnalyzer {
                 if code != 0, code != 255, message.instances(of: DHCPOptionCode(code)) == 0 { missing.insert(code) }
             }
             if !missing.isEmpty {
-                problem(.parametersNotSupplied, .info, "2131 4.3.1", Self.listText("asked for options the ACK lacks: ", missing))
+                problem(.parametersNotSupplied, .info, "2131 4.3.1", check: missing.contains(1) ? .parametersSupplied : nil,
+                        Self.listText("asked for options the ACK lacks: ", missing))
             }
         }
     }
@@ -720,7 +725,7 @@ public struct DHCPAnalyzer {
         guard transaction.broadcastAsked, observed.destinationPort == 68, observed.destinationIP != .broadcast,
               transaction.kind == .dora || transaction.kind == .initReboot else { return }
         report(.broadcastIgnored, .warning, rfc: "2131 4.1", client: observed.client, ip: observed.destinationIP,
-                       xid: observed.xid, frames: [observed.frame],
+                       xid: observed.xid, frames: [observed.frame], check: .broadcastBit,
                        "the client set the broadcast bit but \(observed.type?.description ?? "the reply") went unicast to \(observed.destinationIP)",
                &events)
     }
@@ -1064,15 +1069,17 @@ public struct DHCPAnalyzer {
     /// and text are made only then (analyse's report lists the first 10,000 of what can be hundreds of thousands).
     private mutating func report(_ code: Problem.Code, _ severity: Problem.Severity, rfc: String?, client: ClientKey? = nil,
                                  ip: IPv4Address? = nil, xid: UInt32? = nil,
-                                 frames: @autoclosure () -> [FrameReference] = [], _ text: @autoclosure () -> String,
-                                 _ events: inout [AnalysisEvent]) {
+                                 frames: @autoclosure () -> [FrameReference] = [], check: ConformanceCheck? = nil,
+                                 _ text: @autoclosure () -> String, _ events: inout [AnalysisEvent]) {
         severityCounts[severity.rank] += 1
         guard problemEvents < options.problemEvents else {
             problemsLeftOut += 1
             return
         }
         problemEvents += 1
-        events.append(.problem(Problem(code, severity, rfc: rfc, client: client, ip: ip, xid: xid, frames: frames(), text())))
+        var problem = Problem(code, severity, rfc: rfc, client: client, ip: ip, xid: xid, frames: frames(), text())
+        problem.check = check?.id
+        events.append(.problem(problem))
     }
 }
 

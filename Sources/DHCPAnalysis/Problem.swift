@@ -48,6 +48,9 @@ public struct Problem: Sendable {
         public static let captureFile = Self(rawValue: "capture-file")
         public static let starvation = Self(rawValue: "starvation")
         public static let poolExhausted = Self(rawValue: "pool-exhausted")
+        /// Conformance rules judged on traffic alone, named as the battery's checks (`dhcpscope conformance`).
+        public static let nakForm = Self(rawValue: "nak-form")
+        public static let informNoLease = Self(rawValue: "inform-no-lease")
         // DHCPv6 (RFC 8415); the codes above that mean the same serve both families.
         public static let solicitUnanswered = Self(rawValue: "solicit-unanswered")
         public static let advertiseNotRequested = Self(rawValue: "advertise-not-requested")
@@ -78,6 +81,8 @@ public struct Problem: Sendable {
     public var text: String
     /// A DHCPv6 problem's subject: its client (DUID and MAC) and address; nil for DHCPv4.
     public var v6: V6Subject?
+    /// The conformance check (`dhcpscope conformance --list`) this problem is a failure of, when it is one.
+    public var check: String?
 
     /// Who and what a DHCPv6 problem is about.
     public struct V6Subject: Sendable {

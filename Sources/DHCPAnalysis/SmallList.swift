@@ -53,6 +53,16 @@ struct OptionCodeSet {
 
     var isEmpty: Bool { words.0 | words.1 | words.2 | words.3 == 0 }
 
+    func contains(_ code: UInt8) -> Bool {
+        let bit = UInt64(1) << UInt64(code & 63)
+        switch code >> 6 {
+        case 0: return words.0 & bit != 0
+        case 1: return words.1 & bit != 0
+        case 2: return words.2 & bit != 0
+        default: return words.3 & bit != 0
+        }
+    }
+
     mutating func insert(_ code: UInt8) {
         let bit = UInt64(1) << UInt64(code & 63)
         switch code >> 6 {

@@ -47,6 +47,10 @@ extension ConformanceCheck {
     public static let offerServerID = Self("offer-server-id", "2131 4.3.1", .must, "an OFFER carries the server identifier (54)")
     public static let offerLeaseTime = Self("offer-lease-time", "2131 4.3.1", .must, "an OFFER carries the lease time (51)")
     public static let offerEcho = Self("offer-echo", "2131 4.3.1", .must, "an OFFER echoes xid, chaddr, flags and giaddr")
+    public static let serverIDIsSource = Self("server-id-is-source", "2132 9.7", .should,
+                                              "the server identifier is the address the server sends from")
+    public static let requestAcked = Self("request-acked", "2131 4.3.2", .must,
+                                          "a SELECTING REQUEST for the offered address gets an ACK")
     public static let ackServerID = Self("ack-server-id", "2131 4.3.1", .must, "an ACK carries the server identifier (54)")
     public static let ackLeaseTime = Self("ack-lease-time", "2131 4.3.1", .must, "an ACK to a REQUEST carries the lease time (51)")
     public static let ackEcho = Self("ack-echo", "2131 4.3.1", .must, "an ACK echoes xid, chaddr, flags and giaddr")
@@ -94,14 +98,23 @@ extension ConformanceCheck {
     public static let sameXIDKeptApart = Self("same-xid-two-clients", "2131 4.2", .must,
                                               "two clients with the same xid each get an OFFER for their own chaddr")
     public static let bootpAnswered = Self("bootp-answered", "1542 / 951", .info, "a BOOTP request (no option 53) is answered")
+    // As a relay agent (--giaddr), and the selection options.
+    public static let relayReply = Self("relay-reply-to-giaddr", "2131 4.1", .must,
+                                        "a relayed DISCOVER is answered to giaddr, port 67, with giaddr kept")
+    public static let agentInformationEcho = Self("option82-echo", "3046 2.2", .must,
+                                                  "option 82 of a relayed request is echoed unchanged")
+    public static let subnetSelection = Self("subnet-selection", "3011 3", .should,
+                                             "option 118 picks the subnet the address comes from (--subnet)")
+    public static let linkSelection = Self("link-selection", "3527 3", .should,
+                                           "option 82 suboption 5 picks the subnet the address comes from (--giaddr, --subnet)")
 
     /// The battery, in the order it runs.
     public static let all: [ConformanceCheck] = [
-        offerServerID, offerLeaseTime, offerEcho, ackServerID, ackLeaseTime, ackEcho, ackSameAddress, yiaddrOnLink, timersOrdered,
+        offerServerID, offerLeaseTime, offerEcho, serverIDIsSource, requestAcked, ackServerID, ackLeaseTime, ackEcho, ackSameAddress, yiaddrOnLink, timersOrdered,
         parametersSupplied, clientIDEcho, maximumMessageSize, broadcastBit, unicastReply, requestedAddress,
         otherServerSilence, notOfferedNAK, initRebootWrongNetwork, initRebootUnknownClient, renewExtends, rebindAcked, nakForm,
         releaseFrees, declineQuarantine, informAnswered, informNoLease, informUnicast, malformedIgnored, sameXIDKeptApart,
-        bootpAnswered,
+        bootpAnswered, relayReply, agentInformationEcho, subnetSelection, linkSelection,
     ]
 
     public static func named(_ id: String) -> ConformanceCheck? { all.first { $0.id == id } }

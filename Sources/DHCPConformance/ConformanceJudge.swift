@@ -35,6 +35,21 @@ public struct ConformanceFrame: Sendable {
         message = DHCPMessage.parse(payload).message
     }
 
+    /// A DHCP message in a UDP datagram between `local` (giaddr, port 67) and `peer` (a server, port 67): how the
+    /// battery sees its exchange as a relay agent, without link-layer addresses.
+    public init(datagram payload: [UInt8], peer: IPv4Address, local: IPv4Address, number: Int, sent: Bool) {
+        self.number = number
+        self.sent = sent
+        sourceMAC = nil
+        destinationMAC = nil
+        sourceIP = sent ? local : peer
+        destinationIP = sent ? peer : local
+        sourcePort = 67
+        destinationPort = 67
+        payloadLength = payload.count
+        message = DHCPMessage.parse(payload).message
+    }
+
     /// A server's reply: a BOOTREPLY received.
     public var reply: DHCPMessage? {
         guard !sent, let message, message.op == DHCPMessage.bootReply else { return nil }
@@ -76,24 +91,52 @@ public enum ConformanceJudge {
         ]
     }
 
-    /// T1 < T2 < lease time (RFC 2131 §4.4.5), the defaults (0.5 and 0.875 of the lease) standing in for what is absent.
-    public static func timers(_ frame: ConformanceFrame) -> ConformanceVerdict? {
-        guard let reply = frame.reply, let lease = reply.leaseTime, lease != .max else { return nil }
-        let t1 = reply.renewalTime ?? lease / 2, t2 = reply.rebindingTime ?? UInt32(Double(lease) * 0.875)
-        let ordered = t1 < t2 && t2 < lease
-        return ConformanceVerdict(.timersOrdered, ordered ? .pass : .fail,
-                                  ordered ? nil : "T1 \(t1) s, T2 \(t2) s, lease \(lease) s", frames: [frame.number])
+    // MARK: the rules, on any message (the battery's frames, the analysis's views)
+
+    /// RFC 2131 §4.4.5: T1 < T2 < lease time, the defaults (0.5 and 0.875 of the lease) standing in for what is
+    /// absent; what is out of order, or nil. An infinite lease has no timers to order.
+    public static func timerDisorder(_ reply: some DHCPMessageFields) -> String? {
+        guard let lease = reply.leaseTime, lease != .max else { return nil }
+        let t1 = reply.renewalTime, t2 = reply.rebindingTime
+        let renewal = t1 ?? lease / 2, rebinding = t2 ?? UInt32(Double(lease) * 0.875)
+        func name(_ given: UInt32?, _ label: String) -> String { given == nil ? "\(label) (default)" : label }
+        if renewal >= rebinding { return "\(name(t1, "T1")) \(renewal) s is not below \(name(t2, "T2")) \(rebinding) s" }
+        if rebinding >= lease { return "\(name(t2, "T2")) \(rebinding) s is not below the lease time \(lease) s" }
+        return nil
     }
 
-    /// A NAK's form: yiaddr 0, no lease time, broadcast when giaddr is 0 (RFC 2131 §4.1, Table 3).
-    public static func nakForm(_ frame: ConformanceFrame) -> ConformanceVerdict? {
-        guard let reply = frame.reply, reply.messageType == .nak else { return nil }
+    /// RFC 2131 §4.1 and Table 3: a NAK has yiaddr 0 and no lease time, and goes to the broadcast address when
+    /// giaddr is 0 (`destination`: where it was sent). What is wrong, or nil.
+    public static func nakDefects(_ reply: some DHCPMessageFields, destination: IPv4Address) -> String? {
         var wrong: [String] = []
         if reply.yourAddress != .any { wrong.append("yiaddr \(reply.yourAddress)") }
         if reply.leaseTime != nil { wrong.append("a lease time") }
-        if reply.relayAddress == .any, frame.destinationIP != .broadcast { wrong.append("sent to \(frame.destinationIP), not broadcast") }
-        return ConformanceVerdict(.nakForm, wrong.isEmpty ? .pass : .fail, wrong.isEmpty ? nil : "NAK with " + wrong.joined(separator: ", "),
-                                  frames: [frame.number])
+        if reply.relayAddress == .any, destination != .broadcast { wrong.append("sent to \(destination), not broadcast") }
+        return wrong.isEmpty ? nil : "NAK with " + wrong.joined(separator: ", ")
+    }
+
+    /// RFC 2131 §4.3.5 and Table 3: the ACK to an INFORM has no lease time (MUST NOT) and yiaddr 0. What is wrong, or nil.
+    public static func informAckDefects(_ reply: some DHCPMessageFields) -> String? {
+        var wrong: [String] = []
+        if reply.leaseTime != nil { wrong.append("a lease time") }
+        if reply.yourAddress != .any { wrong.append("yiaddr \(reply.yourAddress)") }
+        return wrong.isEmpty ? nil : "ACK to an INFORM with " + wrong.joined(separator: ", ")
+    }
+
+    // MARK: the rules on the battery's frames
+
+    /// T1 < T2 < lease time.
+    public static func timers(_ frame: ConformanceFrame) -> ConformanceVerdict? {
+        guard let reply = frame.reply, let lease = reply.leaseTime, lease != .max else { return nil }
+        let disorder = timerDisorder(reply)
+        return ConformanceVerdict(.timersOrdered, disorder == nil ? .pass : .fail, disorder, frames: [frame.number])
+    }
+
+    /// A NAK's form.
+    public static func nakForm(_ frame: ConformanceFrame) -> ConformanceVerdict? {
+        guard let reply = frame.reply, reply.messageType == .nak else { return nil }
+        let defects = nakDefects(reply, destination: frame.destinationIP)
+        return ConformanceVerdict(.nakForm, defects == nil ? .pass : .fail, defects, frames: [frame.number])
     }
 
     /// Where a reply to a client on the link went (RFC 2131 §4.1): to the IP broadcast address when the request's

@@ -16,6 +16,17 @@ public final class ConformanceRunner {
         /// Seconds to wait for an answer (and, where silence is the right answer, how long silence must last).
         public var wait: Double = 2
         public var vlan: UInt16?
+        /// As a relay agent: every request from `giaddr` (UDP port 67) to `server`, with option 82; the socket must be
+        /// a UDP link then.
+        public var relay: Relay?
+        /// A subnet the server serves other than the link's: options 118 and 82.5 ask for an address from it.
+        public var otherSubnet: IPv4Address?
+
+        public struct Relay: Sendable {
+            public var giaddr: IPv4Address
+            public var server: IPv4Address
+            public init(giaddr: IPv4Address, server: IPv4Address) { self.giaddr = giaddr; self.server = server }
+        }
 
         public init(firstMAC: MACAddress) { self.firstMAC = firstMAC }
     }
@@ -29,6 +40,8 @@ public final class ConformanceRunner {
     let socket: any DHCPClientLink
     /// Every frame sent and received, for -w and -v.
     public var onFrame: ((_ frame: [UInt8], _ sent: Bool) -> Void)?
+    /// As a relay agent: every datagram sent to or received from a server.
+    public var onDatagram: ((_ payload: [UInt8], _ peer: IPv4Address, _ sent: Bool) -> Void)?
     private var frameCount = 0
     /// Every client of the battery, in one fleet over the link: a late reply still reaches its client's machine.
     private var clients: [DHCPClientSettings] = []
@@ -66,6 +79,16 @@ public final class ConformanceRunner {
         let mangled = session(1) { client, _ in client.offerWindow = 3600 }
         let twins = session(2) { client, _ in client.offerWindow = 3600 }
         let bootp = session(1) { client, _ in client.offerWindow = 3600 }
+        let other = settings.otherSubnet
+        let subnetPicker = session(1) { client, _ in
+            client.offerWindow = 3600
+            if let other { client.extraOptions.append(DHCPOption(.subnetSelection, address: other)) }
+        }
+        let linking = session(1) { client, _ in
+            client.offerWindow = 3600
+            client.extraOptions = [Self.agentInformation(client.hardwareAddress, linkSelection: other)]
+        }
+        let relayed = settings.relay != nil
         fleet = DHCPClientFleet(socket: socket, clients: clients, seed: settings.firstMAC.rawValue &* 0x9E37_79B9_7F4A_7C15, vlan: settings.vlan)
         defer { releaseAll() }
         // A: DORA as an ordinary client (client identifier, parameter request list, no broadcast bit).
@@ -75,7 +98,21 @@ public final class ConformanceRunner {
         }
         for judged in ConformanceJudge.form(of: offer, answering: discover, serverID: .offerServerID, leaseTime: .offerLeaseTime,
                                             echo: .offerEcho) { report(judged) }
+        if let reply = offer.reply, let identifier = reply.serverIdentifier {
+            let same = identifier == offer.sourceIP
+            report(ConformanceVerdict(.serverIDIsSource, same ? .pass : .fail,
+                                      same ? nil : "server identifier \(identifier), sent from \(offer.sourceIP)", frames: [offer.number]))
+        } else {
+            report(ConformanceVerdict(.serverIDIsSource, .inconclusive, "no server identifier in the OFFER", frames: [offer.number]))
+        }
         let ack = dora.replies(0, .ack).first
+        let selecting = dora.sent(0, .request).first
+        let answer = dora.replies(0).first { $0.reply?.messageType != .offer && $0.message?.xid == selecting?.message?.xid }
+        report(ConformanceVerdict(.requestAcked, answer?.reply?.messageType == .ack ? .pass : .fail,
+                                  answer?.reply?.messageType == .ack ? nil
+                                      : answer.map { "\($0.reply?.typeName ?? "reply") to a REQUEST for the address it offered" }
+                                      ?? "no answer to a SELECTING REQUEST for the address it offered",
+                                  frames: [selecting?.number, answer?.number].compactMap { $0 }))
         if let ack, let request = dora.request(answeredBy: ack), let requested = request.message, let reply = ack.reply {
             for judged in ConformanceJudge.form(of: ack, answering: requested, serverID: .ackServerID, leaseTime: .ackLeaseTime,
                                                 echo: .ackEcho) { report(judged) }
@@ -102,23 +139,45 @@ public final class ConformanceRunner {
         report(ConformanceVerdict(.clientIDEcho, missing.isEmpty ? .pass : .fail,
                                   missing.isEmpty ? nil : missing.map { "\($0.reply?.typeName ?? "reply") without the client identifier" }
                                       .joined(separator: "; "), frames: echoed.map(\.number)))
-        if let addressing = ConformanceJudge.addressing(offer, broadcastBit: false) { report(addressing) }
+        if relayed {
+            let notHere = "as a relay agent: the relay delivers replies on the client's link"
+            report(ConformanceVerdict(.unicastReply, .notApplicable, notHere))
+            report(ConformanceVerdict(.broadcastBit, .notApplicable, notHere))
+            let giaddr = settings.relay?.giaddr ?? .any
+            let kept = offer.reply?.relayAddress == giaddr
+            report(ConformanceVerdict(.relayReply, kept ? .pass : .fail,
+                                      kept ? nil : "OFFER with giaddr \(offer.reply?.relayAddress.description ?? "?") for \(giaddr)", frames: [offer.number]))
+            let sent = discover.option(.relayAgentInformation)?.data
+            let echoed = offer.reply?.option(.relayAgentInformation)?.data
+            report(ConformanceVerdict(.agentInformationEcho, echoed == sent ? .pass : .fail,
+                                      echoed == sent ? nil : echoed == nil ? "OFFER without option 82" : "OFFER with another option 82",
+                                      frames: [offer.number]))
+        } else {
+            if let addressing = ConformanceJudge.addressing(offer, broadcastBit: false) { report(addressing) }
+            let notHere = "on the link: give --giaddr and --server to test as a relay agent"
+            report(ConformanceVerdict(.relayReply, .notApplicable, notHere))
+            report(ConformanceVerdict(.agentInformationEcho, .notApplicable, notHere))
 
-        // B: the broadcast bit.
-        try broadcast.drive { $0.state(0) == .bound }
-        let broadcastReplies = broadcast.replies(0, .offer).prefix(1) + broadcast.replies(0, .ack).prefix(1)
-        let judged = broadcastReplies.compactMap { ConformanceJudge.addressing($0, broadcastBit: true) }
-        report(judged.first { $0.result == .fail } ?? judged.first
-            ?? ConformanceVerdict(.broadcastBit, .inconclusive, "no OFFER to a DISCOVER with the broadcast bit"))
+            // B: the broadcast bit.
+            try broadcast.drive { $0.state(0) == .bound }
+            let broadcastReplies = broadcast.replies(0, .offer).prefix(1) + broadcast.replies(0, .ack).prefix(1)
+            let judged = broadcastReplies.compactMap { ConformanceJudge.addressing($0, broadcastBit: true) }
+            report(judged.first { $0.result == .fail } ?? judged.first
+                ?? ConformanceVerdict(.broadcastBit, .inconclusive, "no OFFER to a DISCOVER with the broadcast bit"))
+        }
 
         // C, D, E: renewing, rebinding and informing as the client A that holds a lease.
         let held = dora.lease(0)
         if let held {
-            try dora.act { $0.renew(0, now: $1, $2) }
-            let renewRequest = dora.sent(0, .request).last
-            try dora.drive { session in session.replies(0, .ack).contains { $0.message?.xid == renewRequest?.message?.xid } }
-            let renewed = dora.replies(0).last { $0.message?.xid == renewRequest?.message?.xid }
-            report(judgeAck(.renewExtends, renewed, address: held.address, asked: "a RENEWING REQUEST (unicast)"))
+            if relayed {
+                report(ConformanceVerdict(.renewExtends, .notApplicable, "a client renews with the server itself, not through a relay agent"))
+            } else {
+                try dora.act { $0.renew(0, now: $1, $2) }
+                let renewRequest = dora.sent(0, .request).last
+                try dora.drive { session in session.replies(0, .ack).contains { $0.message?.xid == renewRequest?.message?.xid } }
+                let renewed = dora.replies(0).last { $0.message?.xid == renewRequest?.message?.xid }
+                report(judgeAck(.renewExtends, renewed, address: held.address, asked: "a RENEWING REQUEST (unicast)"))
+            }
 
             try dora.act { $0.probe(0, .rebinding(held.address), now: $1, $2) }
             let rebindRequest = dora.sent(0, .request).last
@@ -126,11 +185,17 @@ public final class ConformanceRunner {
             report(judgeAck(.rebindAcked, dora.replies(0).last { $0.message?.xid == rebindRequest?.message?.xid },
                             address: held.address, asked: "a REBINDING REQUEST (broadcast)"))
 
-            try dora.act { $0.inform(0, address: held.address, now: $1, $2) }
-            let inform = dora.sent(0, .inform).last
-            try dora.drive { session in session.replies(0).contains { $0.message?.xid == inform?.message?.xid } }
-            let informAck = dora.replies(0).last { $0.message?.xid == inform?.message?.xid && $0.message?.messageType == .ack }
-            judgeInform(informAck, inform: inform, report)
+            if relayed {
+                for check in [ConformanceCheck.informAnswered, .informNoLease, .informUnicast] {
+                    report(ConformanceVerdict(check, .notApplicable, "a client informs the server from its own address, not through a relay agent"))
+                }
+            } else {
+                try dora.act { $0.inform(0, address: held.address, now: $1, $2) }
+                let inform = dora.sent(0, .inform).last
+                try dora.drive { session in session.replies(0).contains { $0.message?.xid == inform?.message?.xid } }
+                let informAck = dora.replies(0).last { $0.message?.xid == inform?.message?.xid && $0.message?.messageType == .ack }
+                judgeInform(informAck, inform: inform, report)
+            }
         } else {
             for check in [ConformanceCheck.renewExtends, .rebindAcked, .informAnswered, .informNoLease, .informUnicast] {
                 report(ConformanceVerdict(check, .inconclusive, "no lease to renew, rebind or inform from"))
@@ -267,6 +332,29 @@ public final class ConformanceRunner {
                                   bootReply.map { "answered: \($0.reply?.yourAddress.description ?? "?")" } ?? "not answered: a DHCP-only server",
                                   frames: bootp.numbers(0)))
 
+        // Q: subnet selection (118) and, as a relay agent, link selection (82.5), for --subnet.
+        if let other {
+            for (check, session) in [(ConformanceCheck.subnetSelection, subnetPicker), (.linkSelection, linking)] {
+                if check == .linkSelection, !relayed {
+                    report(ConformanceVerdict(check, .notApplicable, "link selection is a relay agent's: give --giaddr and --server"))
+                    continue
+                }
+                try session.act { $0.probe(0, .discover, now: $1, $2) }
+                try session.drive { !$0.replies(0, .offer).isEmpty }
+                guard let answer = session.replies(0, .offer).first, let yiaddr = answer.reply?.yourAddress else {
+                    report(ConformanceVerdict(check, .inconclusive, "no OFFER", frames: session.numbers(0)))
+                    continue
+                }
+                let mask = Self.mask(answer)?.rawValue ?? 0xFFFF_FF00
+                let inside = yiaddr.rawValue & mask == other.rawValue & mask
+                report(ConformanceVerdict(check, inside ? .pass : .fail, inside ? nil : "offered \(yiaddr), outside \(other)'s subnet",
+                                          frames: session.numbers(0)))
+            }
+        } else {
+            report(ConformanceVerdict(.subnetSelection, .notApplicable, "give --subnet: an address of another subnet the server serves"))
+            report(ConformanceVerdict(.linkSelection, .notApplicable, "give --subnet with --giaddr and --server"))
+        }
+
         return ConformanceCheck.all.compactMap { check in verdicts.first { $0.check == check } }
     }
 
@@ -288,11 +376,8 @@ public final class ConformanceRunner {
             return
         }
         report(ConformanceVerdict(.informAnswered, .pass, frames: [ack.number]))
-        var wrong: [String] = []
-        if reply.leaseTime != nil { wrong.append("a lease time") }
-        if reply.yourAddress != .any { wrong.append("yiaddr \(reply.yourAddress)") }
-        report(ConformanceVerdict(.informNoLease, wrong.isEmpty ? .pass : .fail, wrong.isEmpty ? nil : "ACK with " + wrong.joined(separator: ", "),
-                                  frames: [ack.number]))
+        let defects = ConformanceJudge.informAckDefects(reply)
+        report(ConformanceVerdict(.informNoLease, defects == nil ? .pass : .fail, defects, frames: [ack.number]))
         let unicast = ack.destinationIP == ciaddr
         report(ConformanceVerdict(.informUnicast, unicast ? .pass : .fail, unicast ? nil : "ACK sent to \(ack.destinationIP), ciaddr \(ciaddr)",
                                   frames: [ack.number]))
@@ -323,6 +408,11 @@ public final class ConformanceRunner {
         for index in 0..<count {
             var client = DHCPClientSettings(hardwareAddress: MACAddress(rawValue: settings.firstMAC.rawValue + UInt64(clients.count)))
             client.requestAttempts = 2
+            if let relay = settings.relay {
+                client.relayAddress = relay.giaddr
+                client.relayServer = relay.server
+                client.extraOptions = [Self.agentInformation(client.hardwareAddress, linkSelection: nil)]
+            }
             adjust(&client, index)
             indices.append(clients.count)
             clients.append(client)
@@ -330,11 +420,28 @@ public final class ConformanceRunner {
         return Session(runner: self, indices: indices, wait: settings.wait)
     }
 
+    /// Option 82 as a relay agent adds it: circuit-id "dhcpscope", remote-id the client's MAC, and link selection
+    /// (suboption 5) when asked.
+    static func agentInformation(_ mac: MACAddress, linkSelection: IPv4Address?) -> DHCPOption {
+        let circuit = Array("dhcpscope".utf8)
+        var data: [UInt8] = [1, UInt8(circuit.count)] + circuit + [2, 6] + mac.bytes
+        if let linkSelection { data += [5, 4] + linkSelection.octets }
+        return DHCPOption(.relayAgentInformation, data)
+    }
+
     fileprivate func handle(_ event: DHCPClientFleet.Event) {
-        guard case .frame(let bytes, let sent) = event else { return }
-        frameCount += 1
-        onFrame?(bytes, sent)
-        if let frame = ConformanceFrame(bytes, number: frameCount, sent: sent) { frames.append(frame) }
+        switch event {
+        case .frame(let bytes, let sent):
+            frameCount += 1
+            onFrame?(bytes, sent)
+            if let frame = ConformanceFrame(bytes, number: frameCount, sent: sent) { frames.append(frame) }
+        case .datagram(let payload, let peer, let sent):
+            frameCount += 1
+            onDatagram?(payload, peer, sent)
+            frames.append(ConformanceFrame(datagram: payload, peer: peer, local: settings.relay?.giaddr ?? .any, number: frameCount, sent: sent))
+        default:
+            break
+        }
     }
 
     /// Gives back every lease a client holds: the replies still on their way are read first (a client whose ACK
@@ -391,6 +498,10 @@ public final class ConformanceRunner {
 
         /// A frame built from a message the machine made, sent as it is.
         func raw(_ payload: [UInt8], from mac: MACAddress) throws {
+            if let relay = runner.settings.relay {
+                try fleet.socket.send(datagram: payload, to: relay.server, port: 67, from: relay.giaddr)
+                return runner.handle(.datagram(payload, peer: relay.server, sent: true))
+            }
             let frame = FrameBuilder.udp(sourceMAC: mac, destinationMAC: .broadcast, sourceIP: .any, destinationIP: .broadcast,
                                          sourcePort: 68, destinationPort: 67, payload: payload)
             try fleet.socket.send(frame: frame)

@@ -52,6 +52,10 @@ struct ConformanceJudgeTests {
         #expect(ConformanceJudge.timers(defaults)?.result == .pass)
         let bad = frame(.ack, options: full + [DHCPOption(.renewalTime, uint32: 550), DHCPOption(.rebindingTime, uint32: 500)])
         #expect(ConformanceJudge.timers(bad)?.result == .fail)
+        #expect(ConformanceJudge.timerDisorder(bad.reply!) == "T1 550 s is not below T2 500 s")
+        // A T1 past the default T2 (0.875 of the lease) is out of order too.
+        let late = frame(.ack, options: full + [DHCPOption(.renewalTime, uint32: 560)])
+        #expect(ConformanceJudge.timerDisorder(late.reply!) == "T1 560 s is not below T2 (default) 525 s")
     }
 
     @Test func aNAKIsBroadcastWithoutAddressOrLease() {

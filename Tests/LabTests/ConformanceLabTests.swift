@@ -8,10 +8,10 @@ extension OneAtATime {
 @Suite("conformance", .serialized, .enabled(if: LabGate.enabled))
 struct ConformanceLabTests: MockServerScenario {
     /// The battery from `namespace` on cli0: its exit status and results by check id (and the check events).
-    static func battery(_ lab: Lab, in namespace: String, _ name: String, _ extra: [String] = [])
+    static func battery(_ lab: Lab, in namespace: String, _ name: String, _ target: [String] = ["-i", "cli0"])
         throws -> (status: Int32, results: [String: String], checks: [Event]) {
-        let process = try lab.start(name, in: namespace, [DHCPScope.binary.path, "conformance", "-i", "cli0", "--json", "--wait", "1",
-                                                          "-w", lab.path("\(name).pcap")] + extra, timeout: 90)
+        let process = try lab.start(name, in: namespace, [DHCPScope.binary.path, "conformance", "--json", "--wait", "1",
+                                                          "-w", lab.path("\(name).pcap")] + target, timeout: 90)
         try lab.check(process.waitForExit(seconds: 95), "\(name) did not end")
         let events = process.standardOutput.split(separator: "\n").compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]).map(Event.init)
@@ -24,7 +24,7 @@ struct ConformanceLabTests: MockServerScenario {
 
     /// Every check the battery has was judged, none left out.
     static func complete(_ lab: Lab, _ run: (status: Int32, results: [String: String], checks: [Event]), _ name: String) throws {
-        try lab.check(run.results.count == 30, "\(name): \(run.results.count) checks judged of 30")
+        try lab.check(run.results.count == 36, "\(name): \(run.results.count) checks judged of 36")
     }
 
     @Test("conformance: mock-server passes every MUST; its leases are all given back")
@@ -81,12 +81,73 @@ struct ConformanceLabTests: MockServerScenario {
                 ("dnsmasq", "client-id-echo", "fail"), ("dhcpd", "client-id-echo", "fail"), ("udhcpd", "client-id-echo", "fail"),
                 ("dnsmasq", "inform-no-lease", "fail"), ("dnsmasq", "decline-quarantine", "fail"),
                 ("dhcpd", "inform-answered", "pass"), ("dhcpd", "offer-server-id", "pass"),
+                ("dnsmasq", "request-acked", "pass"), ("dhcpd", "request-acked", "pass"), ("udhcpd", "request-acked", "pass"),
+                ("dnsmasq", "server-id-is-source", "pass"), ("dhcpd", "server-id-is-source", "pass"), ("udhcpd", "server-id-is-source", "pass"),
                 ("udhcpd", "unicast-reply", "fail"), ("udhcpd", "requested-address", "fail"),
             ]
             for (server, check, result) in expected {
                 try lab.check(runs[server]?.results[check] == result, "\(server) \(check): \(runs[server]?.results[check] ?? "none"), expected \(result)")
             }
             for (server, run) in runs { try lab.check(run.status == 1, "\(server): exit \(run.status), a MUST failed so 1") }
+        }
+    }
+
+    /// Each of mock-server's faults, alone: the battery fails exactly the checks the fault breaks, and no other.
+    @Test("conformance: each mock-server fault fails exactly its checks")
+    func faults() async throws {
+        try await Lab.run("conformance-faults", index: 81) { lab in
+            let cases: [(name: String, flags: [String], failing: Set<String>, status: Int32)] = [
+                ("nak-all", ["--nak-all"], ["request-acked"], 1),
+                // No ACK, so a REQUEST for an address never offered gets no NAK either.
+                ("offer-only", ["--offer-only"], ["request-acked", "request-not-offered"], 1),
+                // Clients unicast RENEW and RELEASE to the identifier the replies name: nobody is there.
+                ("wrong-server-id", ["--wrong-server-id"], ["server-id-is-source", "renew-extends", "release-frees", "requested-address"], 1),
+                ("ignore-renew", ["--ignore-renew"], ["renew-extends"], 1),
+                // RELEASEs lost: the released address is still bound when the next client asks for it.
+                ("drop-release", ["--drop", "RELEASE:100"], ["release-frees", "requested-address"], 0),
+            ]
+            var wrong: [String] = []
+            for (link, fault) in cases.enumerated() {
+                let (client, server, _) = try Self.pair(lab, fault.name, link: link, serverAddress: lab.subnet.host(1))
+                let mock = try await Self.startMock(lab, "mock-\(fault.name)", in: server,
+                                                    ["--range", Self.range(lab.subnet, 100, 150), "--lease-time", "600"] + fault.flags)
+                let run = try Self.battery(lab, in: client, fault.name)
+                let failed = Set(run.checks.filter { $0.string("result") == "fail" }.compactMap { $0.string("id") })
+                if failed != fault.failing || run.status != fault.status {
+                    wrong.append("--\(fault.name): exit \(run.status), failed \(failed.sorted()), expected \(fault.failing.sorted())")
+                }
+                try Self.stopMock(lab, mock)
+            }
+            try lab.check(wrong.isEmpty, wrong.joined(separator: "; "))
+            // --exhaust: nobody offers, the battery cannot run.
+            let (client, server, _) = try Self.pair(lab, "exhaust", link: cases.count, serverAddress: lab.subnet.host(1))
+            let mock = try await Self.startMock(lab, "mock-exhaust", in: server, ["--range", Self.range(lab.subnet, 100, 150), "--exhaust"])
+            let run = try Self.battery(lab, in: client, "exhaust")
+            try lab.check(run.status == 2 && run.checks.isEmpty, "--exhaust: exit \(run.status), \(run.checks.count) checks")
+            try Self.stopMock(lab, mock)
+        }
+    }
+
+    /// As a relay agent, through a router to kea-dhcp4 on another link: Kea answers to giaddr with giaddr kept,
+    /// echoes option 82, and honours subnet selection (118) and link selection (82.5) for a third subnet.
+    @Test("conformance --giaddr --server --subnet: kea-dhcp4 through a router, the relay checks")
+    func keaAsRelayAgent() async throws {
+        try await Lab.run("conformance-relay-kea", index: 82) { lab in
+            let topology = try RelayLabTests.topology(lab, clientLinks: 1)
+            let client = topology.clients[0], subnet = topology.clientSubnets[0]
+            try lab.ip(client, "addr", "add", "\(subnet.host(5))/24", "dev", "cli0")
+            let other = LabSubnet(prefix: "198.18.\(10 + lab.index + 5)")
+            _ = try await lab.startKea(in: topology.server, interface: "srv0", subnets: [topology.serverSubnet, subnet, other],
+                                       validLifetime: 600, renewTimer: 300, rebindTimer: 500)
+            let run = try Self.battery(lab, in: client, "relay", ["--giaddr", subnet.host(5), "--server", topology.serverAddress,
+                                                                  "--subnet", other.host(1)])
+            try Self.complete(lab, run, "kea-dhcp4 through a relay")
+            let expected = ["relay-reply-to-giaddr": "pass", "option82-echo": "pass", "subnet-selection": "pass", "link-selection": "pass",
+                            "request-acked": "pass", "unicast-reply": "not-applicable", "renew-extends": "not-applicable",
+                            "inform-answered": "not-applicable"]
+            for (check, result) in expected {
+                try lab.check(run.results[check] == result, "\(check): \(run.results[check] ?? "none"), expected \(result); all: \(run.results)")
+            }
         }
     }
 }

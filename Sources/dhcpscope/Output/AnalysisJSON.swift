@@ -33,6 +33,7 @@ enum AnalysisJSON {
         var event = Events.Problem(code: problem.code.rawValue, severity: problem.severity.rawValue, rfc: problem.rfc,
                                    mac: problem.client?.description, ip: problem.ip, xid: problem.xid,
                                    frames: problem.frames, text: problem.text)
+        event.check = problem.check
         if let v6 = problem.v6 {
             event.mac = v6.client?.mac?.description
             event.v6 = (v6.client.map(\.duid), v6.address)

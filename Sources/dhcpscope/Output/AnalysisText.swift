@@ -143,6 +143,10 @@ enum AnalysisText {
         if let rfc = problem.rfc {
             out.append(contentsOf: " (RFC ".utf8)
             out.append(contentsOf: rfc.utf8)
+            if let check = problem.check {
+                out.append(contentsOf: "; check ".utf8)
+                out.append(contentsOf: check.utf8)
+            }
             out.append(UInt8(ascii: ")"))
         }
         if let client = problem.client {

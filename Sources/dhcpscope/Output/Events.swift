@@ -24,6 +24,8 @@ enum Events {
         /// A capture file's problem only: the file and the byte offset of the damage.
         var file: String?
         var offset: Int?
+        /// The conformance check it is a failure of (analyse, sniff), when it is one.
+        var check: String?
         /// A DHCPv6 problem: `family` "v6", its client's DUID, and `ip` an IPv6 address; its xid has 24 bits.
         var v6: (duid: [UInt8]?, address: IPv6Address?)?
 
@@ -55,6 +57,7 @@ enum Events {
         }
         frames(problem.frames, names: names, into: &json, key: "frames")
         json.field("text", problem.text)
+        if let check = problem.check { json.field("check", check) }
         if problem.file != nil || problem.offset != nil {
             json.field("file", problem.file)
             json.field("offset", problem.offset)
