@@ -103,6 +103,8 @@ extension ConformanceCheck {
                                         "a relayed DISCOVER is answered to giaddr, port 67, with giaddr kept")
     public static let agentInformationEcho = Self("option82-echo", "3046 2.2", .must,
                                                   "option 82 of a relayed request is echoed unchanged")
+    public static let agentInformationUnrelayed = Self("option82-only-relayed", "3046 2.2", .should,
+                                                       "option 82 in a request that no relay agent passed on (giaddr 0) is not echoed")
     public static let subnetSelection = Self("subnet-selection", "3011 3", .should,
                                              "option 118 picks the subnet the address comes from (--subnet)")
     public static let linkSelection = Self("link-selection", "3527 3", .should,
@@ -114,7 +116,7 @@ extension ConformanceCheck {
         parametersSupplied, clientIDEcho, maximumMessageSize, broadcastBit, unicastReply, requestedAddress,
         otherServerSilence, notOfferedNAK, initRebootWrongNetwork, initRebootUnknownClient, renewExtends, rebindAcked, nakForm,
         releaseFrees, declineQuarantine, informAnswered, informNoLease, informUnicast, malformedIgnored, sameXIDKeptApart,
-        bootpAnswered, relayReply, agentInformationEcho, subnetSelection, linkSelection,
+        bootpAnswered, relayReply, agentInformationEcho, agentInformationUnrelayed, subnetSelection, linkSelection,
     ]
 
     public static func named(_ id: String) -> ConformanceCheck? { all.first { $0.id == id } }

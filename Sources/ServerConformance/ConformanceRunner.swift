@@ -88,6 +88,10 @@ public final class ConformanceRunner {
             client.offerWindow = 3600
             client.extraOptions = [Self.agentInformation(client.hardwareAddress, linkSelection: other)]
         }
+        let stamped = session(1) { client, _ in
+            client.offerWindow = 3600
+            client.extraOptions = [Self.agentInformation(client.hardwareAddress, linkSelection: nil)]
+        }
         let relayed = settings.relay != nil
         fleet = DHCPClientFleet(socket: socket, clients: clients, seed: settings.firstMAC.rawValue &* 0x9E37_79B9_7F4A_7C15, vlan: settings.vlan)
         defer { releaseAll() }
@@ -331,6 +335,22 @@ public final class ConformanceRunner {
         report(ConformanceVerdict(.bootpAnswered, bootReply == nil ? .notApplicable : .pass,
                                   bootReply.map { "answered: \($0.reply?.yourAddress.description ?? "?")" } ?? "not answered: a DHCP-only server",
                                   frames: bootp.numbers(0)))
+
+        // R: option 82 from a client on the link (giaddr 0): not the relay agent's, not to be echoed.
+        if relayed {
+            report(ConformanceVerdict(.agentInformationUnrelayed, .notApplicable, "as a relay agent every request is relayed"))
+        } else {
+            try stamped.act { $0.probe(0, .discover, now: $1, $2) }
+            try stamped.drive { !$0.replies(0, .offer).isEmpty }
+            if let answer = stamped.replies(0, .offer).first {
+                let echoed = answer.reply?.hasOption(.relayAgentInformation) ?? false
+                report(ConformanceVerdict(.agentInformationUnrelayed, echoed ? .fail : .pass,
+                                          echoed ? "the OFFER echoes option 82 of a request with giaddr 0" : nil, frames: stamped.numbers(0)))
+            } else {
+                report(ConformanceVerdict(.agentInformationUnrelayed, .inconclusive, "no OFFER to a DISCOVER carrying option 82",
+                                          frames: stamped.numbers(0)))
+            }
+        }
 
         // Q: subnet selection (118) and, as a relay agent, link selection (82.5), for --subnet.
         if let other {

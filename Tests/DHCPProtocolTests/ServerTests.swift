@@ -462,6 +462,11 @@ struct ServerAddressingTests {
         let nakResult = server.handle(client.initReboot(IPv4Address(10, 0, 0, 1)), from: relayed(by: client.relay), now: 0).reply
         let nak = try #require(nakResult)
         #expect(nak.messageType == .nak && nak.option(.relayAgentInformation)?.data == information)
+        // From a client on the link (giaddr 0), option 82 is not the relay agent's: it is not echoed.
+        var local = TestClient(2)
+        local.relayInformation = information
+        let direct = try #require(server.handle(local.discover(), from: onLAN, now: 0).reply)
+        #expect(direct.messageType == .offer && direct.option(.relayAgentInformation) == nil)
     }
 
     @Test("siaddr is the configured next server, 0 otherwise")

@@ -144,7 +144,9 @@ extension DHCPServer {
             head.append(DHCPOption(.message, text: text))
         }
         if let identifier = request.option(.clientIdentifier) { head.append(identifier) }
-        let tail = request.option(.relayAgentInformation).map { [$0] } ?? []
+        // RFC 3046 §2.2: option 82 is the relay agent's, echoed to it; one in a request no relay agent passed on
+        // (giaddr 0) came from the client and is not.
+        let tail = request.relayAddress == .any ? [] : request.option(.relayAgentInformation).map { [$0] } ?? []
         let limit = Self.maximumMessageSize(for: request)
         let packed = DHCPReplyPacker.pack(head: head, parameters: parameters, tail: tail, limit: limit)
         if !packed.dropped.isEmpty {
