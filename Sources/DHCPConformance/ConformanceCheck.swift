@@ -62,6 +62,8 @@ extension ConformanceCheck {
     public static let parametersSupplied = Self("parameters-supplied", "2131 4.3.1", .should,
                                                 "the subnet mask asked for in option 55 is supplied")
     public static let clientIDEcho = Self("client-id-echo", "6842 3", .must, "the client identifier (61) is echoed")
+    public static let longOptionSplit = Self("long-option-split", "3396 7", .must,
+                                             "an option longer than 255 bytes is split into consecutive instances")
     public static let maximumMessageSize = Self("max-message-size", "2132 9.10", .must,
                                                 "a reply fits the client's maximum message size (57): 576 bytes")
     public static let broadcastBit = Self("broadcast-bit", "2131 4.1", .should, "the broadcast bit gets broadcast replies")
@@ -113,7 +115,7 @@ extension ConformanceCheck {
     /// The battery, in the order it runs.
     public static let all: [ConformanceCheck] = [
         offerServerID, offerLeaseTime, offerEcho, serverIDIsSource, requestAcked, ackServerID, ackLeaseTime, ackEcho, ackSameAddress, yiaddrOnLink, timersOrdered,
-        parametersSupplied, clientIDEcho, maximumMessageSize, broadcastBit, unicastReply, requestedAddress,
+        parametersSupplied, clientIDEcho, longOptionSplit, maximumMessageSize, broadcastBit, unicastReply, requestedAddress,
         otherServerSilence, notOfferedNAK, initRebootWrongNetwork, initRebootUnknownClient, renewExtends, rebindAcked, nakForm,
         releaseFrees, declineQuarantine, informAnswered, informNoLease, informUnicast, malformedIgnored, sameXIDKeptApart,
         bootpAnswered, relayReply, agentInformationEcho, agentInformationUnrelayed, subnetSelection, linkSelection,

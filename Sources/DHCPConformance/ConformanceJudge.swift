@@ -123,6 +123,29 @@ public enum ConformanceJudge {
         return wrong.isEmpty ? nil : "ACK to an INFORM with " + wrong.joined(separator: ", ")
     }
 
+    /// RFC 3396: an option longer than 255 bytes goes as consecutive instances. Judged on replies that asked for
+    /// every option: a split option seen is a pass; one of exactly 255 bytes in a single instance may have been cut
+    /// short (inconclusive); none long enough to split is not applicable (the server has no such option configured).
+    public static func longOptions(_ frames: [ConformanceFrame]) -> ConformanceVerdict {
+        var full: [(Int, UInt8)] = []
+        for frame in frames {
+            guard let reply = frame.reply else { continue }
+            for merged in reply.concatenatedOptions {
+                if merged.instances > 1 {
+                    return ConformanceVerdict(.longOptionSplit, .pass,
+                                              "option \(merged.option.code.rawValue): \(merged.option.data.count) bytes in \(merged.instances) instances",
+                                              frames: [frame.number])
+                }
+                if merged.option.data.count == 255 { full.append((frame.number, merged.option.code.rawValue)) }
+            }
+        }
+        if let (number, code) = full.first {
+            return ConformanceVerdict(.longOptionSplit, .inconclusive,
+                                      "option \(code) is exactly 255 bytes in one instance: cut short, or exactly that long", frames: [number])
+        }
+        return ConformanceVerdict(.longOptionSplit, .notApplicable, "no option the server sent is longer than 255 bytes")
+    }
+
     // MARK: the rules on the battery's frames
 
     /// T1 < T2 < lease time.

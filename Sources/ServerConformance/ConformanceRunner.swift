@@ -76,6 +76,11 @@ public final class ConformanceRunner {
             client.maximumMessageSize = 576
             client.parameterRequestList = Array(1...254).filter { $0 != 52 && $0 != 53 }
         }
+        let greedy = session(1) { client, _ in
+            client.offerWindow = 3600
+            client.maximumMessageSize = 1500
+            client.parameterRequestList = Array(1...254).filter { $0 != 52 && $0 != 53 }
+        }
         let mangled = session(1) { client, _ in client.offerWindow = 3600 }
         let twins = session(2) { client, _ in client.offerWindow = 3600 }
         let bootp = session(1) { client, _ in client.offerWindow = 3600 }
@@ -295,6 +300,11 @@ public final class ConformanceRunner {
         } else {
             report(ConformanceVerdict(.maximumMessageSize, .inconclusive, "no answer to a DISCOVER with option 57 = 576"))
         }
+
+        // M2: every option asked for, room for them: is a long one split (RFC 3396)?
+        try greedy.act { $0.probe(0, .discover, now: $1, $2) }
+        try greedy.drive { !$0.replies(0, .offer).isEmpty }
+        report(ConformanceJudge.longOptions(greedy.replies(0) + dora.replies(0)))
 
         // N: a malformed DISCOVER (cut short inside the fixed header), then a good one.
         try mangled.act { $0.probe(0, .discover, now: $1, $2) }

@@ -17,11 +17,11 @@ struct ConformanceCommandTests {
         let text = try CLI.run(["conformance", "--list"])
         #expect(text.status == 0)
         let lines = text.stdout.split(separator: "\n")
-        #expect(lines.count == 37)
+        #expect(lines.count == 38)
         #expect(lines.contains { $0.hasPrefix("offer-server-id") && $0.contains("2131 4.3.1") && $0.contains("MUST") })
         let json = try CLI.run(["conformance", "--list", "--json"])
         let events = try json.events()
-        #expect(events.count == 37 && events.allSatisfy { $0["event"] as? String == "check" && $0["rfc"] is String })
+        #expect(events.count == 38 && events.allSatisfy { $0["event"] as? String == "check" && $0["rfc"] is String })
         #expect(Set(events.compactMap { $0["level"] as? String }).isSubset(of: ["MUST", "SHOULD", "MAY", "INFO"]))
     }
 

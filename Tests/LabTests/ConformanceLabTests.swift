@@ -24,15 +24,26 @@ struct ConformanceLabTests: MockServerScenario {
 
     /// Every check the battery has was judged, none left out.
     static func complete(_ lab: Lab, _ run: (status: Int32, results: [String: String], checks: [Event]), _ name: String) throws {
-        try lab.check(run.results.count == 37, "\(name): \(run.results.count) checks judged of 37")
+        try lab.check(run.results.count == 38, "\(name): \(run.results.count) checks judged of 38")
     }
 
     @Test("conformance: mock-server passes every MUST; its leases are all given back")
     func mockServer() async throws {
         try await Lab.run("conformance-mock-server", index: 78) { lab in
             let (client, server, _) = try Self.pair(lab, link: 0, serverAddress: lab.subnet.host(1))
-            let mock = try await Self.startMock(lab, in: server, ["--range", Self.range(lab.subnet, 100, 150), "--lease-time", "600"])
+            // An option of 300 bytes (code 252): sent split in two instances (RFC 3396).
+            let long = (0..<300).map { _ in "61" }.joined(separator: ":")
+            let config = try lab.write("mock.conf", """
+                subnet \(lab.subnet.cidr) {
+                  pool \(lab.subnet.host(100))-\(lab.subnet.host(150))
+                  lease-time 600
+                  option 252 = \(long)
+                }
+
+                """)
+            let mock = try await Self.startMock(lab, in: server, ["--config", config])
             let run = try Self.battery(lab, in: client, "mock")
+            try lab.check(run.results["long-option-split"] == "pass", "mock-server's 300-byte option: \(run.results["long-option-split"] ?? "none")")
             try Self.complete(lab, run, "mock-server")
             let mustFailed = run.checks.filter { $0.string("level") == "MUST" && $0.string("result") == "fail" }
             try lab.check(run.status == 0 && mustFailed.isEmpty, "mock-server: exit \(run.status), MUST failed: \(mustFailed.map(\.object))")
