@@ -79,7 +79,8 @@ struct LeaseStoreLabTests: MockServerScenario {
 
     /// Two mock-servers with the same pool on one segment and one PostgreSQL database, both answering every
     /// client: their free-address searches collide, and the database's conditional upsert lets one ACK through per
-    /// address; 40 clients end with 40 different addresses, each the database's row for its MAC.
+    /// address; 40 clients end with 40 different addresses, each the database's row for its MAC. Half the clients
+    /// prefer each server, so that both ACK whichever answers faster.
     @Test("two mock-servers on one PostgreSQL database never give one address to two clients")
     func sharedDatabase() async throws {
         try await Lab.run("lease-db-postgresql-shared", index: 65) { lab in
@@ -89,12 +90,16 @@ struct LeaseStoreLabTests: MockServerScenario {
             let arguments = ["--range", Self.range(lab.subnet, 100, 199), "--lease-time", "600", "--lease-db", postgres.url]
             let a = try await Self.startMock(lab, "mock-server-a", in: ends["a"]!, arguments)
             let b = try await Self.startMock(lab, "mock-server-b", in: ends["b"]!, arguments)
-            let clients = try lab.start("mock-client", in: ends["cli"]!, [DHCPScope.binary.path, "mock-client", "-i", "cli0", "--json",
-                                                                         "--clients", "40", "--mac", "06:01:00:00:00:01", "--once", "--timeout", "40"],
-                                        timeout: 60)
-            try await lab.wait(for: "40 clients bound", seconds: 50) { !clients.isRunning }
-            try lab.check(clients.exitStatus == 0, "mock-client exited \(clients.exitStatus ?? -1): \(clients.output.suffix(3000))")
-            let bound = Self.boundLeases(clients)
+            let halves = try [(lab.subnet.host(1), "06:01:00:00:00:01"), (lab.subnet.host(2), "06:01:00:00:01:01")].enumerated().map { half, choice in
+                try lab.start("mock-client-\(half)", in: ends["cli"]!, [DHCPScope.binary.path, "mock-client", "-i", "cli0", "--json",
+                                                                      "--clients", "20", "--mac", choice.1, "--prefer-server", choice.0,
+                                                                      "--offer-window", "2", "--once", "--timeout", "40"], timeout: 60)
+            }
+            try await lab.wait(for: "40 clients bound", seconds: 50) { halves.allSatisfy { !$0.isRunning } }
+            for clients in halves {
+                try lab.check(clients.exitStatus == 0, "\(clients.name) exited \(clients.exitStatus ?? -1): \(clients.output.suffix(3000))")
+            }
+            let bound = Self.boundLeases(halves[0]).merging(Self.boundLeases(halves[1])) { first, _ in first }
             try lab.check(bound.count == 40 && Set(bound.values).count == 40, "40 clients, \(Set(bound.values).count) addresses: \(bound)")
             try lab.check(try Self.databaseLeases(postgres) == bound, "the database and the clients differ")
             // Both servers answered; where their choices collided, one ACK was held back.
